@@ -1,0 +1,103 @@
+//! The Hines solve of a tree-structured linear system.
+//!
+//! Nodes are ordered parent before child. Row i reads d[i]·x[i] + b[i]·x[parent[i]] = rhs[i];
+//! the parent's row holds a[i]·x[i] for each child i. Elimination walks children to parents
+//! (`triangularise`), back substitution parents to children. Roots have parent `NO_PARENT`.
+
+pub const NO_PARENT: usize = usize::MAX;
+
+/// Solves in place: on return `rhs` holds x. `d` is overwritten.
+pub fn solve(parent: &[usize], a: &[f64], b: &[f64], d: &mut [f64], rhs: &mut [f64]) {
+    triangularise(parent, a, b, d, rhs);
+    back_substitute(parent, b, d, rhs);
+}
+
+pub fn triangularise(parent: &[usize], a: &[f64], b: &[f64], d: &mut [f64], rhs: &mut [f64]) {
+    for i in (0..parent.len()).rev() {
+        let p = parent[i];
+        if p == NO_PARENT {
+            continue;
+        }
+        let f = a[i] / d[i];
+        d[p] -= f * b[i];
+        rhs[p] -= f * rhs[i];
+    }
+}
+
+pub fn back_substitute(parent: &[usize], b: &[f64], d: &[f64], rhs: &mut [f64]) {
+    for i in 0..parent.len() {
+        let p = parent[i];
+        if p != NO_PARENT {
+            rhs[i] -= b[i] * rhs[p];
+        }
+        rhs[i] /= d[i];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Dense Gaussian elimination with partial pivoting, the reference.
+    fn dense_solve(mut m: Vec<Vec<f64>>, mut r: Vec<f64>) -> Vec<f64> {
+        let n = r.len();
+        for c in 0..n {
+            let piv = (c..n).max_by(|&i, &j| m[i][c].abs().total_cmp(&m[j][c].abs())).unwrap();
+            m.swap(c, piv);
+            r.swap(c, piv);
+            for i in c + 1..n {
+                let f = m[i][c] / m[c][c];
+                for j in c..n {
+                    m[i][j] -= f * m[c][j];
+                }
+                r[i] -= f * r[c];
+            }
+        }
+        let mut x = vec![0.0; n];
+        for i in (0..n).rev() {
+            let s: f64 = (i + 1..n).map(|j| m[i][j] * x[j]).sum();
+            x[i] = (r[i] - s) / m[i][i];
+        }
+        x
+    }
+
+    proptest! {
+        #[test]
+        fn matches_dense_solve_on_random_trees(
+            seeds in prop::collection::vec((0.0f64..1.0, 0.1f64..5.0, 0.1f64..5.0, -10.0f64..10.0), 1..60),
+            roots in 1usize..4,
+        ) {
+            let n = seeds.len();
+            // Random tree (forest): node i's parent is some earlier node, except the roots.
+            let parent: Vec<usize> = (0..n)
+                .map(|i| if i < roots.min(n) { NO_PARENT } else { (seeds[i].0 * i as f64) as usize })
+                .collect();
+            let a: Vec<f64> = seeds.iter().map(|s| -s.1).collect();
+            let b: Vec<f64> = seeds.iter().map(|s| -s.2).collect();
+            let rhs: Vec<f64> = seeds.iter().map(|s| s.3).collect();
+            // Diagonally dominant diagonal, as the cable equation gives.
+            let mut d: Vec<f64> = vec![1.0; n];
+            for i in 0..n {
+                if parent[i] != NO_PARENT {
+                    d[i] += -b[i];
+                    d[parent[i]] += -a[i];
+                }
+            }
+            let mut m = vec![vec![0.0; n]; n];
+            for i in 0..n {
+                m[i][i] = d[i];
+                if parent[i] != NO_PARENT {
+                    m[i][parent[i]] = b[i];
+                    m[parent[i]][i] = a[i];
+                }
+            }
+            let want = dense_solve(m, rhs.clone());
+            let mut got = rhs;
+            solve(&parent, &a, &b, &mut d, &mut got);
+            for (g, w) in got.iter().zip(&want) {
+                prop_assert!((g - w).abs() <= 1e-10 * (1.0 + w.abs()), "{g} vs {w}");
+            }
+        }
+    }
+}

@@ -1,0 +1,18 @@
+//! rheobase-core: the simulation engine, with no Python in it.
+//!
+//! Users edit a [`model::Model`] description (sections, mechanisms, point processes, recordings).
+//! `finitialize` lowers it once into a flat [`simulation::Simulation`] (nodes in parent-before-child
+//! order, one instance block per mechanism type) that the fixed-step solver advances. Units follow
+//! NEURON: ms, mV, µm, µF/cm², S/cm², mA/cm² for densities, nA and µS for point processes.
+
+pub mod discretise;
+pub mod error;
+pub mod hines;
+pub mod mechanisms;
+pub mod model;
+pub mod morphology;
+pub mod recording;
+pub mod simulation;
+
+pub use error::{Error, Result};
+pub use model::Model;

@@ -1,0 +1,273 @@
+//! `hh`: the Hodgkin–Huxley squid axon channels as NEURON's hh.mod defines them, including its
+//! rate TABLE (201 points over −100…100 mV, linear interpolation) used while `usetable_hh` is 1.
+
+use super::*;
+
+// Variable indices, in NEURON's psection order.
+const GNABAR: usize = 0; // S/cm²
+const GKBAR: usize = 1; // S/cm²
+const GL: usize = 2; // S/cm²
+const EL: usize = 3; // mV
+const GNA: usize = 4; // S/cm²
+const GK: usize = 5; // S/cm²
+const IL: usize = 6; // mA/cm²
+const MINF: usize = 7;
+const HINF: usize = 8;
+const NINF: usize = 9;
+const MTAU: usize = 10; // ms
+const HTAU: usize = 11; // ms
+const NTAU: usize = 12; // ms
+const M: usize = 13;
+const H: usize = 14;
+const N: usize = 15;
+
+// Ions, in the order listed in `info().ions`.
+const NA: usize = 0;
+const K: usize = 1;
+
+const USETABLE: usize = 0;
+
+pub fn info() -> MechInfo {
+    let p = |name, units, default| VarInfo { name, units, default, kind: VarKind::Parameter };
+    let a = |name, units| VarInfo { name, units, default: 0.0, kind: VarKind::Assigned };
+    let s = |name| VarInfo { name, units: "1", default: 0.0, kind: VarKind::State };
+    MechInfo {
+        name: "hh",
+        kind: MechKind::Density,
+        vars: vec![
+            p("gnabar", "S/cm2", 0.12),
+            p("gkbar", "S/cm2", 0.036),
+            p("gl", "S/cm2", 0.0003),
+            p("el", "mV", -54.3),
+            a("gna", "S/cm2"),
+            a("gk", "S/cm2"),
+            a("il", "mA/cm2"),
+            a("minf", "1"),
+            a("hinf", "1"),
+            a("ninf", "1"),
+            a("mtau", "ms"),
+            a("htau", "ms"),
+            a("ntau", "ms"),
+            s("m"),
+            s("h"),
+            s("n"),
+        ],
+        ions: vec!["na", "k"],
+        globals: vec![GlobalInfo { name: "usetable_hh", default: 1.0 }],
+        electrode_current: false,
+        make_kernel: || Box::new(Hh::default()),
+    }
+}
+
+/// Steady states and time constants of the three gates at one voltage.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Rates {
+    pub minf: f64,
+    pub hinf: f64,
+    pub ninf: f64,
+    pub mtau: f64, // ms
+    pub htau: f64, // ms
+    pub ntau: f64, // ms
+}
+
+/// x/(e^(x/y) − 1), with its limit near x = 0 (hh.mod's vtrap).
+fn vtrap(x: f64, y: f64) -> f64 {
+    if (x / y).abs() < 1e-6 {
+        y * (1.0 - x / y / 2.0)
+    } else {
+        x / (hoc_exp(x / y) - 1.0)
+    }
+}
+
+/// hh.mod's `rates(v)` computed exactly (no table).
+pub fn exact_rates(v: f64, celsius: f64) -> Rates {
+    let q10 = 3f64.powf((celsius - 6.3) / 10.0);
+    let alpha = 0.1 * vtrap(-(v + 40.0), 10.0);
+    let beta = 4.0 * hoc_exp(-(v + 65.0) / 18.0);
+    let sum = alpha + beta;
+    let mtau = 1.0 / (q10 * sum);
+    let minf = alpha / sum;
+    let alpha = 0.07 * hoc_exp(-(v + 65.0) / 20.0);
+    let beta = 1.0 / (hoc_exp(-(v + 35.0) / 10.0) + 1.0);
+    let sum = alpha + beta;
+    let htau = 1.0 / (q10 * sum);
+    let hinf = alpha / sum;
+    let alpha = 0.01 * vtrap(-(v + 55.0), 10.0);
+    let beta = 0.125 * hoc_exp(-(v + 65.0) / 80.0);
+    let sum = alpha + beta;
+    let ntau = 1.0 / (q10 * sum);
+    let ninf = alpha / sum;
+    Rates { minf, hinf, ninf, mtau, htau, ntau }
+}
+
+const TABLE_VMIN: f64 = -100.0; // mV
+const TABLE_VMAX: f64 = 100.0; // mV
+const TABLE_INTERVALS: usize = 200;
+
+/// NEURON's TABLE for rates(): values at 201 voltages, rebuilt when celsius changes.
+#[derive(Debug, Clone)]
+pub struct RateTable {
+    celsius: f64,
+    points: Vec<Rates>,
+}
+
+impl RateTable {
+    pub fn new(celsius: f64) -> Self {
+        let dx = (TABLE_VMAX - TABLE_VMIN) / TABLE_INTERVALS as f64;
+        let mut points = Vec::with_capacity(TABLE_INTERVALS + 1);
+        let mut x = TABLE_VMIN;
+        for _ in 0..=TABLE_INTERVALS {
+            points.push(exact_rates(x, celsius));
+            x += dx;
+        }
+        RateTable { celsius, points }
+    }
+
+    /// Linear interpolation, clamped at the ends, as NEURON's generated table lookup does it.
+    pub fn lookup(&self, v: f64) -> Rates {
+        let mfac = TABLE_INTERVALS as f64 / (TABLE_VMAX - TABLE_VMIN);
+        let xi = mfac * (v - TABLE_VMIN);
+        if xi.is_nan() {
+            return Rates { minf: xi, hinf: xi, ninf: xi, mtau: xi, htau: xi, ntau: xi };
+        }
+        if xi <= 0.0 {
+            return self.points[0];
+        }
+        if xi >= TABLE_INTERVALS as f64 {
+            return self.points[TABLE_INTERVALS];
+        }
+        let i = xi as usize;
+        let theta = xi - i as f64;
+        let (lo, hi) = (&self.points[i], &self.points[i + 1]);
+        let lerp = |a: f64, b: f64| a + theta * (b - a);
+        Rates {
+            minf: lerp(lo.minf, hi.minf),
+            hinf: lerp(lo.hinf, hi.hinf),
+            ninf: lerp(lo.ninf, hi.ninf),
+            mtau: lerp(lo.mtau, hi.mtau),
+            htau: lerp(lo.htau, hi.htau),
+            ntau: lerp(lo.ntau, hi.ntau),
+        }
+    }
+}
+
+#[derive(Default)]
+struct Hh {
+    table: Option<RateTable>,
+}
+
+impl Hh {
+    /// The rate function in force: the table (rebuilt for a new celsius) or the exact one.
+    fn rates_fn(&mut self, usetable: bool, celsius: f64) -> impl Fn(f64) -> Rates + '_ {
+        if usetable && self.table.as_ref().map_or(true, |t| t.celsius != celsius) {
+            self.table = Some(RateTable::new(celsius));
+        }
+        let table = if usetable { self.table.as_ref() } else { None };
+        move |v| match table {
+            Some(t) => t.lookup(v),
+            None => exact_rates(v, celsius),
+        }
+    }
+}
+
+fn store_rates(vars: &mut [Vec<f64>], k: usize, r: Rates) {
+    vars[MINF][k] = r.minf;
+    vars[HINF][k] = r.hinf;
+    vars[NINF][k] = r.ninf;
+    vars[MTAU][k] = r.mtau;
+    vars[HTAU][k] = r.htau;
+    vars[NTAU][k] = r.ntau;
+}
+
+/// cnexp for y' = (yinf − y)/tau written the way NEURON's translator writes it.
+#[inline]
+fn cnexp(y: f64, yinf: f64, tau: f64, dt: f64) -> f64 {
+    let b = -1.0 / tau;
+    y + (1.0 - hoc_exp(dt * b)) * (-(yinf / tau) / b - y)
+}
+
+impl Kernel for Hh {
+    fn initialize(&mut self, blk: &mut BlockData, _: &mut [Block], nv: &mut NodeView) {
+        let rates = self.rates_fn(blk.globals[USETABLE] != 0.0, nv.celsius);
+        for k in 0..blk.node.len() {
+            let r = rates(nv.v[blk.node[k]]);
+            store_rates(&mut blk.vars, k, r);
+            blk.vars[M][k] = r.minf;
+            blk.vars[H][k] = r.hinf;
+            blk.vars[N][k] = r.ninf;
+        }
+    }
+
+    fn current(&mut self, blk: &mut BlockData, ions: &mut [Block], nv: &mut NodeView) {
+        let (na_blk, k_blk) = (blk.ion_block[NA], blk.ion_block[K]);
+        for k in 0..blk.node.len() {
+            let nd = blk.node[k];
+            let v = nv.v[nd];
+            let (ina_ix, ik_ix) = (blk.ion_instance[NA][k], blk.ion_instance[K][k]);
+            let ena = ions[na_blk].data.vars[ions::E][ina_ix];
+            let ek = ions[k_blk].data.vars[ions::E][ik_ix];
+            let vars = &mut blk.vars;
+            let gna = vars[GNABAR][k] * vars[M][k] * vars[M][k] * vars[M][k] * vars[H][k];
+            let gk = vars[GKBAR][k] * vars[N][k] * vars[N][k] * vars[N][k] * vars[N][k];
+            let (gl, el) = (vars[GL][k], vars[EL][k]);
+            // BREAKPOINT at v + 0.001 and at v; the difference gives di/dv.
+            let currents = |v: f64| {
+                let ina = gna * (v - ena);
+                let ik = gk * (v - ek);
+                let il = gl * (v - el);
+                (ina, ik, il, ina + ik + il)
+            };
+            let (ina_p, ik_p, _, total_p) = currents(v + DV_JACOBIAN_MV);
+            let (ina, ik, il, total) = currents(v);
+            vars[GNA][k] = gna;
+            vars[GK][k] = gk;
+            vars[IL][k] = il;
+            let na = &mut ions[na_blk].data.vars;
+            na[ions::DIDV][ina_ix] += (ina_p - ina) / DV_JACOBIAN_MV;
+            na[ions::I][ina_ix] += ina;
+            let kk = &mut ions[k_blk].data.vars;
+            kk[ions::DIDV][ik_ix] += (ik_p - ik) / DV_JACOBIAN_MV;
+            kk[ions::I][ik_ix] += ik;
+            nv.rhs[nd] -= total;
+            nv.d[nd] += (total_p - total) / DV_JACOBIAN_MV;
+        }
+    }
+
+    fn advance_state(&mut self, blk: &mut BlockData, _: &mut [Block], nv: &mut NodeView) {
+        let dt = nv.dt;
+        let rates = self.rates_fn(blk.globals[USETABLE] != 0.0, nv.celsius);
+        for k in 0..blk.node.len() {
+            let r = rates(nv.v[blk.node[k]]);
+            store_rates(&mut blk.vars, k, r);
+            let vars = &mut blk.vars;
+            vars[M][k] = cnexp(vars[M][k], r.minf, r.mtau, dt);
+            vars[H][k] = cnexp(vars[H][k], r.hinf, r.htau, dt);
+            vars[N][k] = cnexp(vars[N][k], r.ninf, r.ntau, dt);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steady_state_at_rest_matches_neuron() {
+        // NEURON 9.0.2 after finitialize(-65) at 6.3 °C, table on.
+        let r = RateTable::new(6.3).lookup(-65.0);
+        assert!((r.minf - 0.052932485).abs() < 1e-9);
+        assert!((r.hinf - 0.596120754).abs() < 1e-9);
+        assert!((r.ninf - 0.317676914).abs() < 1e-9);
+    }
+
+    #[test]
+    fn table_interpolates_between_exact_points() {
+        let t = RateTable::new(6.3);
+        let at_grid = t.lookup(-30.0);
+        assert_eq!(at_grid, exact_rates(-30.0, 6.3));
+        let mid = t.lookup(-29.5);
+        let (a, b) = (exact_rates(-30.0, 6.3), exact_rates(-29.0, 6.3));
+        assert!((mid.minf - 0.5 * (a.minf + b.minf)).abs() < 1e-15);
+        assert_eq!(t.lookup(-500.0), exact_rates(-100.0, 6.3));
+    }
+}

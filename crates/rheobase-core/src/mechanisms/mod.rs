@@ -1,0 +1,161 @@
+//! Mechanisms: the metadata every mechanism type declares and the kernel interface the solver
+//! calls. Built-ins (here) and, later, NMODL-compiled mechanisms implement the same interface,
+//! so the solver never knows which is which.
+
+pub mod hh;
+pub mod iclamp;
+pub mod ions;
+pub mod pas;
+
+/// Index of a mechanism type in the registry.
+pub type MechId = usize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VarKind {
+    Parameter,
+    Assigned,
+    State,
+}
+
+#[derive(Debug, Clone)]
+pub struct VarInfo {
+    pub name: &'static str,
+    pub units: &'static str,
+    pub default: f64,
+    pub kind: VarKind,
+}
+
+/// A global (not per-instance) variable of a mechanism, e.g. `usetable_hh`.
+#[derive(Debug, Clone)]
+pub struct GlobalInfo {
+    /// Full NEURON name, suffix included.
+    pub name: &'static str,
+    pub default: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MechKind {
+    /// A density mechanism (currents in mA/cm², conductances in S/cm²).
+    Density,
+    /// An ion (na_ion, k_ion, ca_ion): holds e, ci, co, i, di/dv per segment.
+    Ion,
+    /// A point process (currents in nA, conductances in µS).
+    Point,
+}
+
+pub struct MechInfo {
+    pub name: &'static str,
+    pub kind: MechKind,
+    /// Range variables, in NEURON's psection order.
+    pub vars: Vec<VarInfo>,
+    /// Ions this mechanism reads or writes (names like "na").
+    pub ions: Vec<&'static str>,
+    pub globals: Vec<GlobalInfo>,
+    /// Point processes whose current is an ELECTRODE_CURRENT (positive inward).
+    pub electrode_current: bool,
+    pub make_kernel: fn() -> Box<dyn Kernel>,
+}
+
+impl MechInfo {
+    pub fn var_index(&self, name: &str) -> Option<usize> {
+        self.vars.iter().position(|v| v.name == name)
+    }
+}
+
+/// The instance data of one mechanism type in a lowered simulation: structure of arrays.
+#[derive(Debug, Clone)]
+pub struct BlockData {
+    pub mech: MechId,
+    /// Node of each instance.
+    pub node: Vec<usize>,
+    /// vars[var][instance]
+    pub vars: Vec<Vec<f64>>,
+    /// For each ion the mechanism uses: the index of that ion's block in the block list.
+    pub ion_block: Vec<usize>,
+    /// For each ion the mechanism uses: the instance in the ion block at the same node.
+    pub ion_instance: Vec<Vec<usize>>,
+    /// The mechanism's globals (same order as MechInfo::globals).
+    pub globals: Vec<f64>,
+}
+
+impl BlockData {
+    pub fn len(&self) -> usize {
+        self.node.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.node.is_empty()
+    }
+}
+
+/// Node-level state a kernel reads and adds to.
+pub struct NodeView<'a> {
+    /// Membrane potential, mV.
+    pub v: &'a [f64],
+    /// Right-hand side of the current balance, mA/cm² (nA at zero-area nodes).
+    pub rhs: &'a mut [f64],
+    /// Diagonal of the tree matrix, S/cm².
+    pub d: &'a mut [f64],
+    /// Node area, µm² (100 at zero-area end nodes, as NEURON keeps it).
+    pub area: &'a [f64],
+    /// Time seen by the mechanism, ms.
+    pub t: f64,
+    pub dt: f64,
+    /// Temperature, °C.
+    pub celsius: f64,
+}
+
+/// What the solver calls on each mechanism type, on whole blocks of instances.
+/// `ions` holds the blocks that precede this one (ion blocks always come first).
+pub trait Kernel: Send + Sync {
+    /// INITIAL: set states from the current v.
+    fn initialize(&mut self, blk: &mut BlockData, ions: &mut [Block], nv: &mut NodeView);
+    /// BREAKPOINT currents: subtract i from rhs and add di/dv to d (the finite-difference rule).
+    fn current(&mut self, blk: &mut BlockData, ions: &mut [Block], nv: &mut NodeView);
+    /// Advance states over dt with the new v.
+    fn advance_state(&mut self, blk: &mut BlockData, ions: &mut [Block], nv: &mut NodeView);
+}
+
+pub struct Block {
+    pub data: BlockData,
+    pub kernel: Box<dyn Kernel>,
+}
+
+/// NEURON's exp as generated mod code uses it: clamped to avoid overflow.
+#[inline]
+pub fn hoc_exp(x: f64) -> f64 {
+    if x < -700.0 {
+        0.0
+    } else if x > 700.0 {
+        700f64.exp()
+    } else {
+        x.exp()
+    }
+}
+
+/// The forward-difference step of NEURON's di/dv, mV.
+pub const DV_JACOBIAN_MV: f64 = 0.001;
+
+/// Every built-in mechanism, in NEURON's order (which is also the order currents are added).
+pub fn registry() -> &'static [MechInfo] {
+    use std::sync::OnceLock;
+    static REG: OnceLock<Vec<MechInfo>> = OnceLock::new();
+    REG.get_or_init(|| {
+        vec![
+            pas::info(),
+            ions::info("na"),
+            ions::info("k"),
+            ions::info("ca"),
+            hh::info(),
+            iclamp::info(),
+        ]
+    })
+}
+
+pub fn find(name: &str) -> Option<MechId> {
+    registry().iter().position(|m| m.name == name)
+}
+
+pub fn info(id: MechId) -> &'static MechInfo {
+    &registry()[id]
+}

@@ -1,0 +1,46 @@
+//! `pas`: the passive leak, i = g·(v − e).
+
+use super::*;
+
+const G: usize = 0; // S/cm²
+const E: usize = 1; // mV
+const I: usize = 2; // mA/cm²
+
+pub fn info() -> MechInfo {
+    MechInfo {
+        name: "pas",
+        kind: MechKind::Density,
+        vars: vec![
+            VarInfo { name: "g", units: "S/cm2", default: 0.001, kind: VarKind::Parameter },
+            VarInfo { name: "e", units: "mV", default: -70.0, kind: VarKind::Parameter },
+            VarInfo { name: "i", units: "mA/cm2", default: 0.0, kind: VarKind::Assigned },
+        ],
+        ions: vec![],
+        globals: vec![],
+        electrode_current: false,
+        make_kernel: || Box::new(Pas),
+    }
+}
+
+struct Pas;
+
+impl Kernel for Pas {
+    fn initialize(&mut self, _: &mut BlockData, _: &mut [Block], _: &mut NodeView) {}
+
+    fn current(&mut self, blk: &mut BlockData, _: &mut [Block], nv: &mut NodeView) {
+        let [g, e, i] = &mut blk.vars[..] else { unreachable!() };
+        for k in 0..blk.node.len() {
+            let nd = blk.node[k];
+            let v = nv.v[nd];
+            // NEURON evaluates the current at v + 0.001 and at v and differences them.
+            let i_plus = g[k] * (v + DV_JACOBIAN_MV - e[k]);
+            let i_here = g[k] * (v - e[k]);
+            i[k] = i_here;
+            nv.rhs[nd] -= i_here;
+            nv.d[nd] += (i_plus - i_here) / DV_JACOBIAN_MV;
+        }
+        let _ = (G, E, I);
+    }
+
+    fn advance_state(&mut self, _: &mut BlockData, _: &mut [Block], _: &mut NodeView) {}
+}

@@ -1,0 +1,831 @@
+//! The model: the description users edit, lowered on demand into a [`Simulation`].
+//!
+//! Structural edits (sections, nseg, geometry, insert, point processes, recordings) drop the
+//! lowered simulation after copying its state back; the next step lowers again. Parameter
+//! writes go to both the description and, when lowered, straight into the arrays.
+//! Every method validates before it mutates, so a failed call leaves the model as it was.
+
+use crate::discretise::{discretise, Nodes, SectionNodes};
+use crate::error::{arc_position, finite, positive, suggest, Error, Result};
+use crate::mechanisms::{self, ions, Block, BlockData, MechId, MechKind};
+use crate::morphology::{place, segment_centre, segment_index, Inserted, Place, Section, SectionId};
+use crate::recording::{Recorder, Target};
+use crate::simulation::{Clock, Simulation, Source};
+use std::collections::HashMap;
+use std::f64::consts::PI;
+
+/// A point process (IClamp, ...) and where it sits.
+#[derive(Debug, Clone)]
+pub struct PointProcess {
+    pub mech: MechId,
+    /// Section and x; x is snapped to the centre of its segment (0 and 1 stay exact).
+    pub loc: Option<(SectionId, f64)>,
+    pub values: Vec<f64>,
+}
+
+pub struct Model {
+    sections: Vec<Option<Section>>,
+    points: Vec<Option<PointProcess>>,
+    recorders: Vec<Option<Recorder>>,
+    clock: Clock,
+    /// Mechanism globals such as usetable_hh, by full name.
+    globals: HashMap<&'static str, f64>,
+    sim: Option<Lowered>,
+    /// Number of connect calls so far (orders children like NEURON).
+    connections: u64,
+}
+
+/// A simulation plus where each description item landed in it.
+struct Lowered {
+    sim: Simulation,
+    /// (section, mechanism) → (block, instance per segment)
+    density: HashMap<(SectionId, MechId), (usize, Vec<usize>)>,
+    /// point process → (block, instance)
+    point: HashMap<usize, (usize, usize)>,
+}
+
+impl Default for Model {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Model {
+    pub fn new() -> Self {
+        let mut globals = HashMap::new();
+        for m in mechanisms::registry() {
+            for g in &m.globals {
+                globals.insert(g.name, g.default);
+            }
+        }
+        Model {
+            sections: Vec::new(),
+            points: Vec::new(),
+            recorders: Vec::new(),
+            clock: Clock { t: 0.0, dt: 0.025, celsius: 6.3, secondorder: 0 },
+            globals,
+            sim: None,
+            connections: 0,
+        }
+    }
+
+    // ----------------------------------------------------------------------------- sections
+
+    pub fn add_section(&mut self, name: &str) -> SectionId {
+        self.invalidate();
+        self.sections.push(Some(Section::new(name)));
+        self.sections.len() - 1
+    }
+
+    pub fn section(&self, id: SectionId) -> Result<&Section> {
+        self.sections
+            .get(id)
+            .and_then(|s| s.as_ref())
+            .ok_or_else(|| Error::Deleted("the section has been deleted".into()))
+    }
+
+    /// Mutable access to a section's description; drops the lowered simulation first because
+    /// the caller changes structure or geometry.
+    fn section_mut_structural(&mut self, id: SectionId) -> Result<&mut Section> {
+        self.section(id)?;
+        self.invalidate();
+        Ok(self.sections[id].as_mut().expect("checked above"))
+    }
+
+    /// Live sections in creation order.
+    pub fn section_ids(&self) -> Vec<SectionId> {
+        (0..self.sections.len()).filter(|&i| self.sections[i].is_some()).collect()
+    }
+
+    /// Deletes a section; its children become roots and its point processes lose their location.
+    pub fn delete_section(&mut self, id: SectionId) -> Result<()> {
+        self.section(id)?;
+        self.invalidate();
+        for s in self.sections.iter_mut().flatten() {
+            if matches!(s.parent, Some((p, _)) if p == id) {
+                s.parent = None;
+            }
+        }
+        for p in self.points.iter_mut().flatten() {
+            if matches!(p.loc, Some((s, _)) if s == id) {
+                p.loc = None;
+            }
+        }
+        self.sections[id] = None;
+        Ok(())
+    }
+
+    /// Children in NEURON's order: ascending connection position along the parent measured from
+    /// its connecting end (x, or 1 − x for a reversed parent), the most recently connected first
+    /// among equal positions.
+    pub fn children(&self, id: SectionId) -> Result<Vec<SectionId>> {
+        let reversed = self.section(id)?.child_end == 1.0;
+        let mut kids: Vec<(f64, u64, SectionId)> = self
+            .sections
+            .iter()
+            .enumerate()
+            .filter_map(|(c, s)| match s.as_ref()?.parent {
+                Some((p, x)) if p == id => Some((if reversed { 1.0 - x } else { x }, s.as_ref()?.connected_seq, c)),
+                _ => None,
+            })
+            .collect();
+        kids.sort_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)));
+        Ok(kids.into_iter().map(|k| k.2).collect())
+    }
+
+    pub fn set_length(&mut self, id: SectionId, l_um: f64) -> Result<()> {
+        positive("L", l_um)?;
+        self.section_mut_structural(id)?.set_length(l_um)
+    }
+
+    pub fn set_ra(&mut self, id: SectionId, ra: f64) -> Result<()> {
+        positive("Ra", ra)?;
+        self.section_mut_structural(id)?.set_ra(ra)
+    }
+
+    pub fn set_rallbranch(&mut self, id: SectionId, n: f64) -> Result<()> {
+        positive("rallbranch", n)?;
+        self.section_mut_structural(id)?.set_rallbranch(n)
+    }
+
+    pub fn set_nseg(&mut self, id: SectionId, nseg: i64) -> Result<()> {
+        if !(1..=32767).contains(&nseg) {
+            return Err(Error::Value(format!("nseg must be an integer in [1, 32767], got {nseg}")));
+        }
+        if self.section(id)?.nseg() == nseg as usize {
+            return Ok(());
+        }
+        self.section_mut_structural(id)?.set_nseg(nseg as usize)?;
+        // Point processes move to the centre of the segment that now holds them.
+        let n = nseg as usize;
+        for p in self.points.iter_mut().flatten() {
+            if let Some((s, x)) = p.loc.as_mut() {
+                if *s == id && *x > 0.0 && *x < 1.0 {
+                    *x = segment_centre(n, segment_index(n, *x));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The segments a location addresses: one (x given) or all (x None).
+    fn segments(&self, id: SectionId, x: Option<f64>, what: &str) -> Result<Vec<usize>> {
+        let s = self.section(id)?;
+        match x {
+            None => Ok((0..s.nseg()).collect()),
+            Some(x) => match place(s.nseg(), x)? {
+                Place::Segment(i) => Ok(vec![i]),
+                _ => Err(Error::Value(format!(
+                    "{what} is not defined at the zero-area end {}({x})",
+                    s.name
+                ))),
+            },
+        }
+    }
+
+    pub fn set_diam(&mut self, id: SectionId, x: Option<f64>, diam_um: f64) -> Result<()> {
+        positive("diam", diam_um)?;
+        let segs = self.segments(id, x, "diam")?;
+        let s = self.section_mut_structural(id)?;
+        for i in segs {
+            s.diam_um[i] = diam_um;
+        }
+        Ok(())
+    }
+
+    pub fn diam(&self, id: SectionId, x: f64) -> Result<f64> {
+        let s = self.section(id)?;
+        // NEURON reports the nearest segment's diameter at the ends.
+        Ok(s.diam_um[segment_index(s.nseg(), arc_position(x)?)])
+    }
+
+    pub fn set_cm(&mut self, id: SectionId, x: Option<f64>, cm: f64) -> Result<()> {
+        finite("cm", cm)?;
+        if cm < 0.0 {
+            return Err(Error::Value(format!("cm must be >= 0, got {cm}")));
+        }
+        let segs = self.segments(id, x, "cm")?;
+        let nodes: Vec<usize> = match self.lowered_section(id) {
+            Some(sn) => segs.iter().map(|&i| sn.segment[i]).collect(),
+            None => Vec::new(),
+        };
+        if let Some(l) = self.sim.as_mut() {
+            for n in nodes {
+                l.sim.nodes.cm_uf_cm2[n] = cm;
+            }
+        }
+        let s = self.sections[id].as_mut().expect("checked");
+        for i in segs {
+            s.cm_uf_cm2[i] = cm;
+        }
+        Ok(())
+    }
+
+    pub fn cm(&self, id: SectionId, x: f64) -> Result<f64> {
+        let s = self.section(id)?;
+        Ok(s.cm_uf_cm2[segment_index(s.nseg(), arc_position(x)?)])
+    }
+
+    /// `child.connect(parent(parent_x), child_end)`.
+    pub fn connect(&mut self, child: SectionId, child_end: f64, parent: SectionId, parent_x: f64) -> Result<()> {
+        self.section(child)?;
+        self.section(parent)?;
+        arc_position(parent_x)?;
+        if child_end != 0.0 && child_end != 1.0 {
+            return Err(Error::Value(format!("the connecting end must be 0 or 1, got {child_end}")));
+        }
+        // Refuse loops: the parent must not be in the child's subtree.
+        let mut p = Some(parent);
+        while let Some(s) = p {
+            if s == child {
+                return Err(Error::Value("connecting would create a loop in the tree".into()));
+            }
+            p = self.sections[s].as_ref().unwrap().parent.map(|(q, _)| q);
+        }
+        self.connections += 1;
+        let seq = self.connections;
+        let s = self.section_mut_structural(child)?;
+        s.parent = Some((parent, parent_x));
+        s.child_end = child_end;
+        s.connected_seq = seq;
+        Ok(())
+    }
+
+    pub fn disconnect(&mut self, child: SectionId) -> Result<()> {
+        self.section_mut_structural(child)?.parent = None;
+        Ok(())
+    }
+
+    // ----------------------------------------------------------------------------- geometry
+
+    /// Node arrays: the lowered ones when available, else discretised afresh.
+    fn nodes(&self) -> std::borrow::Cow<'_, Nodes> {
+        match &self.sim {
+            Some(l) => std::borrow::Cow::Borrowed(&l.sim.nodes),
+            None => std::borrow::Cow::Owned(discretise(&self.sections)),
+        }
+    }
+
+    fn lowered_section(&self, id: SectionId) -> Option<&SectionNodes> {
+        self.sim.as_ref().and_then(|l| l.sim.nodes.sections[id].as_ref())
+    }
+
+    fn node_of(&self, id: SectionId, x: f64) -> Result<(Place, usize)> {
+        let s = self.section(id)?;
+        let p = place(s.nseg(), x)?;
+        let nodes = self.nodes();
+        let sn = nodes.sections[id].as_ref().expect("live sections are lowered");
+        Ok((p, sn.node(p)))
+    }
+
+    /// Membrane area of the segment at x, µm² (0 at the ends).
+    pub fn area(&self, id: SectionId, x: f64) -> Result<f64> {
+        let s = self.section(id)?;
+        Ok(match place(s.nseg(), x)? {
+            Place::Segment(i) => PI * s.diam_um[i] * s.length_um / s.nseg() as f64,
+            _ => 0.0,
+        })
+    }
+
+    /// Axial resistance between the node at x and its parent node, MΩ.
+    pub fn ri(&self, id: SectionId, x: f64) -> Result<f64> {
+        let (_, node) = self.node_of(id, x)?;
+        Ok(self.nodes().ri_mohm[node])
+    }
+
+    /// Volume of the segment at x, µm³ (0 at the ends).
+    pub fn volume(&self, id: SectionId, x: f64) -> Result<f64> {
+        let s = self.section(id)?;
+        Ok(match place(s.nseg(), x)? {
+            Place::Segment(i) => PI * s.diam_um[i] * s.diam_um[i] / 4.0 * s.length_um / s.nseg() as f64,
+            _ => 0.0,
+        })
+    }
+
+    pub fn node_index(&self, id: SectionId, x: f64) -> Result<usize> {
+        Ok(self.node_of(id, x)?.1)
+    }
+
+    // ----------------------------------------------------------------------------- voltage
+
+    pub fn v(&self, id: SectionId, x: f64) -> Result<f64> {
+        let (p, node) = self.node_of(id, x)?;
+        if let Some(l) = &self.sim {
+            return Ok(l.sim.v[node]);
+        }
+        Ok(self.described_v(id, p))
+    }
+
+    fn described_v(&self, id: SectionId, p: Place) -> f64 {
+        let s = self.sections[id].as_ref().unwrap();
+        let at_start = matches!((p, s.child_end == 0.0), (Place::Start, true) | (Place::End, false));
+        match p {
+            Place::Segment(i) => s.v_mv[i],
+            _ if !at_start => s.v_end_mv,
+            _ => match s.parent {
+                None => s.v_root_mv,
+                Some((par, px)) => {
+                    let ps = self.sections[par].as_ref().unwrap();
+                    self.described_v(par, place(ps.nseg(), px).unwrap())
+                }
+            },
+        }
+    }
+
+    pub fn set_v(&mut self, id: SectionId, x: f64, v: f64) -> Result<()> {
+        finite("v", v)?;
+        let (_, node) = self.node_of(id, x)?;
+        if self.sim.is_none() {
+            self.lower();
+        }
+        self.sim.as_mut().unwrap().sim.v[node] = v;
+        Ok(())
+    }
+
+    // ----------------------------------------------------------------------------- mechanisms
+
+    pub fn find_mechanism(&self, name: &str) -> Result<MechId> {
+        mechanisms::find(name).ok_or_else(|| Error::UnknownName {
+            what: "mechanism".into(),
+            name: name.into(),
+            suggestion: suggest(name, mechanisms::registry().iter().map(|m| m.name)),
+        })
+    }
+
+    pub fn insert(&mut self, id: SectionId, name: &str) -> Result<()> {
+        let mech = self.find_mechanism(name)?;
+        let info = mechanisms::info(mech);
+        if info.kind == MechKind::Point {
+            return Err(Error::Value(format!("{name} is a point process, not a density mechanism")));
+        }
+        if self.section(id)?.mech_index(mech).is_some() {
+            return Ok(());
+        }
+        let s = self.section_mut_structural(id)?;
+        let nseg = s.nseg();
+        let fresh = |m: MechId| Inserted {
+            mech: m,
+            values: mechanisms::info(m).vars.iter().map(|v| vec![v.default; nseg]).collect(),
+        };
+        s.mechs.push(fresh(mech));
+        if info.kind == MechKind::Density {
+            for ion in &info.ions {
+                let ion_mech = mechanisms::find(&format!("{ion}_ion")).expect("ion registered");
+                if s.mech_index(ion_mech).is_none() {
+                    s.mechs.push(fresh(ion_mech));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn uninsert(&mut self, id: SectionId, name: &str) -> Result<()> {
+        let mech = self.find_mechanism(name)?;
+        let Some(k) = self.section(id)?.mech_index(mech) else {
+            return Ok(());
+        };
+        self.section_mut_structural(id)?.mechs.remove(k);
+        Ok(())
+    }
+
+    /// Names of the mechanisms inserted in a section, in insertion order (ions included).
+    pub fn mechanisms_in(&self, id: SectionId) -> Result<Vec<&'static str>> {
+        Ok(self.section(id)?.mechs.iter().map(|m| mechanisms::info(m.mech).name).collect())
+    }
+
+    fn var_of(&self, mech: MechId, var: &str) -> Result<usize> {
+        let info = mechanisms::info(mech);
+        info.var_index(var).ok_or_else(|| Error::UnknownName {
+            what: format!("variable of {}", info.name),
+            name: var.into(),
+            suggestion: suggest(var, info.vars.iter().map(|v| v.name)),
+        })
+    }
+
+    /// (mechanism, variable, segment) of a density variable at x, with NEURON's messages when
+    /// the mechanism is absent or x is a zero-area end.
+    fn density_site(&self, id: SectionId, x: f64, mech_name: &str, var: &str) -> Result<(MechId, usize, usize, usize)> {
+        let mech = self.find_mechanism(mech_name)?;
+        let var = self.var_of(mech, var)?;
+        let s = self.section(id)?;
+        let absent = || Error::NotInserted(format!("{mech_name} mechanism does not exist at {}({x})", s.name));
+        let k = s.mech_index(mech).ok_or_else(absent)?;
+        match place(s.nseg(), x)? {
+            Place::Segment(i) => Ok((mech, var, k, i)),
+            _ => Err(absent()),
+        }
+    }
+
+    pub fn density_get(&self, id: SectionId, x: f64, mech: &str, var: &str) -> Result<f64> {
+        let (m, v, k, i) = self.density_site(id, x, mech, var)?;
+        if let Some(l) = &self.sim {
+            let (b, inst) = &l.density[&(id, m)];
+            return Ok(l.sim.blocks[*b].data.vars[v][inst[i]]);
+        }
+        Ok(self.sections[id].as_ref().unwrap().mechs[k].values[v][i])
+    }
+
+    /// Sets a density variable at x, or in every segment when x is None.
+    pub fn density_set(&mut self, id: SectionId, x: Option<f64>, mech: &str, var: &str, value: f64) -> Result<()> {
+        finite(var, value)?;
+        let segs: Vec<usize> = match x {
+            Some(x) => vec![self.density_site(id, x, mech, var)?.3],
+            None => {
+                self.density_site(id, 0.5, mech, var)?;
+                (0..self.section(id)?.nseg()).collect()
+            }
+        };
+        let (m, v, k, _) = self.density_site(id, 0.5, mech, var)?;
+        if let Some(l) = self.sim.as_mut() {
+            let (b, inst) = &l.density[&(id, m)];
+            for &i in &segs {
+                l.sim.blocks[*b].data.vars[v][inst[i]] = value;
+            }
+        }
+        let s = self.sections[id].as_mut().unwrap();
+        for &i in &segs {
+            s.mechs[k].values[v][i] = value;
+        }
+        Ok(())
+    }
+
+    // ----------------------------------------------------------------------------- point processes
+
+    pub fn point_new(&mut self, name: &str, loc: Option<(SectionId, f64)>) -> Result<usize> {
+        let mech = self.find_mechanism(name)?;
+        let info = mechanisms::info(mech);
+        if info.kind != MechKind::Point {
+            return Err(Error::Value(format!("{name} is a density mechanism, not a point process")));
+        }
+        let loc = match loc {
+            Some((s, x)) => Some((s, self.snap(s, x)?)),
+            None => None,
+        };
+        self.invalidate();
+        self.points.push(Some(PointProcess { mech, loc, values: info.vars.iter().map(|v| v.default).collect() }));
+        Ok(self.points.len() - 1)
+    }
+
+    /// x moved to the centre of its segment (0 and 1 stay).
+    fn snap(&self, id: SectionId, x: f64) -> Result<f64> {
+        let s = self.section(id)?;
+        Ok(match place(s.nseg(), x)? {
+            Place::Segment(i) => segment_centre(s.nseg(), i),
+            _ => x,
+        })
+    }
+
+    pub fn point(&self, pp: usize) -> Result<&PointProcess> {
+        self.points
+            .get(pp)
+            .and_then(|p| p.as_ref())
+            .ok_or_else(|| Error::Deleted("the point process has been deleted".into()))
+    }
+
+    pub fn point_delete(&mut self, pp: usize) -> Result<()> {
+        self.point(pp)?;
+        self.invalidate();
+        self.points[pp] = None;
+        Ok(())
+    }
+
+    pub fn point_locate(&mut self, pp: usize, id: SectionId, x: f64) -> Result<()> {
+        self.point(pp)?;
+        let x = self.snap(id, x)?;
+        self.invalidate();
+        self.points[pp].as_mut().unwrap().loc = Some((id, x));
+        Ok(())
+    }
+
+    pub fn point_get(&self, pp: usize, var: &str) -> Result<f64> {
+        let p = self.point(pp)?;
+        let v = self.var_of(p.mech, var)?;
+        if let Some(l) = &self.sim {
+            if let Some((b, i)) = l.point.get(&pp) {
+                return Ok(l.sim.blocks[*b].data.vars[v][*i]);
+            }
+        }
+        Ok(p.values[v])
+    }
+
+    pub fn point_set(&mut self, pp: usize, var: &str, value: f64) -> Result<()> {
+        finite(var, value)?;
+        let v = self.var_of(self.point(pp)?.mech, var)?;
+        if let Some(l) = self.sim.as_mut() {
+            if let Some((b, i)) = l.point.get(&pp) {
+                l.sim.blocks[*b].data.vars[v][*i] = value;
+            }
+        }
+        self.points[pp].as_mut().unwrap().values[v] = value;
+        Ok(())
+    }
+
+    /// Point processes located in a section, in creation order.
+    pub fn points_in(&self, id: SectionId) -> Vec<usize> {
+        (0..self.points.len())
+            .filter(|&i| matches!(&self.points[i], Some(p) if matches!(p.loc, Some((s, _)) if s == id)))
+            .collect()
+    }
+
+    // ----------------------------------------------------------------------------- globals
+
+    pub fn t(&self) -> f64 {
+        self.clock.t
+    }
+
+    pub fn global(&self, name: &str) -> Result<f64> {
+        Ok(match name {
+            "t" => self.clock.t,
+            "dt" => self.clock.dt,
+            "celsius" => self.clock.celsius,
+            "secondorder" => self.clock.secondorder as f64,
+            _ => *self.globals.get(name).ok_or_else(|| self.unknown_global(name))?,
+        })
+    }
+
+    fn unknown_global(&self, name: &str) -> Error {
+        let names = ["t", "dt", "celsius", "secondorder"].into_iter().chain(self.globals.keys().copied());
+        Error::UnknownName { what: "global".into(), name: name.into(), suggestion: suggest(name, names) }
+    }
+
+    pub fn global_names(&self) -> Vec<&'static str> {
+        let mut names: Vec<&'static str> = vec!["t", "dt", "celsius", "secondorder"];
+        let mut mech: Vec<&'static str> = self.globals.keys().copied().collect();
+        mech.sort_unstable();
+        names.extend(mech);
+        names
+    }
+
+    pub fn set_global(&mut self, name: &str, value: f64) -> Result<()> {
+        finite(name, value)?;
+        match name {
+            "t" => self.clock.t = value,
+            "dt" => self.clock.dt = positive("dt", value)?,
+            "celsius" => self.clock.celsius = value,
+            "secondorder" => {
+                if ![0.0, 1.0, 2.0].contains(&value) {
+                    return Err(Error::Value(format!("secondorder must be 0, 1 or 2, got {value}")));
+                }
+                self.clock.secondorder = value as i32;
+            }
+            _ => {
+                let slot = self.globals.get_mut(name).ok_or_else(|| Error::UnknownName {
+                    what: "global".into(),
+                    name: name.into(),
+                    suggestion: None,
+                })?;
+                *slot = value;
+                if let Some(l) = self.sim.as_mut() {
+                    for b in &mut l.sim.blocks {
+                        let info = mechanisms::info(b.data.mech);
+                        if let Some(g) = info.globals.iter().position(|g| g.name == name) {
+                            b.data.globals[g] = value;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    // ----------------------------------------------------------------------------- recording
+
+    /// Checks that a target names something that exists now.
+    fn check_target(&self, t: &Target) -> Result<()> {
+        match *t {
+            Target::Time => Ok(()),
+            Target::Voltage { sec, x } => self.node_of(sec, x).map(|_| ()),
+            Target::Density { sec, x, mech, var } => {
+                let info = mechanisms::info(mech);
+                self.density_site(sec, x, info.name, info.vars[var].name).map(|_| ())
+            }
+            Target::Point { pp, .. } => {
+                if self.point(pp)?.loc.is_none() {
+                    return Err(Error::Value("the point process has no location".into()));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    pub fn record(&mut self, target: Target, interval_ms: Option<f64>) -> Result<usize> {
+        self.check_target(&target)?;
+        if let Some(iv) = interval_ms {
+            positive("record interval", iv)?;
+        }
+        self.invalidate();
+        self.recorders.push(Some(Recorder::new(target, interval_ms)));
+        Ok(self.recorders.len() - 1)
+    }
+
+    pub fn record_remove(&mut self, id: usize) {
+        if let Some(r) = self.recorders.get_mut(id) {
+            *r = None;
+        }
+    }
+
+    /// Hands over the samples taken since the last call.
+    pub fn record_take(&mut self, id: usize) -> Vec<f64> {
+        match self.recorders.get_mut(id).and_then(|r| r.as_mut()) {
+            Some(r) => std::mem::take(&mut r.data),
+            None => Vec::new(),
+        }
+    }
+
+    // ----------------------------------------------------------------------------- running
+
+    /// finitialize(v): v_init None keeps the present voltages.
+    pub fn finitialize(&mut self, v_init: Option<f64>) -> Result<()> {
+        if let Some(v) = v_init {
+            finite("v_init", v)?;
+        }
+        self.ensure_lowered();
+        let l = self.sim.as_mut().unwrap();
+        l.sim.initialize(&mut self.clock, v_init, &mut self.recorders);
+        Ok(())
+    }
+
+    pub fn fadvance(&mut self) {
+        self.ensure_lowered();
+        let l = self.sim.as_mut().unwrap();
+        l.sim.step(&mut self.clock, &mut self.recorders);
+    }
+
+    /// Runs `steps` fixed steps (the caller chunks long runs to check for interrupts).
+    pub fn advance(&mut self, steps: u64) {
+        self.ensure_lowered();
+        let l = self.sim.as_mut().unwrap();
+        for _ in 0..steps {
+            l.sim.step(&mut self.clock, &mut self.recorders);
+        }
+    }
+
+    /// stdrun's continuerun, in pieces: while t < tstop − dt/2, advance by chunks of
+    /// `steps_per_chunk` steps (stdrun's nstep_steprun), returning after about `max_steps` steps
+    /// so the caller can check for Ctrl-C and report progress. True when t has reached tstop.
+    pub fn continuerun_part(&mut self, tstop: f64, steps_per_chunk: u64, max_steps: u64) -> Result<bool> {
+        finite("tstop", tstop)?;
+        let chunk = steps_per_chunk.max(1);
+        let mut done = 0;
+        while self.clock.t < tstop - 0.5 * self.clock.dt {
+            if done >= max_steps {
+                return Ok(false);
+            }
+            self.advance(chunk);
+            done += chunk;
+        }
+        Ok(true)
+    }
+
+    fn ensure_lowered(&mut self) {
+        if self.sim.is_none() {
+            self.lower();
+        }
+    }
+
+    /// Copies the simulation's state back into the description and drops it.
+    pub fn invalidate(&mut self) {
+        let Some(l) = self.sim.take() else { return };
+        let sim = &l.sim;
+        for (id, s) in self.sections.iter_mut().enumerate() {
+            let Some(s) = s else { continue };
+            let Some(sn) = sim.nodes.sections[id].as_ref() else { continue };
+            for (i, &n) in sn.segment.iter().enumerate() {
+                s.v_mv[i] = sim.v[n];
+            }
+            s.v_end_mv = sim.v[sn.end];
+            if s.parent.is_none() {
+                s.v_root_mv = sim.v[sn.start];
+            }
+            for m in &mut s.mechs {
+                let (b, inst) = &l.density[&(id, m.mech)];
+                for (var, values) in m.values.iter_mut().enumerate() {
+                    for (i, val) in values.iter_mut().enumerate() {
+                        *val = sim.blocks[*b].data.vars[var][inst[i]];
+                    }
+                }
+            }
+        }
+        for (pp, p) in self.points.iter_mut().enumerate() {
+            if let (Some(p), Some((b, i))) = (p.as_mut(), l.point.get(&pp)) {
+                for (var, val) in p.values.iter_mut().enumerate() {
+                    *val = sim.blocks[*b].data.vars[var][*i];
+                }
+            }
+        }
+    }
+
+    /// Builds the simulation from the description.
+    fn lower(&mut self) {
+        let nodes = discretise(&self.sections);
+        let (_, order) = crate::discretise::tree_order(&self.sections);
+        let n = nodes.parent.len();
+        let mut v = vec![0.0; n];
+        for &id in &order {
+            let s = self.sections[id].as_ref().unwrap();
+            let sn = nodes.sections[id].as_ref().unwrap();
+            if s.parent.is_none() {
+                v[sn.start] = s.v_root_mv;
+            }
+            for (i, &node) in sn.segment.iter().enumerate() {
+                v[node] = s.v_mv[i];
+            }
+            v[sn.end] = s.v_end_mv;
+        }
+
+        let registry = mechanisms::registry();
+        let mut blocks: Vec<Block> = Vec::new();
+        let mut density = HashMap::new();
+        let mut point = HashMap::new();
+        let mut block_of_mech: HashMap<MechId, usize> = HashMap::new();
+        for (mech, info) in registry.iter().enumerate() {
+            let mut data = BlockData {
+                mech,
+                node: Vec::new(),
+                vars: vec![Vec::new(); info.vars.len()],
+                ion_block: Vec::new(),
+                ion_instance: vec![Vec::new(); if info.kind == MechKind::Ion { 0 } else { info.ions.len() }],
+                globals: info.globals.iter().map(|g| self.globals[g.name]).collect(),
+            };
+            let b = blocks.len();
+            let add = |data: &mut BlockData, node: usize, values: &mut dyn Iterator<Item = f64>| {
+                data.node.push(node);
+                for (var, val) in values.enumerate() {
+                    data.vars[var].push(val);
+                }
+                data.node.len() - 1
+            };
+            for &id in &order {
+                let s = self.sections[id].as_ref().unwrap();
+                let Some(k) = s.mech_index(mech) else { continue };
+                let sn = nodes.sections[id].as_ref().unwrap();
+                let inst: Vec<usize> = (0..s.nseg())
+                    .map(|i| add(&mut data, sn.segment[i], &mut s.mechs[k].values.iter().map(|vals| vals[i])))
+                    .collect();
+                density.insert((id, mech), (b, inst));
+            }
+            for (pp, p) in self.points.iter().enumerate() {
+                let Some(p) = p else { continue };
+                let (Some((id, x)), true) = (p.loc, p.mech == mech) else { continue };
+                let s = self.sections[id].as_ref().unwrap();
+                let node = nodes.sections[id].as_ref().unwrap().node(place(s.nseg(), x).unwrap());
+                let i = add(&mut data, node, &mut p.values.iter().copied());
+                point.insert(pp, (b, i));
+            }
+            if data.is_empty() {
+                continue;
+            }
+            if info.kind != MechKind::Ion {
+                for (j, ion) in info.ions.iter().enumerate() {
+                    let ion_mech = mechanisms::find(&format!("{ion}_ion")).unwrap();
+                    let ib = block_of_mech[&ion_mech];
+                    let at_node: HashMap<usize, usize> =
+                        blocks[ib].data.node.iter().enumerate().map(|(i, &nd)| (nd, i)).collect();
+                    data.ion_block.push(ib);
+                    data.ion_instance[j] = data.node.iter().map(|nd| at_node[nd]).collect();
+                }
+            }
+            block_of_mech.insert(mech, b);
+            blocks.push(Block { data, kernel: (info.make_kernel)() });
+        }
+
+        let mut sources = Vec::new();
+        for (r, rec) in self.recorders.iter().enumerate() {
+            let Some(rec) = rec else { continue };
+            let src = match rec.target {
+                Target::Time => Some(Source::Time),
+                Target::Voltage { sec, x } => self.sections.get(sec).and_then(|s| s.as_ref()).map(|s| {
+                    Source::Node(nodes.sections[sec].as_ref().unwrap().node(place(s.nseg(), x).unwrap()))
+                }),
+                Target::Density { sec, x, mech, var } => {
+                    let s = self.sections.get(sec).and_then(|s| s.as_ref());
+                    match (s, density.get(&(sec, mech))) {
+                        (Some(s), Some((b, inst))) => match place(s.nseg(), x).unwrap() {
+                            Place::Segment(i) => Some(Source::Var { block: *b, var, instance: inst[i] }),
+                            _ => None,
+                        },
+                        _ => None,
+                    }
+                }
+                Target::Point { pp, var } => point.get(&pp).map(|&(b, i)| Source::Var { block: b, var, instance: i }),
+            };
+            if let Some(src) = src {
+                sources.push((r, src));
+            }
+        }
+
+        let sim = Simulation { rhs: vec![0.0; n], d: vec![0.0; n], v, nodes, blocks, sources };
+        self.sim = Some(Lowered { sim, density, point });
+    }
+
+    /// Direct access to the lowered simulation (lowering first), for tests and benchmarks.
+    pub fn simulation(&mut self) -> &Simulation {
+        self.ensure_lowered();
+        &self.sim.as_ref().unwrap().sim
+    }
+
+    /// The ion name of an ion mechanism, for callers that present ions separately.
+    pub fn ion_name(mech: &str) -> Option<&str> {
+        ions::ion_of(mech)
+    }
+}

@@ -1,0 +1,168 @@
+//! The lowered simulation: flat node arrays plus one instance block per mechanism type, and the
+//! fixed-step algorithm of NEURON (see DESIGN.md, "Numerical contract").
+
+use crate::discretise::Nodes;
+use crate::hines::{self, NO_PARENT};
+use crate::mechanisms::{ions, Block, MechKind, NodeView};
+use crate::recording::Recorder;
+
+/// Where a recorder reads its value.
+#[derive(Debug, Clone, Copy)]
+pub enum Source {
+    Time,
+    Node(usize),
+    Var { block: usize, var: usize, instance: usize },
+}
+
+/// Time and the integration settings the step needs.
+#[derive(Debug, Clone, Copy)]
+pub struct Clock {
+    /// ms
+    pub t: f64,
+    /// ms
+    pub dt: f64,
+    /// °C
+    pub celsius: f64,
+    /// 0: backward Euler; 1: Crank–Nicolson; 2: CN with ion currents corrected.
+    pub secondorder: i32,
+}
+
+pub struct Simulation {
+    pub nodes: Nodes,
+    /// mV
+    pub v: Vec<f64>,
+    pub rhs: Vec<f64>,
+    pub d: Vec<f64>,
+    /// In registry order: ion blocks precede every mechanism that uses them.
+    pub blocks: Vec<Block>,
+    /// (recorder index, where it reads)
+    pub sources: Vec<(usize, Source)>,
+}
+
+impl Simulation {
+    fn view(&mut self, t: f64, c: &Clock) -> (NodeView<'_>, &mut Vec<Block>) {
+        let nv = NodeView {
+            v: &self.v,
+            rhs: &mut self.rhs,
+            d: &mut self.d,
+            area: &self.nodes.area_um2,
+            t,
+            dt: c.dt,
+            celsius: c.celsius,
+        };
+        (nv, &mut self.blocks)
+    }
+
+    /// Calls `f` on every block with the blocks before it (ions) available.
+    fn each_block(&mut self, t: f64, c: &Clock, f: impl Fn(&mut Block, &mut [Block], &mut NodeView)) {
+        let (mut nv, blocks) = self.view(t, c);
+        for k in 0..blocks.len() {
+            let (before, rest) = blocks.split_at_mut(k);
+            f(&mut rest[0], before, &mut nv);
+        }
+    }
+
+    /// Currents of every mechanism, then axial currents, capacitance and axial conductances:
+    /// rhs and d of the tree matrix for a step of size dt (NEURON's setup_tree_matrix).
+    fn setup_matrix(&mut self, t: f64, c: &Clock) {
+        self.rhs.fill(0.0);
+        self.d.fill(0.0);
+        self.each_block(t, c, |b, ions, nv| b.kernel.current(&mut b.data, ions, nv));
+        let nd = &self.nodes;
+        for i in 0..nd.parent.len() {
+            let p = nd.parent[i];
+            if p != NO_PARENT {
+                let dv = self.v[p] - self.v[i];
+                self.rhs[i] -= nd.b[i] * dv;
+                self.rhs[p] += nd.a[i] * dv;
+            }
+        }
+        let cj = if c.secondorder > 0 { 2.0 / c.dt } else { 1.0 / c.dt };
+        let cfac = 0.001 * cj;
+        for i in 0..nd.parent.len() {
+            self.d[i] += cfac * nd.cm_uf_cm2[i];
+        }
+        for i in 0..nd.parent.len() {
+            let p = nd.parent[i];
+            if p != NO_PARENT {
+                self.d[i] -= nd.b[i];
+                self.d[p] -= nd.a[i];
+            }
+        }
+    }
+
+    /// finitialize: optionally set every node to v_init, run INITIAL blocks, evaluate currents
+    /// once without changing states, record t = 0.
+    pub fn initialize(&mut self, c: &mut Clock, v_init: Option<f64>, recorders: &mut [Option<Recorder>]) {
+        c.t = 0.0;
+        if let Some(v) = v_init {
+            self.v.fill(v);
+        }
+        let t = c.t;
+        self.each_block(t, c, |b, ions, nv| b.kernel.initialize(&mut b.data, ions, nv));
+        self.setup_matrix(t, c);
+        for r in recorders.iter_mut().flatten() {
+            r.restart();
+        }
+        self.record(c, recorders);
+    }
+
+    /// One fixed step of dt (NEURON's fadvance, without events for now).
+    pub fn step(&mut self, c: &mut Clock, recorders: &mut [Option<Recorder>]) {
+        c.t += 0.5 * c.dt;
+        let t_mid = c.t;
+        self.setup_matrix(t_mid, c);
+        let nd = &self.nodes;
+        hines::solve(&nd.parent, &nd.a, &nd.b, &mut self.d, &mut self.rhs);
+        if c.secondorder == 2 {
+            self.correct_ion_currents();
+        }
+        let factor = if c.secondorder > 0 { 2.0 } else { 1.0 };
+        for (v, dv) in self.v.iter_mut().zip(&self.rhs) {
+            *v += factor * dv;
+        }
+        c.t += 0.5 * c.dt;
+        let t = c.t;
+        self.each_block(t, c, |b, ions, nv| b.kernel.advance_state(&mut b.data, ions, nv));
+        self.record(c, recorders);
+    }
+
+    /// secondorder 2: ion currents move to the step midpoint, i += di/dv · Δv.
+    fn correct_ion_currents(&mut self) {
+        for b in &mut self.blocks {
+            if crate::mechanisms::info(b.data.mech).kind != MechKind::Ion {
+                continue;
+            }
+            let (vars, node) = (&mut b.data.vars, &b.data.node);
+            for k in 0..node.len() {
+                vars[ions::I][k] += vars[ions::DIDV][k] * self.rhs[node[k]];
+            }
+        }
+    }
+
+    pub fn read(&self, s: Source, t: f64) -> f64 {
+        match s {
+            Source::Time => t,
+            Source::Node(i) => self.v[i],
+            Source::Var { block, var, instance } => self.blocks[block].data.vars[var][instance],
+        }
+    }
+
+    fn record(&self, c: &Clock, recorders: &mut [Option<Recorder>]) {
+        for &(r, s) in &self.sources {
+            if let Some(rec) = recorders[r].as_mut() {
+                while rec.due(c.t, c.dt) {
+                    // Interval recordings of t store the sample time itself, as NEURON's do.
+                    let value = match (s, rec.interval_ms) {
+                        (Source::Time, Some(_)) => rec.next_sample_ms,
+                        _ => self.read(s, c.t),
+                    };
+                    rec.push(value);
+                    if rec.interval_ms.is_none() {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+}

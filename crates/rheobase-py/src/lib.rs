@@ -1,0 +1,293 @@
+//! Python bindings of the rheobase engine: thin. Each method converts arguments, calls the
+//! engine, and turns engine errors into Python exceptions; runs release the GIL.
+
+use numpy::{IntoPyArray, PyArray1};
+use pyo3::exceptions::{PyAttributeError, PyKeyboardInterrupt, PyReferenceError, PyValueError};
+use pyo3::prelude::*;
+use rheobase_core::mechanisms::{self, MechKind, VarKind};
+use rheobase_core::recording::Target;
+use rheobase_core::{Error, Model};
+
+/// Engine error → Python exception carrying the engine's message.
+fn py_err(e: Error) -> PyErr {
+    match e {
+        Error::Value(_) | Error::UnknownName { .. } => PyValueError::new_err(e.to_string()),
+        Error::NotInserted(_) => PyAttributeError::new_err(e.to_string()),
+        Error::Deleted(_) => PyReferenceError::new_err(e.to_string()),
+        Error::Interrupted => PyKeyboardInterrupt::new_err(e.to_string()),
+    }
+}
+
+trait IntoPy<T> {
+    fn py(self) -> PyResult<T>;
+}
+
+impl<T> IntoPy<T> for rheobase_core::Result<T> {
+    fn py(self) -> PyResult<T> {
+        self.map_err(py_err)
+    }
+}
+
+/// Steps run between two checks for Ctrl-C and progress reports.
+const STEPS_PER_CHECK: u64 = 2000;
+
+/// One independent simulation: its description and, once lowered, its state.
+#[pyclass(module = "rheobase._core")]
+struct Engine {
+    model: Model,
+}
+
+#[pymethods]
+impl Engine {
+    #[new]
+    fn new() -> Self {
+        Engine { model: Model::new() }
+    }
+
+    // --- sections
+    fn section_new(&mut self, name: &str) -> usize {
+        self.model.add_section(name)
+    }
+    fn section_delete(&mut self, id: usize) -> PyResult<()> {
+        self.model.delete_section(id).py()
+    }
+    fn section_exists(&self, id: usize) -> bool {
+        self.model.section(id).is_ok()
+    }
+    fn section_ids(&self) -> Vec<usize> {
+        self.model.section_ids()
+    }
+    fn section_name(&self, id: usize) -> PyResult<String> {
+        Ok(self.model.section(id).py()?.name.clone())
+    }
+    /// (L µm, Ra Ω·cm, nseg, rallbranch, parent (id, x) or None, connecting end)
+    #[allow(clippy::type_complexity)]
+    fn section_props(&self, id: usize) -> PyResult<(f64, f64, usize, f64, Option<(usize, f64)>, f64)> {
+        let s = self.model.section(id).py()?;
+        Ok((s.length_um, s.ra_ohm_cm, s.nseg(), s.rallbranch, s.parent, s.child_end))
+    }
+    fn set_length(&mut self, id: usize, value: f64) -> PyResult<()> {
+        self.model.set_length(id, value).py()
+    }
+    fn set_ra(&mut self, id: usize, value: f64) -> PyResult<()> {
+        self.model.set_ra(id, value).py()
+    }
+    fn set_nseg(&mut self, id: usize, value: i64) -> PyResult<()> {
+        self.model.set_nseg(id, value).py()
+    }
+    fn set_rallbranch(&mut self, id: usize, value: f64) -> PyResult<()> {
+        self.model.set_rallbranch(id, value).py()
+    }
+    #[pyo3(signature = (id, x, value))]
+    fn set_diam(&mut self, id: usize, x: Option<f64>, value: f64) -> PyResult<()> {
+        self.model.set_diam(id, x, value).py()
+    }
+    fn diam(&self, id: usize, x: f64) -> PyResult<f64> {
+        self.model.diam(id, x).py()
+    }
+    #[pyo3(signature = (id, x, value))]
+    fn set_cm(&mut self, id: usize, x: Option<f64>, value: f64) -> PyResult<()> {
+        self.model.set_cm(id, x, value).py()
+    }
+    fn cm(&self, id: usize, x: f64) -> PyResult<f64> {
+        self.model.cm(id, x).py()
+    }
+    fn connect(&mut self, child: usize, child_end: f64, parent: usize, parent_x: f64) -> PyResult<()> {
+        self.model.connect(child, child_end, parent, parent_x).py()
+    }
+    fn disconnect(&mut self, child: usize) -> PyResult<()> {
+        self.model.disconnect(child).py()
+    }
+    fn children(&self, id: usize) -> PyResult<Vec<usize>> {
+        self.model.children(id).py()
+    }
+
+    // --- geometry and voltage
+    fn area(&self, id: usize, x: f64) -> PyResult<f64> {
+        self.model.area(id, x).py()
+    }
+    fn ri(&self, id: usize, x: f64) -> PyResult<f64> {
+        self.model.ri(id, x).py()
+    }
+    fn volume(&self, id: usize, x: f64) -> PyResult<f64> {
+        self.model.volume(id, x).py()
+    }
+    fn node_index(&self, id: usize, x: f64) -> PyResult<usize> {
+        self.model.node_index(id, x).py()
+    }
+    fn v(&self, id: usize, x: f64) -> PyResult<f64> {
+        self.model.v(id, x).py()
+    }
+    fn set_v(&mut self, id: usize, x: f64, value: f64) -> PyResult<()> {
+        self.model.set_v(id, x, value).py()
+    }
+
+    // --- density mechanisms
+    fn insert(&mut self, id: usize, name: &str) -> PyResult<()> {
+        self.model.insert(id, name).py()
+    }
+    fn uninsert(&mut self, id: usize, name: &str) -> PyResult<()> {
+        self.model.uninsert(id, name).py()
+    }
+    fn mechanisms_in(&self, id: usize) -> PyResult<Vec<&'static str>> {
+        self.model.mechanisms_in(id).py()
+    }
+    fn density_get(&self, id: usize, x: f64, mech: &str, var: &str) -> PyResult<f64> {
+        self.model.density_get(id, x, mech, var).py()
+    }
+    #[pyo3(signature = (id, x, mech, var, value))]
+    fn density_set(&mut self, id: usize, x: Option<f64>, mech: &str, var: &str, value: f64) -> PyResult<()> {
+        self.model.density_set(id, x, mech, var, value).py()
+    }
+
+    // --- point processes
+    #[pyo3(signature = (name, sec=None, x=0.5))]
+    fn point_new(&mut self, name: &str, sec: Option<usize>, x: f64) -> PyResult<usize> {
+        self.model.point_new(name, sec.map(|s| (s, x))).py()
+    }
+    fn point_delete(&mut self, pp: usize) -> PyResult<()> {
+        self.model.point_delete(pp).py()
+    }
+    fn point_locate(&mut self, pp: usize, sec: usize, x: f64) -> PyResult<()> {
+        self.model.point_locate(pp, sec, x).py()
+    }
+    fn point_loc(&self, pp: usize) -> PyResult<Option<(usize, f64)>> {
+        Ok(self.model.point(pp).py()?.loc)
+    }
+    fn point_mech(&self, pp: usize) -> PyResult<&'static str> {
+        Ok(mechanisms::info(self.model.point(pp).py()?.mech).name)
+    }
+    fn point_get(&self, pp: usize, var: &str) -> PyResult<f64> {
+        self.model.point_get(pp, var).py()
+    }
+    fn point_set(&mut self, pp: usize, var: &str, value: f64) -> PyResult<()> {
+        self.model.point_set(pp, var, value).py()
+    }
+    fn points_in(&self, sec: usize) -> Vec<usize> {
+        self.model.points_in(sec)
+    }
+
+    // --- globals
+    fn global_get(&self, name: &str) -> PyResult<f64> {
+        self.model.global(name).py()
+    }
+    fn global_set(&mut self, name: &str, value: f64) -> PyResult<()> {
+        self.model.set_global(name, value).py()
+    }
+    fn global_names(&self) -> Vec<&'static str> {
+        self.model.global_names()
+    }
+
+    // --- recording
+    #[pyo3(signature = (interval=None))]
+    fn record_time(&mut self, interval: Option<f64>) -> PyResult<usize> {
+        self.model.record(Target::Time, interval).py()
+    }
+    #[pyo3(signature = (sec, x, interval=None))]
+    fn record_v(&mut self, sec: usize, x: f64, interval: Option<f64>) -> PyResult<usize> {
+        self.model.record(Target::Voltage { sec, x }, interval).py()
+    }
+    #[pyo3(signature = (sec, x, mech, var, interval=None))]
+    fn record_density(&mut self, sec: usize, x: f64, mech: &str, var: &str, interval: Option<f64>) -> PyResult<usize> {
+        let m = self.model.find_mechanism(mech).py()?;
+        let v = var_index(m, var)?;
+        self.model.record(Target::Density { sec, x, mech: m, var: v }, interval).py()
+    }
+    #[pyo3(signature = (pp, var, interval=None))]
+    fn record_point(&mut self, pp: usize, var: &str, interval: Option<f64>) -> PyResult<usize> {
+        let v = var_index(self.model.point(pp).py()?.mech, var)?;
+        self.model.record(Target::Point { pp, var: v }, interval).py()
+    }
+    /// The samples taken since the last call, as a numpy array that owns them.
+    fn record_take<'py>(&mut self, py: Python<'py>, id: usize) -> Bound<'py, PyArray1<f64>> {
+        self.model.record_take(id).into_pyarray(py)
+    }
+    fn record_remove(&mut self, id: usize) {
+        self.model.record_remove(id)
+    }
+
+    // --- running
+    #[pyo3(signature = (v=None))]
+    fn finitialize(&mut self, py: Python<'_>, v: Option<f64>) -> PyResult<()> {
+        let model = &mut self.model;
+        py.detach(|| model.finitialize(v)).py()
+    }
+    fn fadvance(&mut self) {
+        self.model.fadvance()
+    }
+    /// Advances while t < tstop in chunks of `steps_per_chunk` steps, releasing the GIL;
+    /// checks for Ctrl-C and calls `progress(t)` every few thousand steps.
+    #[pyo3(signature = (tstop, steps_per_chunk=1, progress=None))]
+    fn continuerun(&mut self, py: Python<'_>, tstop: f64, steps_per_chunk: u64, progress: Option<Py<PyAny>>) -> PyResult<()> {
+        loop {
+            let model = &mut self.model;
+            let done = py.detach(|| model.continuerun_part(tstop, steps_per_chunk, STEPS_PER_CHECK)).py()?;
+            py.check_signals()?;
+            if let Some(cb) = &progress {
+                cb.call1(py, (self.model.t(),))?;
+            }
+            if done {
+                return Ok(());
+            }
+        }
+    }
+}
+
+fn var_index(mech: usize, var: &str) -> PyResult<usize> {
+    let info = mechanisms::info(mech);
+    info.var_index(var)
+        .ok_or_else(|| PyValueError::new_err(format!("{} has no variable '{var}'", info.name)))
+}
+
+fn kind_name(k: MechKind) -> &'static str {
+    match k {
+        MechKind::Density => "density",
+        MechKind::Ion => "ion",
+        MechKind::Point => "point",
+    }
+}
+
+/// Every built-in mechanism: (name, kind, ions used, electrode current).
+#[pyfunction]
+fn mechanism_list() -> Vec<(&'static str, &'static str, Vec<&'static str>, bool)> {
+    mechanisms::registry()
+        .iter()
+        .map(|m| (m.name, kind_name(m.kind), m.ions.clone(), m.electrode_current))
+        .collect()
+}
+
+/// Variables of a mechanism: (name, units, kind, default), in psection order.
+#[pyfunction]
+fn mechanism_vars(name: &str) -> PyResult<Vec<(&'static str, &'static str, &'static str, f64)>> {
+    let id = mechanisms::find(name).ok_or_else(|| PyValueError::new_err(format!("unknown mechanism '{name}'")))?;
+    Ok(mechanisms::info(id)
+        .vars
+        .iter()
+        .map(|v| {
+            let kind = match v.kind {
+                VarKind::Parameter => "parameter",
+                VarKind::Assigned => "assigned",
+                VarKind::State => "state",
+            };
+            (v.name, v.units, kind, v.default)
+        })
+        .collect())
+}
+
+/// hh.mod's rates(v) at a temperature, through the table or exactly:
+/// (minf, hinf, ninf, mtau ms, htau ms, ntau ms).
+#[pyfunction]
+fn hh_rates(v: f64, celsius: f64, usetable: bool) -> (f64, f64, f64, f64, f64, f64) {
+    use rheobase_core::mechanisms::hh::{exact_rates, RateTable};
+    let r = if usetable { RateTable::new(celsius).lookup(v) } else { exact_rates(v, celsius) };
+    (r.minf, r.hinf, r.ninf, r.mtau, r.htau, r.ntau)
+}
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Engine>()?;
+    m.add_function(wrap_pyfunction!(mechanism_list, m)?)?;
+    m.add_function(wrap_pyfunction!(mechanism_vars, m)?)?;
+    m.add_function(wrap_pyfunction!(hh_rates, m)?)?;
+    Ok(())
+}

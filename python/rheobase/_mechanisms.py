@@ -1,0 +1,146 @@
+"""Mechanism metadata seen from Python: names, range variables, and how NEURON spells them.
+
+Everything here is derived from the engine's registry (`_core.mechanism_list`), so a new
+mechanism in the engine appears here without edits.
+"""
+
+from . import _core
+
+# name -> (kind, ions, electrode_current); kind is "density", "ion" or "point".
+MECHANISMS = {name: (kind, tuple(ions), electrode) for name, kind, ions, electrode in _core.mechanism_list()}
+
+# name -> [(var, units, kind, default)] in psection order.
+VARIABLES = {name: _core.mechanism_vars(name) for name in MECHANISMS}
+
+DENSITY = [m for m, (k, _, _) in MECHANISMS.items() if k == "density"]
+IONS = [m for m, (k, _, _) in MECHANISMS.items() if k == "ion"]
+POINT = [m for m, (k, _, _) in MECHANISMS.items() if k == "point"]
+
+# A segment's range-variable names: "gnabar_hh" -> ("hh", "gnabar"); ion variables keep their
+# plain names ("ena" -> ("na_ion", "ena")).
+RANGE_NAMES = {}
+for _m in DENSITY:
+    for _v, *_ in VARIABLES[_m]:
+        RANGE_NAMES[f"{_v}_{_m}"] = (_m, _v)
+for _m in IONS:
+    for _v, *_ in VARIABLES[_m]:
+        RANGE_NAMES[_v] = (_m, _v)
+
+# NEURON's MechanismType lists: what exists, in NEURON's order. "morphology" and "capacitance"
+# are built into every section (diam, cm) rather than engine mechanisms.
+MECHANISM_TYPE_NAMES = {0: ["morphology", "capacitance"] + [m for m in MECHANISMS if MECHANISMS[m][0] != "point"],
+                        1: list(POINT)}
+
+# Python names that differ from the mechanism's variable names (`del` is a Python keyword).
+POINT_ALIASES = {"delay": "del"}
+
+
+def var_names(mech):
+    return [v for v, *_ in VARIABLES[mech]]
+
+
+def ion_name(mech):
+    """'na_ion' -> 'na'."""
+    return mech[: -len("_ion")]
+
+
+def suggestion(name, candidates):
+    """' (did you mean 'x'?)' for a close candidate, else ''."""
+    import difflib
+
+    close = difflib.get_close_matches(name, list(candidates), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+class DensityMechanism:
+    """`n.hh`, `n.pas`: a density mechanism type, usable as `sec.insert(n.hh)`."""
+
+    def __init__(self, name):
+        self._name = name
+
+    def insert(self, sec):
+        return sec.insert(self._name)
+
+    def uninsert(self, sec):
+        return sec.uninsert(self._name)
+
+    def ions(self):
+        return {i: {} for i in MECHANISMS[self._name][1]}
+
+    @property
+    def name(self):
+        return self._name
+
+    def __repr__(self):
+        return f"neuron.DensityMechanism('{self._name}')"
+
+    __str__ = __repr__
+
+
+class MechanismType:
+    """`n.MechanismType(0)` (density mechanisms) or `(1)` (point processes), with NEURON's
+    select/selected/count idiom for listing names."""
+
+    def __init__(self, point_process):
+        if point_process not in (0, 1):
+            raise ValueError(f"MechanismType argument must be 0 or 1, got {point_process!r}")
+        self._names = MECHANISM_TYPE_NAMES[int(point_process)]
+        self._kind = int(point_process)
+        self._selected = 0
+
+    def count(self):
+        return len(self._names)
+
+    def select(self, which):
+        if isinstance(which, str):
+            if which not in self._names:
+                raise ValueError(f"{which!r} is not a mechanism of MechanismType({self._kind})"
+                                 + suggestion(which, self._names))
+            self._selected = self._names.index(which)
+        else:
+            if not 0 <= int(which) < len(self._names):
+                raise IndexError(f"MechanismType({self._kind}).select: index {which} out of range")
+            self._selected = int(which)
+        return 0.0
+
+    def selected(self, strref=None):
+        """The selected index; with a `n.ref("")` argument, also stores its name there."""
+        if strref is not None:
+            strref[0] = self._names[self._selected]
+        return self._selected
+
+    def is_ion(self):
+        return self._names[self._selected].endswith("_ion")
+
+    def is_artificial(self, i=None):
+        return False
+
+    def hname(self):
+        return f"MechanismType[{self._kind}]"
+
+    def __repr__(self):
+        return self.hname()
+
+    def names(self):
+        """All names in NEURON's order (a rheobase convenience)."""
+        return list(self._names)
+
+
+class Ref:
+    """`n.ref(x)`: a mutable box passed to NEURON functions that return through arguments."""
+
+    def __init__(self, value):
+        self._value = value
+
+    def __getitem__(self, i):
+        if i != 0:
+            raise IndexError("ref has only index 0")
+        return self._value
+
+    def __setitem__(self, i, value):
+        if i != 0:
+            raise IndexError("ref has only index 0")
+        self._value = value
+
+    def __repr__(self):
+        return f"<ref {self._value!r}>"

@@ -1,0 +1,270 @@
+"""`rheobase.Model`: one independent simulation with a NEURON-style namespace.
+
+`rheobase.n` and `rheobase.h` are a default Model; `rheobase.Model()` makes another with its own
+sections, globals and clock, so two models can run side by side (each run releases the GIL).
+"""
+
+import math
+import sys
+import weakref
+
+from . import _core
+from . import _mechanisms as M
+from ._introspection import topology_text
+from ._point import PointProcessType
+from ._refs import TimeRef
+from ._section import Section as _Section, Segment
+from .vector import Vector
+
+# Hoc libraries a NEURON script loads for the standard run system, which rheobase always has.
+_STANDARD_HOC = {"stdrun.hoc", "stdlib.hoc", "nrngui.hoc", "noload.hoc"}
+
+
+class Model:
+    """A NEURON-style namespace over one engine."""
+
+    Vector = Vector
+
+    def __init__(self):
+        object.__setattr__(self, "_engine", _core.Engine())
+        object.__setattr__(self, "_sections", {})  # engine id -> weakref(Section)
+        object.__setattr__(self, "_points", {})  # engine id -> weakref(PointProcess)
+        object.__setattr__(self, "_recordings", {})  # id(vec) -> (weakref(vec), recorder id)
+        # The standard run system's variables (stdrun.hoc), always present here.
+        object.__setattr__(self, "tstop", 5.0)  # ms
+        object.__setattr__(self, "v_init", -65.0)  # mV
+        object.__setattr__(self, "steps_per_ms", 40.0)  # 1/ms
+        object.__setattr__(self, "stoprun", 0)
+        object.__setattr__(self, "realtime", 0.0)
+        object.__setattr__(self, "_nstep_steprun", 1)
+        for mech in M.POINT:
+            object.__setattr__(self, mech, PointProcessType(self, mech))
+        for mech in M.DENSITY:
+            object.__setattr__(self, mech, M.DensityMechanism(mech))
+
+    # ---------------------------------------------------------------- globals
+    _ENGINE_GLOBALS = ("t", "dt", "celsius", "secondorder")
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        engine_globals = self._engine.global_names()
+        if name in engine_globals:
+            value = self._engine.global_get(name)
+            return int(value) if name == "secondorder" else value
+        if name in M.RANGE_NAMES:
+            raise TypeError(f"Cannot access {name} directly; it is a range variable and may be accessed "
+                            "via a section or segment.")
+        raise AttributeError(f"'Model' object has no attribute '{name}'"
+                             + M.suggestion(name, engine_globals + dir(self)))
+
+    def __setattr__(self, name, value):
+        if name in self._engine.global_names():
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise TypeError(f"{name} must be a real number, not {type(value).__name__}")
+            self._engine.global_set(name, float(value))
+        elif name in ("tstop", "v_init", "steps_per_ms", "realtime"):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise TypeError(f"{name} must be a finite real number, got {value!r}")
+            if name == "steps_per_ms" and not value > 0:
+                raise ValueError(f"steps_per_ms must be > 0, got {value}")
+            object.__setattr__(self, name, float(value))
+        elif name == "stoprun":
+            object.__setattr__(self, name, int(value))
+        else:
+            raise AttributeError(f"'Model' object has no attribute '{name}'"
+                                 + M.suggestion(name, self._engine.global_names() + dir(self)))
+
+    @property
+    def _ref_t(self):
+        return TimeRef(self)
+
+    # ---------------------------------------------------------------- sections
+    def Section(self, name=None, cell=None):
+        """`n.Section("soma")`: a new section with NEURON's defaults (L 100 µm, diam 500 µm, ...)."""
+        return _Section(self, name, cell)
+
+    def _register_section(self, sec):
+        self._sections[sec._id] = weakref.ref(sec)
+
+    def _forget_section(self, sid):
+        self._sections.pop(sid, None)
+        if self._engine.section_exists(sid):
+            self._engine.section_delete(sid)
+
+    def _section_object(self, sid):
+        ref = self._sections.get(sid)
+        sec = ref() if ref is not None else None
+        return sec if sec is not None and self._engine.section_exists(sid) else None
+
+    def allsec(self):
+        """Every live section, in creation order."""
+        return [s for s in (self._section_object(i) for i in self._engine.section_ids()) if s is not None]
+
+    def delete_section(self, sec=None):
+        if sec is None:
+            raise TypeError("delete_section: pass the section as sec=...")
+        if self._engine.section_exists(sec._id):
+            self._engine.section_delete(sec._id)
+        return 0.0
+
+    def _default_section(self):
+        secs = self.allsec()
+        if not secs:
+            raise RuntimeError("no section exists to place the point process in; pass a segment")
+        return secs[0]
+
+    # ---------------------------------------------------------------- point processes
+    def _register_point(self, pp):
+        self._points[pp._id] = weakref.ref(pp)
+
+    def _forget_point(self, pid):
+        if self._points.pop(pid, None) is not None:
+            self._engine.point_delete(pid)
+
+    def _live_points(self):
+        return [p for p in (r() for r in self._points.values()) if p is not None]
+
+    def _points_in(self, sec):
+        return [p for p in self._live_points() if (loc := self._engine.point_loc(p._id)) and loc[0] == sec._id]
+
+    def _points_at(self, seg):
+        """Point processes on the node of a segment, most recently created first."""
+        node = seg.node_index()
+        here = [p for p in self._live_points()
+                if (loc := self._engine.point_loc(p._id)) and self._engine.node_index(*loc) == node]
+        return sorted(here, key=lambda p: -p._id)
+
+    # ---------------------------------------------------------------- mechanisms
+    def MechanismType(self, point_process):
+        return M.MechanismType(point_process)
+
+    def ref(self, value):
+        return M.Ref(value)
+
+    # ---------------------------------------------------------------- recording
+    def _add_recording(self, vec, ref, interval):
+        if ref._model is not self:
+            raise ValueError("Vector.record: the reference belongs to another Model")
+        old = self._recordings.pop(id(vec), None)
+        if old is not None:
+            self._engine.record_remove(old[1])
+        rid = ref._register(self._engine, interval)
+        self._recordings[id(vec)] = (weakref.ref(vec), rid)
+
+    def _flush_recordings(self, restart=False):
+        """Moves the engine's new samples into the recording Vectors."""
+        for key, (vref, rid) in list(self._recordings.items()):
+            vec = vref()
+            if vec is None:
+                self._engine.record_remove(rid)
+                del self._recordings[key]
+                continue
+            if restart:
+                vec._record_reset()
+            vec._record_extend(self._engine.record_take(rid))
+
+    # ---------------------------------------------------------------- running
+    def finitialize(self, v=None):
+        """Initialise: every node to v (mV) when given, INITIAL blocks, t = 0, record t = 0."""
+        if v is not None:
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                raise TypeError(f"finitialize: v must be a number (mV), got {type(v).__name__}")
+            v = float(v)
+        self._engine.finitialize(v)
+        self._flush_recordings(restart=True)
+        return 1.0
+
+    def fadvance(self):
+        self._engine.fadvance()
+        self._flush_recordings()
+        return 1.0
+
+    def continuerun(self, tstop, progress=False):
+        """Advance until t reaches tstop (ms), as stdrun's continuerun. `progress=True` shows a
+        progress bar (tqdm if installed); Ctrl-C stops the run with KeyboardInterrupt and keeps
+        the model usable at the time reached."""
+        if isinstance(tstop, bool) or not isinstance(tstop, (int, float)):
+            raise TypeError(f"continuerun: tstop must be a number (ms), got {type(tstop).__name__}")
+        bar = _ProgressBar(self.t, float(tstop)) if progress else None
+        try:
+            self._engine.continuerun(float(tstop), self._nstep_steprun, bar.update if bar else None)
+        finally:
+            self._flush_recordings()
+            if bar:
+                bar.close()
+        return 0.0
+
+    def run(self, tstop=None, progress=False):
+        """stdrun's run(): setdt(), finitialize(v_init), continuerun(tstop)."""
+        if tstop is not None:
+            self.tstop = tstop
+        self.setdt()
+        self.finitialize(self.v_init)
+        return self.continuerun(self.tstop, progress=progress)
+
+    def stdinit(self):
+        self.setdt()
+        self.finitialize(self.v_init)
+
+    def setdt(self):
+        """stdrun's setdt(): make dt divide 1/steps_per_ms, printing "Changed dt" if it must change."""
+        interval = 1.0 / self.steps_per_ms
+        nstep = max(int(interval / self.dt), 1)
+        object.__setattr__(self, "_nstep_steprun", nstep)
+        if abs(self.dt * nstep * self.steps_per_ms - 1) > 1e-6:
+            self.dt = interval / nstep
+            print("Changed dt")
+        return 0.0
+
+    def load_file(self, name, *args):
+        """Accepts NEURON's standard hoc libraries (the run system is always present here)."""
+        base = str(name).replace("\\", "/").rsplit("/", 1)[-1]
+        if base in _STANDARD_HOC:
+            return 1.0
+        raise NotImplementedError(f"load_file({name!r}): rheobase does not interpret hoc files; only the "
+                                  f"standard libraries {sorted(_STANDARD_HOC)} are accepted")
+
+    # ---------------------------------------------------------------- introspection
+    def topology(self):
+        sys.stdout.write(topology_text(self))
+        sys.stdout.flush()
+        return 1.0
+
+    def psection(self, sec):
+        return sec.psection()
+
+    def __repr__(self):
+        return "<rheobase.Model>"
+
+    def __dir__(self):
+        names = set(object.__dir__(self)) | set(self._engine.global_names())
+        return sorted(n for n in names if not n.startswith("_") or n == "_ref_t")
+
+
+class _ProgressBar:
+    """A progress bar over simulated time: tqdm when installed, else a line on stderr."""
+
+    def __init__(self, t0, tstop):
+        self._t = t0
+        try:
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=max(tstop - t0, 0.0), unit="ms", desc="continuerun",
+                             bar_format="{l_bar}{bar}| {n:.1f}/{total:.1f} ms [{elapsed}<{remaining}]")
+        except ImportError:
+            self._bar = None
+            self._tstop = tstop
+
+    def update(self, t):
+        if self._bar is not None:
+            self._bar.update(t - self._t)
+        else:
+            print(f"\rcontinuerun: t = {t:.1f} / {self._tstop:.1f} ms", end="", file=sys.stderr)
+        self._t = t
+
+    def close(self):
+        if self._bar is not None:
+            self._bar.close()
+        else:
+            print(file=sys.stderr)

@@ -1,0 +1,125 @@
+"""Point processes (IClamp, ...): hoc-style objects at a location, with their variables as
+attributes. A point process lives while Python references it, as in NEURON."""
+
+import itertools
+
+from . import _mechanisms as M
+from ._refs import PointRef
+from ._section import Segment, _number
+
+# NEURON numbers objects per type over the whole process: IClamp[0], IClamp[1], ...
+_counters = {}
+
+
+class PointProcess:
+    __slots__ = ("_model", "_id", "_mech", "_index", "__weakref__")
+
+    def __init__(self, model, mech, loc=None, sec=None):
+        seg = None
+        if isinstance(loc, Segment):
+            seg = loc
+        elif loc is not None:
+            x = _number(f"{mech} location", loc)
+            section = sec if sec is not None else model._default_section()
+            seg = section(x)
+        if seg is not None and seg.sec._model is not model:
+            raise ValueError(f"{mech}: the segment belongs to another Model")
+        engine = model._engine
+        pid = (engine.point_new(mech, seg.sec._checked_id(), seg.x) if seg is not None
+               else engine.point_new(mech))
+        object.__setattr__(self, "_model", model)
+        object.__setattr__(self, "_id", pid)
+        object.__setattr__(self, "_mech", mech)
+        object.__setattr__(self, "_index", next(_counters.setdefault(mech, itertools.count())))
+        model._register_point(self)
+
+    def __del__(self):
+        try:
+            self._model._forget_point(self._id)
+        except Exception:  # interpreter shutdown
+            pass
+
+    def _var(self, name):
+        var = M.POINT_ALIASES.get(name, name)
+        return var if var in M.var_names(self._mech) else None
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        if name.startswith("_ref_") and self._var(name[5:]):
+            return PointRef(self, self._var(name[5:]))
+        var = self._var(name)
+        if var is None:
+            raise AttributeError(f"'{self._mech}' object has no attribute '{name}'"
+                                 + M.suggestion(name, self._public_vars()))
+        return self._model._engine.point_get(self._id, var)
+
+    def __setattr__(self, name, value):
+        var = self._var(name)
+        if var is None:
+            raise AttributeError(f"'{name}' is not a variable of {self._mech}"
+                                 + M.suggestion(name, self._public_vars()))
+        self._model._engine.point_set(self._id, var, _number(name, value))
+
+    def _public_vars(self):
+        aliases = {v: k for k, v in M.POINT_ALIASES.items()}
+        return [aliases.get(v, v) for v in M.var_names(self._mech)]
+
+    # ---------------------------------------------------------------- location
+    def get_segment(self):
+        loc = self._model._engine.point_loc(self._id)
+        if loc is None:
+            return None
+        sec = self._model._section_object(loc[0])
+        return None if sec is None else Segment(sec, loc[1])
+
+    def has_loc(self):
+        return 1.0 if self.get_segment() is not None else 0.0
+
+    def get_loc(self):
+        seg = self.get_segment()
+        if seg is None:
+            raise RuntimeError("point process not located in a section")
+        return seg.x
+
+    def loc(self, where, sec=None):
+        """`pp.loc(seg)` or `pp.loc(x, sec=sec)`: move the point process; returns x."""
+        if not isinstance(where, Segment):
+            where = (sec if sec is not None else self._model._default_section())(_number("x", where))
+        self._model._engine.point_locate(self._id, where.sec._checked_id(), where.x)
+        return where.x
+
+    # ---------------------------------------------------------------- identity
+    def hname(self):
+        return f"{self._mech}[{self._index}]"
+
+    def __repr__(self):
+        return self.hname()
+
+    __str__ = __repr__
+
+    def same(self, other):
+        return self is other
+
+    def hocobjptr(self):
+        return id(self)
+
+    def baseattr(self, name):
+        return getattr(self, name)
+
+    def __dir__(self):
+        return sorted(self._public_vars() + ["baseattr", "get_loc", "get_segment", "has_loc", "hname",
+                                             "hocobjptr", "loc", "same"])
+
+
+class PointProcessType:
+    """`n.IClamp`: constructs point processes of one type in one Model."""
+
+    def __init__(self, model, mech):
+        self._model, self._mech = model, mech
+
+    def __call__(self, loc=None, sec=None):
+        return PointProcess(self._model, self._mech, loc, sec)
+
+    def __repr__(self):
+        return f"{self._mech}()"
