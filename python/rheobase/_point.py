@@ -11,6 +11,11 @@ from ._section import Segment, _number
 _counters = {}
 
 
+class UnknownVariableError(AttributeError, LookupError):
+    """Setting a name a point process does not have: NEURON raises LookupError there, Python
+    code expects AttributeError; this is both."""
+
+
 class PointProcess:
     __slots__ = ("_model", "_id", "_mech", "_index", "__weakref__")
 
@@ -57,7 +62,7 @@ class PointProcess:
     def __setattr__(self, name, value):
         var = self._var(name)
         if var is None:
-            raise AttributeError(f"'{name}' is not a variable of {self._mech}"
+            raise UnknownVariableError(f"'{name}' is not a variable of {self._mech}"
                                  + M.suggestion(name, self._public_vars()))
         self._model._engine.point_set(self._id, var, _number(name, value))
 
