@@ -34,6 +34,10 @@ import statistics
 import sys
 import time
 
+# OpenBLAS worker threads spin after numpy calls and their CPU time would be charged to whichever
+# engine runs next; one thread keeps CPU time honest for both engines.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import numpy as np
 
 DT = 0.025  # ms, every case

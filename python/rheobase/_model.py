@@ -64,8 +64,10 @@ class Model:
                 raise TypeError(f"{name} must be a real number, not {type(value).__name__}")
             self._engine.global_set(name, float(value))
         elif name in ("tstop", "v_init", "steps_per_ms", "realtime"):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-                raise TypeError(f"{name} must be a finite real number, got {value!r}")
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise TypeError(f"{name} must be a real number, not {type(value).__name__}")
+            if not math.isfinite(value):
+                raise ValueError(f"{name} must be a finite number, got {value!r}")
             if name == "steps_per_ms" and not value > 0:
                 raise ValueError(f"steps_per_ms must be > 0, got {value}")
             object.__setattr__(self, name, float(value))

@@ -7,6 +7,7 @@
 
 pub mod discretise;
 pub mod error;
+pub mod fastmath;
 pub mod hines;
 pub mod mechanisms;
 pub mod model;

@@ -814,7 +814,7 @@ impl Model {
             }
         }
 
-        let sim = Simulation { rhs: vec![0.0; n], d: vec![0.0; n], v, nodes, blocks, sources };
+        let sim = Simulation { rhs: vec![0.0; n], d: vec![0.0; n], inv_d: vec![0.0; n], v, nodes, blocks, sources };
         self.sim = Some(Lowered { sim, density, point });
     }
 

@@ -33,6 +33,8 @@ pub struct Simulation {
     pub v: Vec<f64>,
     pub rhs: Vec<f64>,
     pub d: Vec<f64>,
+    /// Scratch for the solver.
+    pub inv_d: Vec<f64>,
     /// In registry order: ion blocks precede every mechanism that uses them.
     pub blocks: Vec<Block>,
     /// (recorder index, where it reads)
@@ -113,7 +115,7 @@ impl Simulation {
         let t_mid = c.t;
         self.setup_matrix(t_mid, c);
         let nd = &self.nodes;
-        hines::solve(&nd.parent, &nd.a, &nd.b, &mut self.d, &mut self.rhs);
+        hines::solve(&nd.parent, &nd.a, &nd.b, &mut self.d, &mut self.rhs, &mut self.inv_d);
         if c.secondorder == 2 {
             self.correct_ion_currents();
         }
