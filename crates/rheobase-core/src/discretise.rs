@@ -148,7 +148,43 @@ pub fn discretise(sections: &[Option<Section>]) -> Nodes {
         }
         nd.sections[id] = Some(SectionNodes { start, segment, end, child_end: s.child_end });
     }
+    order_by_level(&mut nd);
     nd
+}
+
+/// Renumbers nodes level by level (all roots, then every node one step from a root, ...), keeping
+/// parents before children. Cells then interleave in the solver, which hides the latency of
+/// each cell's elimination chain behind the others, and a mechanism present in the same place of
+/// many cells occupies a contiguous run of nodes. An unbranched cable keeps its natural order.
+fn order_by_level(nd: &mut Nodes) {
+    let n = nd.parent.len();
+    let mut depth = vec![0usize; n];
+    for i in 0..n {
+        if nd.parent[i] != NO_PARENT {
+            depth[i] = depth[nd.parent[i]] + 1;
+        }
+    }
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by_key(|&i| depth[i]);
+    let mut new_index = vec![0; n];
+    for (new, &old) in order.iter().enumerate() {
+        new_index[old] = new;
+    }
+    let permute = |v: &Vec<f64>| order.iter().map(|&o| v[o]).collect::<Vec<f64>>();
+    nd.parent = order.iter().map(|&o| if nd.parent[o] == NO_PARENT { NO_PARENT } else { new_index[nd.parent[o]] }).collect();
+    nd.area_um2 = permute(&nd.area_um2);
+    nd.a = permute(&nd.a);
+    nd.b = permute(&nd.b);
+    nd.ri_mohm = permute(&nd.ri_mohm);
+    nd.cm_uf_cm2 = permute(&nd.cm_uf_cm2);
+    nd.owner = order.iter().map(|&o| nd.owner[o]).collect();
+    for sn in nd.sections.iter_mut().flatten() {
+        sn.start = new_index[sn.start];
+        sn.end = new_index[sn.end];
+        for node in &mut sn.segment {
+            *node = new_index[*node];
+        }
+    }
 }
 
 #[cfg(test)]

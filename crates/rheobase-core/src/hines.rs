@@ -9,26 +9,44 @@ pub const NO_PARENT: usize = usize::MAX;
 /// Solves in place: on return `rhs` holds x. `d` is overwritten; `inv_d` is scratch of the same
 /// length.
 ///
-/// For an unbranched stretch each node waits on its child, so the latency of that chain sets the
-/// speed: the diagonal update divides a·b by d directly (one division on the chain), and back
-/// substitution uses reciprocals computed off the chain (one fused multiply-add per node).
-/// This reorders NEURON's arithmetic; results agree with its triang/bksub to rounding.
+/// Along an unbranched stretch each node waits on its child, so the latency of that chain sets
+/// the speed: the diagonal update divides a·b by d directly (one division on the chain), the
+/// contribution of a node to the node just before it (the usual case: its parent) stays in a
+/// register instead of going through memory, and back substitution uses reciprocals computed off
+/// the chain. This reorders NEURON's arithmetic; results agree with its triang/bksub to rounding.
 pub fn solve(parent: &[usize], a: &[f64], b: &[f64], d: &mut [f64], rhs: &mut [f64], inv_d: &mut [f64]) {
     let n = parent.len();
     let (a, b, d, rhs, inv_d) = (&a[..n], &b[..n], &mut d[..n], &mut rhs[..n], &mut inv_d[..n]);
+    // Contribution of node i+1 to node i when i is its parent, not yet stored.
+    let (mut pending_d, mut pending_rhs) = (0.0, 0.0);
     for i in (0..n).rev() {
-        let inv = 1.0 / d[i];
+        let di = d[i] - pending_d;
+        let ri = rhs[i] - pending_rhs;
+        d[i] = di;
+        rhs[i] = ri;
+        let inv = 1.0 / di;
         inv_d[i] = inv;
         let p = parent[i];
-        if p != NO_PARENT {
-            d[p] -= (a[i] * b[i]) / d[i];
-            rhs[p] -= (a[i] * inv) * rhs[i];
+        let dr = (a[i] * inv) * ri;
+        if i > 0 && p == i - 1 {
+            // On the chain: a second division is cheaper than waiting for the reciprocal.
+            (pending_d, pending_rhs) = ((a[i] * b[i]) / di, dr);
+        } else {
+            // Off the chain (interleaved cells), division throughput is the limit: reuse inv.
+            (pending_d, pending_rhs) = (0.0, 0.0);
+            if p != NO_PARENT {
+                d[p] -= (a[i] * b[i]) * inv;
+                rhs[p] -= dr;
+            }
         }
     }
+    let mut x_prev = 0.0;
     for i in 0..n {
         let p = parent[i];
-        let x = rhs[i] * inv_d[i];
-        rhs[i] = if p == NO_PARENT { x } else { x - (b[i] * inv_d[i]) * rhs[p] };
+        let x_p = if i > 0 && p == i - 1 { x_prev } else if p != NO_PARENT { rhs[p] } else { 0.0 };
+        let x = rhs[i] * inv_d[i] - (b[i] * inv_d[i]) * x_p;
+        rhs[i] = x;
+        x_prev = x;
     }
 }
 

@@ -746,6 +746,7 @@ impl Model {
                 ion_block: Vec::new(),
                 ion_instance: vec![Vec::new(); if info.kind == MechKind::Ion { 0 } else { info.ions.len() }],
                 globals: info.globals.iter().map(|g| self.globals[g.name]).collect(),
+                contiguous: false,
             };
             let b = blocks.len();
             let add = |data: &mut BlockData, node: usize, values: &mut dyn Iterator<Item = f64>| {
@@ -775,6 +776,27 @@ impl Model {
             if data.is_empty() {
                 continue;
             }
+            // Instances in node order, so kernels walk the node arrays forwards.
+            let mut perm: Vec<usize> = (0..data.len()).collect();
+            perm.sort_by_key(|&k| data.node[k]);
+            let mut new_of = vec![0; perm.len()];
+            for (new, &old) in perm.iter().enumerate() {
+                new_of[old] = new;
+            }
+            data.node = perm.iter().map(|&k| data.node[k]).collect();
+            for var in &mut data.vars {
+                *var = perm.iter().map(|&k| var[k]).collect();
+            }
+            for (blk, inst) in density.values_mut() {
+                if *blk == b {
+                    inst.iter_mut().for_each(|i| *i = new_of[*i]);
+                }
+            }
+            for (blk, i) in point.values_mut() {
+                if *blk == b {
+                    *i = new_of[*i];
+                }
+            }
             if info.kind != MechKind::Ion {
                 for (j, ion) in info.ions.iter().enumerate() {
                     let ion_mech = mechanisms::find(&format!("{ion}_ion")).unwrap();
@@ -785,6 +807,8 @@ impl Model {
                     data.ion_instance[j] = data.node.iter().map(|nd| at_node[nd]).collect();
                 }
             }
+            data.contiguous = data.node.iter().enumerate().all(|(k, &nd)| nd == data.node[0] + k)
+                && data.ion_instance.iter().all(|ix| ix.iter().enumerate().all(|(k, &i)| i == k));
             block_of_mech.insert(mech, b);
             blocks.push(Block { data, kernel: (info.make_kernel)() });
         }

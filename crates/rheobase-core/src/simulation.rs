@@ -64,11 +64,16 @@ impl Simulation {
         }
     }
 
-    /// Currents of every mechanism, then axial currents, capacitance and axial conductances:
-    /// rhs and d of the tree matrix for a step of size dt (NEURON's setup_tree_matrix).
+    /// rhs and d of the tree matrix for a step of size dt (NEURON's setup_tree_matrix): the
+    /// capacitance term, every mechanism's current and conductance, then the axial terms.
+    /// (NEURON adds the capacitance after the mechanisms; the sums differ by rounding only.)
     fn setup_matrix(&mut self, t: f64, c: &Clock) {
+        let cj = if c.secondorder > 0 { 2.0 / c.dt } else { 1.0 / c.dt };
+        let cfac = 0.001 * cj;
         self.rhs.fill(0.0);
-        self.d.fill(0.0);
+        for (d, &cm) in self.d.iter_mut().zip(&self.nodes.cm_uf_cm2) {
+            *d = cfac * cm;
+        }
         self.each_block(t, c, |b, ions, nv| b.kernel.current(&mut b.data, ions, nv));
         let nd = &self.nodes;
         for i in 0..nd.parent.len() {
@@ -77,16 +82,6 @@ impl Simulation {
                 let dv = self.v[p] - self.v[i];
                 self.rhs[i] -= nd.b[i] * dv;
                 self.rhs[p] += nd.a[i] * dv;
-            }
-        }
-        let cj = if c.secondorder > 0 { 2.0 / c.dt } else { 1.0 / c.dt };
-        let cfac = 0.001 * cj;
-        for i in 0..nd.parent.len() {
-            self.d[i] += cfac * nd.cm_uf_cm2[i];
-        }
-        for i in 0..nd.parent.len() {
-            let p = nd.parent[i];
-            if p != NO_PARENT {
                 self.d[i] -= nd.b[i];
                 self.d[p] -= nd.a[i];
             }

@@ -4,14 +4,7 @@
 use super::*;
 use crate::fastmath;
 
-// Variable indices, in NEURON's psection order.
-const GNABAR: usize = 0; // S/cm²
-const GKBAR: usize = 1; // S/cm²
-const GL: usize = 2; // S/cm²
-const EL: usize = 3; // mV
-const GNA: usize = 4; // S/cm²
-const GK: usize = 5; // S/cm²
-const IL: usize = 6; // mA/cm²
+// Variable indices used by name (the full list, in NEURON's psection order, is in info()).
 const MINF: usize = 7;
 const HINF: usize = 8;
 const NINF: usize = 9;
@@ -125,20 +118,14 @@ impl RateTable {
     }
 
     /// Linear interpolation, clamped at the ends, as NEURON's generated table lookup does it.
+    /// Written without branches so that loops over instances vectorise; at the upper end it
+    /// interpolates with weight 1 instead of returning the last point (same value to rounding).
     #[inline(always)]
     pub fn lookup(&self, v: f64) -> Rates {
         let mfac = TABLE_INTERVALS as f64 / (TABLE_VMAX - TABLE_VMIN);
-        let xi = mfac * (v - TABLE_VMIN);
-        if xi.is_nan() {
-            return Rates { minf: xi, hinf: xi, ninf: xi, mtau: xi, htau: xi, ntau: xi };
-        }
-        if xi <= 0.0 {
-            return self.points[0];
-        }
-        if xi >= TABLE_INTERVALS as f64 {
-            return self.points[TABLE_INTERVALS];
-        }
-        let i = xi as usize;
+        // clamp keeps NaN, and NaN then propagates through theta, as in NEURON.
+        let xi = (mfac * (v - TABLE_VMIN)).clamp(0.0, TABLE_INTERVALS as f64);
+        let i = (xi as usize).min(TABLE_INTERVALS - 1);
         let theta = xi - i as f64;
         let (lo, hi) = (&self.points[i], &self.points[i + 1]);
         let lerp = |a: f64, b: f64| a + theta * (b - a);
@@ -207,6 +194,91 @@ fn advance_gates(y: &mut [f64], yinf: &[f64], tau: &[f64], dt: f64) {
     cnexp_gates(y, yinf, tau, dt)
 }
 
+/// Everything hh's BREAKPOINT reads and writes, as slices.
+struct Currents<'a> {
+    gnabar: &'a [f64],
+    gkbar: &'a [f64],
+    gl: &'a [f64],
+    el: &'a [f64],
+    gna: &'a mut [f64],
+    gk: &'a mut [f64],
+    il: &'a mut [f64],
+    m: &'a [f64],
+    h: &'a [f64],
+    n: &'a [f64],
+    ena: &'a [f64],
+    ek: &'a [f64],
+    ina_sum: &'a mut [f64],
+    dina_dv: &'a mut [f64],
+    ik_sum: &'a mut [f64],
+    dik_dv: &'a mut [f64],
+    v: &'a [f64],
+    rhs: &'a mut [f64],
+    d: &'a mut [f64],
+}
+
+/// Where instance k lives: through index arrays, or (None) at base + k / at k.
+struct Span<'a> {
+    node: Option<&'a [usize]>,
+    ion_na: Option<&'a [usize]>,
+    ion_k: Option<&'a [usize]>,
+    base: usize,
+    count: usize,
+}
+
+#[inline(always)]
+fn currents(c: &mut Currents, s: &Span) {
+    // Two copies of the loop, so the contiguous one has no index loads and vectorises.
+    if s.node.is_none() {
+        currents_at::<true>(c, s)
+    } else {
+        currents_at::<false>(c, s)
+    }
+}
+
+#[inline(always)]
+fn currents_at<const CONTIGUOUS: bool>(c: &mut Currents, s: &Span) {
+    let ix = |x: Option<&[usize]>, k: usize| if CONTIGUOUS { k } else { x.unwrap()[k] };
+    for k in 0..s.count {
+        let nd = if CONTIGUOUS { s.base + k } else { ix(s.node, k) };
+        let (ia, ib) = (ix(s.ion_na, k), ix(s.ion_k, k));
+        let v = c.v[nd];
+        let g_na = c.gnabar[k] * c.m[k] * c.m[k] * c.m[k] * c.h[k];
+        let g_k = c.gkbar[k] * c.n[k] * c.n[k] * c.n[k] * c.n[k];
+        let g_l = c.gl[k];
+        // BREAKPOINT currents. NEURON differentiates them numerically (at v + 0.001 mV); they
+        // are linear in v, so the exact derivative is the conductance, which the finite
+        // difference reproduces to about 1e-11 relative at a fraction of the cost.
+        let ina = g_na * (v - c.ena[ia]);
+        let ik = g_k * (v - c.ek[ib]);
+        let i_l = g_l * (v - c.el[k]);
+        c.gna[k] = g_na;
+        c.gk[k] = g_k;
+        c.il[k] = i_l;
+        c.dina_dv[ia] += g_na;
+        c.ina_sum[ia] += ina;
+        c.dik_dv[ib] += g_k;
+        c.ik_sum[ib] += ik;
+        c.rhs[nd] -= ina + ik + i_l;
+        c.d[nd] += g_na + g_k + g_l;
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn currents_avx2(c: &mut Currents, s: &Span) {
+    currents(c, s)
+}
+
+fn dispatch_currents(c: &mut Currents, s: &Span) {
+    #[cfg(target_arch = "x86_64")]
+    if fastmath::has_avx2_fma() {
+        // SAFETY: the CPU has AVX2 and FMA.
+        return unsafe { currents_avx2(c, s) };
+    }
+    currents(c, s)
+}
+
 impl Kernel for Hh {
     fn initialize(&mut self, blk: &mut BlockData, _: &mut [Block], nv: &mut NodeView) {
         let rates = self.rates_fn(blk.globals[USETABLE] != 0.0, nv.celsius);
@@ -220,55 +292,104 @@ impl Kernel for Hh {
     }
 
     fn current(&mut self, blk: &mut BlockData, ions: &mut [Block], nv: &mut NodeView) {
-        let BlockData { node, vars, ion_block, ion_instance, .. } = blk;
+        let BlockData { node, vars, ion_block, ion_instance, contiguous, .. } = blk;
         let [na, kb] = ions.get_disjoint_mut([ion_block[NA], ion_block[K]]).expect("distinct ion blocks");
         let [ena, _, _, ina_sum, dina_dv] = &mut na.data.vars[..] else { unreachable!() };
         let [ek, _, _, ik_sum, dik_dv] = &mut kb.data.vars[..] else { unreachable!() };
         let [gnabar, gkbar, gl, el, gna, gk, il, _, _, _, _, _, _, m, h, n] = &mut vars[..] else {
             unreachable!()
         };
-        let (na_ix, k_ix) = (&ion_instance[NA], &ion_instance[K]);
-        for k in 0..node.len() {
-            let nd = node[k];
-            let v = nv.v[nd];
-            let (ia, ib) = (na_ix[k], k_ix[k]);
-            let g_na = gnabar[k] * m[k] * m[k] * m[k] * h[k];
-            let g_k = gkbar[k] * n[k] * n[k] * n[k] * n[k];
-            let (e_na, e_k, g_l, e_l) = (ena[ia], ek[ib], gl[k], el[k]);
-            // BREAKPOINT currents. NEURON differentiates them numerically (at v + 0.001 mV);
-            // they are linear in v, so the exact derivative is the conductance, which the finite
-            // difference reproduces to about 1e-11 relative at a fraction of the cost.
-            let ina = g_na * (v - e_na);
-            let ik = g_k * (v - e_k);
-            let i_l = g_l * (v - e_l);
-            gna[k] = g_na;
-            gk[k] = g_k;
-            il[k] = i_l;
-            dina_dv[ia] += g_na;
-            ina_sum[ia] += ina;
-            dik_dv[ib] += g_k;
-            ik_sum[ib] += ik;
-            nv.rhs[nd] -= ina + ik + i_l;
-            nv.d[nd] += g_na + g_k + g_l;
+        let count = node.len();
+        let mut c = Currents {
+            gnabar, gkbar, gl, el, gna, gk, il, m, h, n, ena, ek, ina_sum, dina_dv, ik_sum, dik_dv,
+            v: nv.v, rhs: nv.rhs, d: nv.d,
+        };
+        if *contiguous {
+            // Same nodes in the same order for hh and its ions: plain slices, which vectorise.
+            let base = node.first().copied().unwrap_or(0);
+            let span = Span { node: None, ion_na: None, ion_k: None, base, count };
+            dispatch_currents(&mut c, &span);
+        } else {
+            let span = Span {
+                node: Some(node),
+                ion_na: Some(&ion_instance[NA]),
+                ion_k: Some(&ion_instance[K]),
+                base: 0,
+                count,
+            };
+            dispatch_currents(&mut c, &span);
         }
     }
 
     fn advance_state(&mut self, blk: &mut BlockData, _: &mut [Block], nv: &mut NodeView) {
-        let rates = self.rates_fn(blk.globals[USETABLE] != 0.0, nv.celsius);
+        let usetable = blk.globals[USETABLE] != 0.0;
         let [_, _, _, _, _, _, _, minf, hinf, ninf, mtau, htau, ntau, m, h, n] = &mut blk.vars[..] else {
             unreachable!()
         };
-        // Rates at the new v (gathered through the node index), then the exponential gate steps
-        // over contiguous arrays, which vectorise.
-        for (k, &nd) in blk.node.iter().enumerate() {
-            let r = rates(nv.v[nd]);
-            (minf[k], hinf[k], ninf[k]) = (r.minf, r.hinf, r.ninf);
-            (mtau[k], htau[k], ntau[k]) = (r.mtau, r.htau, r.ntau);
+        // Rates at the new v, then the exponential gate steps over contiguous arrays.
+        let mut out = RateArrays { minf, hinf, ninf, mtau, htau, ntau };
+        if usetable {
+            if self.table.as_ref().map_or(true, |t| t.celsius != nv.celsius) {
+                self.table = Some(RateTable::new(nv.celsius));
+            }
+            let table = self.table.as_ref().unwrap();
+            if blk.contiguous {
+                let base = blk.node.first().copied().unwrap_or(0);
+                dispatch_lookup(table, &nv.v[base..base + blk.node.len()], &mut out);
+            } else {
+                let v: Vec<f64> = blk.node.iter().map(|&nd| nv.v[nd]).collect();
+                dispatch_lookup(table, &v, &mut out);
+            }
+        } else {
+            for (k, &nd) in blk.node.iter().enumerate() {
+                out.set(k, exact_rates(nv.v[nd], nv.celsius));
+            }
         }
+        let RateArrays { minf, hinf, ninf, mtau, htau, ntau } = out;
         advance_gates(m, minf, mtau, nv.dt);
         advance_gates(h, hinf, htau, nv.dt);
         advance_gates(n, ninf, ntau, nv.dt);
     }
+}
+
+/// Where the rates of each instance go.
+struct RateArrays<'a> {
+    minf: &'a mut [f64],
+    hinf: &'a mut [f64],
+    ninf: &'a mut [f64],
+    mtau: &'a mut [f64],
+    htau: &'a mut [f64],
+    ntau: &'a mut [f64],
+}
+
+impl RateArrays<'_> {
+    #[inline(always)]
+    fn set(&mut self, k: usize, r: Rates) {
+        (self.minf[k], self.hinf[k], self.ninf[k]) = (r.minf, r.hinf, r.ninf);
+        (self.mtau[k], self.htau[k], self.ntau[k]) = (r.mtau, r.htau, r.ntau);
+    }
+}
+
+#[inline(always)]
+fn lookup_all(table: &RateTable, v: &[f64], out: &mut RateArrays) {
+    for (k, &v) in v.iter().enumerate() {
+        out.set(k, table.lookup(v));
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn lookup_all_avx2(table: &RateTable, v: &[f64], out: &mut RateArrays) {
+    lookup_all(table, v, out)
+}
+
+fn dispatch_lookup(table: &RateTable, v: &[f64], out: &mut RateArrays) {
+    #[cfg(target_arch = "x86_64")]
+    if fastmath::has_avx2_fma() {
+        // SAFETY: the CPU has AVX2 and FMA.
+        return unsafe { lookup_all_avx2(table, v, out) };
+    }
+    lookup_all(table, v, out)
 }
 
 #[cfg(test)]

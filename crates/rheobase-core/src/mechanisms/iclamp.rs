@@ -3,10 +3,8 @@
 
 use super::*;
 
-const DEL: usize = 0; // ms
-const DUR: usize = 1; // ms
-const AMP: usize = 2; // nA
-const I: usize = 3; // nA
+// Variables: del (ms), dur (ms), amp (nA), i (nA).
+const I: usize = 3;
 
 pub fn info() -> MechInfo {
     MechInfo {
@@ -21,11 +19,16 @@ pub fn info() -> MechInfo {
         ions: vec![],
         globals: vec![],
         electrode_current: true,
-        make_kernel: || Box::new(IClamp),
+        make_kernel: || Box::new(IClamp::default()),
     }
 }
 
-struct IClamp;
+#[derive(Default)]
+struct IClamp {
+    /// 1e2/area per instance (nA → mA/cm² at its node). Areas are fixed for the lifetime of a
+    /// lowered simulation, and a new lowering makes a new kernel, so this is computed once.
+    scale: Vec<f64>,
+}
 
 impl Kernel for IClamp {
     fn initialize(&mut self, blk: &mut BlockData, _: &mut [Block], _: &mut NodeView) {
@@ -33,14 +36,16 @@ impl Kernel for IClamp {
     }
 
     fn current(&mut self, blk: &mut BlockData, _: &mut [Block], nv: &mut NodeView) {
+        if self.scale.len() != blk.node.len() {
+            self.scale = blk.node.iter().map(|&nd| 1.0e2 / nv.area[nd]).collect();
+        }
         let t = nv.t;
+        let [del, dur, amp, i] = &mut blk.vars[..] else { unreachable!() };
         for k in 0..blk.node.len() {
-            let nd = blk.node[k];
-            let (del, dur, amp) = (blk.vars[DEL][k], blk.vars[DUR][k], blk.vars[AMP][k]);
-            let i = if t < del + dur && t >= del { amp } else { 0.0 };
-            blk.vars[I][k] = i;
-            // nA → mA/cm² at this node; the current does not depend on v, so di/dv = 0.
-            nv.rhs[nd] += i * (1.0e2 / nv.area[nd]);
+            let on = t < del[k] + dur[k] && t >= del[k];
+            i[k] = if on { amp[k] } else { 0.0 };
+            // The current does not depend on v, so di/dv = 0.
+            nv.rhs[blk.node[k]] += i[k] * self.scale[k];
         }
     }
 

@@ -76,6 +76,9 @@ pub struct BlockData {
     pub ion_instance: Vec<Vec<usize>>,
     /// The mechanism's globals (same order as MechInfo::globals).
     pub globals: Vec<f64>,
+    /// Instances sit on consecutive nodes starting at node[0], and instance k of every ion it
+    /// uses is instance k of the ion block: kernels may then use plain slices (vectorisable).
+    pub contiguous: bool,
 }
 
 impl BlockData {
