@@ -5,7 +5,7 @@ import itertools
 
 from . import _mechanisms as M
 from ._refs import PointRef
-from ._section import Segment, _number
+from ._section import Segment, _at, _number
 
 # NEURON numbers objects per type over the whole process: IClamp[0], IClamp[1], ...
 _counters = {}
@@ -28,7 +28,7 @@ class PointProcess:
             section = sec if sec is not None else model._default_section()
             seg = section(x)
         if seg is not None and seg.sec._model is not model:
-            raise ValueError(f"{mech}: the segment belongs to another Model")
+            raise ValueError(f"{mech}: the segment {seg} belongs to another Model")
         engine = model._engine
         pid = (engine.point_new(mech, seg.sec._checked_id(), seg.x) if seg is not None
                else engine.point_new(mech))
@@ -64,7 +64,9 @@ class PointProcess:
         if var is None:
             raise UnknownVariableError(f"'{name}' is not a variable of {self._mech}"
                                  + M.suggestion(name, self._public_vars()))
-        self._model._engine.point_set(self._id, var, _number(name, value))
+        value = _number(name, value)
+        with _at(self):
+            self._model._engine.point_set(self._id, var, value)
 
     def _public_vars(self):
         aliases = {v: k for k, v in M.POINT_ALIASES.items()}

@@ -92,7 +92,7 @@ class PointRef(_Ref):
         return self._model._engine.point_get(self._pp._id, self._var)
 
     def _set(self, value):
-        self._model._engine.point_set(self._pp._id, self._var, float(value))
+        setattr(self._pp, self._var, value)  # same checks and messages as `pp.var = value`
 
     def _register(self, engine, interval):
         return engine.record_point(self._pp._id, self._var, interval)

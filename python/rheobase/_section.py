@@ -5,7 +5,9 @@ when the last reference goes, the engine deletes it, its children become roots a
 processes lose their location.
 """
 
+import contextlib
 import math
+import operator
 
 from . import _mechanisms as M
 from ._refs import DensityRef, VoltageRef
@@ -17,12 +19,26 @@ def _fmt_x(x):
 
 
 def _number(what, value):
+    if isinstance(value, (str, bytes)):  # NEURON refuses "3" where it wants a number
+        raise TypeError(f"{what} must be a real number, not {type(value).__name__}")
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         try:
             return float(value)
         except (TypeError, ValueError):
-            raise TypeError(f"{what} must be a number, got {type(value).__name__}") from None
+            raise TypeError(f"{what} must be a real number, not {type(value).__name__}") from None
     return float(value)
+
+
+@contextlib.contextmanager
+def _at(where):
+    """An engine ValueError raised inside gets the location appended: '... (soma(0.5))'."""
+    try:
+        yield
+    except ValueError as e:
+        suffix = f"({where})"
+        if suffix in str(e):
+            raise
+        raise ValueError(f"{e} {suffix}") from None
 
 
 class Section:
@@ -109,7 +125,8 @@ class Section:
         value = _number("L", value)
         if not value > 0:
             raise ValueError(f"L must be > 0, got {value} ({self._name})")
-        self._eng.set_length(self._id, value)
+        with _at(self):
+            self._eng.set_length(self._id, value)
 
     @property
     def Ra(self):
@@ -120,7 +137,8 @@ class Section:
         value = _number("Ra", value)
         if not value > 0:
             raise ValueError(f"Ra must be > 0, got {value} ({self._name})")
-        self._eng.set_ra(self._id, value)
+        with _at(self):
+            self._eng.set_ra(self._id, value)
 
     @property
     def nseg(self):
@@ -128,11 +146,16 @@ class Section:
 
     @nseg.setter
     def nseg(self, value):
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        if not isinstance(value, int) or not 1 <= value <= 32767:
+        count = value
+        if isinstance(count, float) and count.is_integer():
+            count = int(count)
+        try:
+            count = operator.index(count)  # int, bool (True is 1, as NEURON) and numpy integers
+        except TypeError:
+            count = None
+        if count is None or not 1 <= count <= 32767:
             raise ValueError(f"nseg must be an integer in range 1 to 32767, got {value!r} ({self._name})")
-        self._eng.set_nseg(self._id, int(value))
+        self._eng.set_nseg(self._id, count)
 
     @property
     def rallbranch(self):
@@ -143,7 +166,8 @@ class Section:
         value = _number("rallbranch", value)
         if not value > 0:
             raise ValueError(f"rallbranch must be > 0, got {value} ({self._name})")
-        self._eng.set_rallbranch(self._id, value)
+        with _at(self):
+            self._eng.set_rallbranch(self._id, value)
 
     def orientation(self):
         return float(self._props()[5])
@@ -166,6 +190,8 @@ class Section:
     # ---------------------------------------------------------------- segments
     def __call__(self, x):
         x = _number("segment position", x)
+        if 1.0 < x < 1.0001:  # NEURON's tolerance for rounding above 1
+            x = 1.0
         if not 0.0 <= x <= 1.0:
             raise ValueError(f"segment position range is 0 <= x <= 1, got {x} ({self._name})")
         self._checked_id()
@@ -196,13 +222,15 @@ class Section:
         else:
             raise TypeError(f"connect: the parent must be a Section or a Segment, got {type(parent).__name__}")
         if parent_sec._model is not self._model:
-            raise ValueError("connect: the parent belongs to another Model")
+            raise ValueError(f"connect: the parent {parent_sec} belongs to another Model than {self}")
         end = _number("connect end", end)
         if end not in (0.0, 1.0):
-            raise ValueError(f"child connection end must be 0 or 1, got {end}")
+            raise ValueError(f"child connection end must be 0 or 1, got {end} ({self._name})")
         if not 0.0 <= parent_x <= 1.0:
-            raise ValueError(f"segment position range is 0 <= x <= 1, got {parent_x}")
-        self._eng.connect(self._id, end, parent_sec._checked_id(), parent_x)
+            raise ValueError(f"segment position range is 0 <= x <= 1, got {parent_x} ({parent_sec._name})")
+        parent_id = parent_sec._checked_id()
+        with _at(f"{self._name}({_fmt_x(end)}) to {parent_sec._name}({_fmt_x(parent_x)})"):
+            self._eng.connect(self._id, end, parent_id, parent_x)
         return self
 
     def disconnect(self):
@@ -286,7 +314,8 @@ class Section:
             object.__setattr__(self, name, value)
         elif name in ("diam", "cm"):
             value = _number(name, value)
-            getattr(self._eng, f"set_{name}")(self._id, None, value)
+            with _at(self):
+                getattr(self._eng, f"set_{name}")(self._id, None, value)
         elif name == "v":
             for seg in self:
                 seg.v = value
@@ -294,7 +323,9 @@ class Section:
             mech, var = M.RANGE_NAMES[name]
             if mech not in self._eng.mechanisms_in(self._id):
                 raise AttributeError(f"{name}, the mechanism does not exist at {self}(0.5)")
-            self._eng.density_set(self._id, None, mech, var, _number(name, value))
+            value = _number(name, value)
+            with _at(self):
+                self._eng.density_set(self._id, None, mech, var, value)
         else:
             raise AttributeError(f"'nrn.Section' object has no attribute '{name}'")
 
@@ -363,7 +394,9 @@ class Segment:
 
     @v.setter
     def v(self, value):
-        self._sec._eng.set_v(self._sec._id, self._x, _number("v", value))
+        value = _number("v", value)
+        with _at(self):
+            self._sec._eng.set_v(self._sec._id, self._x, value)
 
     @property
     def diam(self):
@@ -382,7 +415,9 @@ class Segment:
 
     @cm.setter
     def cm(self, value):
-        self._sec._eng.set_cm(self._sec._id, self._mech_x(), _number("cm", value))
+        value = _number("cm", value)
+        with _at(self):
+            self._sec._eng.set_cm(self._sec._id, self._mech_x(), value)
 
     def area(self):
         return self._sec._eng.area(self._sec._id, self._x)
@@ -404,7 +439,9 @@ class Segment:
         return self._sec._eng.density_get(self._sec._id, self._mech_x(), mech, var)
 
     def _mech_set(self, mech, var, value):
-        self._sec._eng.density_set(self._sec._id, self._mech_x(), mech, var, _number(var, value))
+        value = _number(var, value)
+        with _at(self):
+            self._sec._eng.density_set(self._sec._id, self._mech_x(), mech, var, value)
 
     def _has(self, mech):
         return mech in self._sec._eng.mechanisms_in(self._sec._id)

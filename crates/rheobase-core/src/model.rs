@@ -14,6 +14,9 @@ use crate::simulation::{Clock, Simulation, Source};
 use std::collections::HashMap;
 use std::f64::consts::PI;
 
+/// The smallest sampling interval `Vector.record(ref, Dt)` accepts, ms.
+pub const MIN_RECORD_INTERVAL_MS: f64 = 1e-6;
+
 /// A point process (IClamp, ...) and where it sits.
 #[derive(Debug, Clone)]
 pub struct PointProcess {
@@ -611,7 +614,13 @@ impl Model {
     pub fn record(&mut self, target: Target, interval_ms: Option<f64>) -> Result<usize> {
         self.check_target(&target)?;
         if let Some(iv) = interval_ms {
-            positive("record interval", iv)?;
+            // Samples are taken at step boundaries, all those due at once: a vanishing interval
+            // would ask for astronomically many per step.
+            if !(iv.is_finite() && iv >= MIN_RECORD_INTERVAL_MS) {
+                return Err(Error::Value(format!(
+                    "the recording interval must be a finite number >= {MIN_RECORD_INTERVAL_MS} ms, got {iv}"
+                )));
+            }
         }
         self.invalidate();
         self.recorders.push(Some(Recorder::new(target, interval_ms)));
