@@ -62,6 +62,8 @@ pub struct Nodes {
     pub sections: Vec<Option<SectionNodes>>,
     /// Root sections in node order (one per tree).
     pub roots: Vec<SectionId>,
+    /// Nodes 0..solved go through the tree solve; the rest are passive leaves.
+    pub solved: usize,
 }
 
 /// Axial resistance of half a segment, MΩ: 1e-2·Ra·(dx/2)/(π·diam²/4) with Ra in Ω·cm, µm lengths.
@@ -166,17 +168,54 @@ fn order_by_level(nd: &mut Nodes) {
     }
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by_key(|&i| depth[i]);
+    permute(nd, &order);
+    nd.solved = n;
+}
+
+/// Moves passive leaves — zero-area end nodes with no child and nothing attached (`busy` false) —
+/// behind every other node. Their equation only says "follow the parent": eliminating such a
+/// node adds exactly what the axial terms subtracted from its parent's row, so the solver can
+/// skip them and set their Δv afterwards ([`passive_leaf_dv`]). `solved` counts the others.
+pub fn set_passive_leaves_last(nd: &mut Nodes, busy: &[bool]) {
+    let n = nd.parent.len();
+    let mut has_child = vec![false; n];
+    for &p in &nd.parent {
+        if p != NO_PARENT {
+            has_child[p] = true;
+        }
+    }
+    let leaf = |i: usize| nd.owner[i].is_none() && nd.parent[i] != NO_PARENT && !has_child[i] && !busy[i];
+    let (mut order, leaves): (Vec<usize>, Vec<usize>) = (0..n).partition(|&i| !leaf(i));
+    let solved = order.len();
+    order.extend(leaves);
+    permute(nd, &order);
+    nd.solved = solved;
+}
+
+/// Δv of a passive leaf given its parent's: the exact solution of its row, v_leaf + Δv_leaf =
+/// v_parent + Δv_parent.
+#[inline]
+pub fn passive_leaf_dv(v_leaf: f64, v_parent: f64, dv_parent: f64) -> f64 {
+    (v_parent - v_leaf) + dv_parent
+}
+
+/// Renumbers the nodes: new node k is old node order[k].
+fn permute(nd: &mut Nodes, order: &[usize]) {
+    let n = order.len();
     let mut new_index = vec![0; n];
     for (new, &old) in order.iter().enumerate() {
         new_index[old] = new;
     }
-    let permute = |v: &Vec<f64>| order.iter().map(|&o| v[o]).collect::<Vec<f64>>();
-    nd.parent = order.iter().map(|&o| if nd.parent[o] == NO_PARENT { NO_PARENT } else { new_index[nd.parent[o]] }).collect();
-    nd.area_um2 = permute(&nd.area_um2);
-    nd.a = permute(&nd.a);
-    nd.b = permute(&nd.b);
-    nd.ri_mohm = permute(&nd.ri_mohm);
-    nd.cm_uf_cm2 = permute(&nd.cm_uf_cm2);
+    let take = |v: &Vec<f64>| order.iter().map(|&o| v[o]).collect::<Vec<f64>>();
+    nd.parent = order
+        .iter()
+        .map(|&o| if nd.parent[o] == NO_PARENT { NO_PARENT } else { new_index[nd.parent[o]] })
+        .collect();
+    nd.area_um2 = take(&nd.area_um2);
+    nd.a = take(&nd.a);
+    nd.b = take(&nd.b);
+    nd.ri_mohm = take(&nd.ri_mohm);
+    nd.cm_uf_cm2 = take(&nd.cm_uf_cm2);
     nd.owner = order.iter().map(|&o| nd.owner[o]).collect();
     for sn in nd.sections.iter_mut().flatten() {
         sn.start = new_index[sn.start];
@@ -238,5 +277,28 @@ mod tests {
         assert_eq!(nodes.parent[c.segment[0]], c.segment[1]);
         assert_eq!(c.node(Place::End), c.start);
         assert_eq!(c.node(Place::Start), c.end);
+    }
+
+    #[test]
+    fn passive_leaves_go_last_unless_busy() {
+        let mut child = sec(2, 20.0, 1.0);
+        child.parent = Some((0, 1.0));
+        let sections = [Some(sec(1, 10.0, 1.0)), Some(child)];
+        let mut nodes = discretise(&sections);
+        let busy = vec![false; nodes.parent.len()];
+        set_passive_leaves_last(&mut nodes, &busy);
+        // Root, soma centre, soma end (has the child), child's two centres; the child's end node
+        // is the only passive leaf.
+        assert_eq!(nodes.solved, nodes.parent.len() - 1);
+        assert_eq!(nodes.sections[1].as_ref().unwrap().end, nodes.parent.len() - 1);
+        for (i, &p) in nodes.parent.iter().enumerate() {
+            assert!(p == NO_PARENT || p < i);
+        }
+        let mut nodes = discretise(&sections);
+        let end = nodes.sections[1].as_ref().unwrap().end;
+        let mut busy = vec![false; nodes.parent.len()];
+        busy[end] = true;
+        set_passive_leaves_last(&mut nodes, &busy);
+        assert_eq!(nodes.solved, nodes.parent.len());
     }
 }

@@ -726,7 +726,16 @@ impl Model {
 
     /// Builds the simulation from the description.
     fn lower(&mut self) {
-        let nodes = discretise(&self.sections);
+        let mut nodes = discretise(&self.sections);
+        // Nodes that carry a point process stay in the tree solve.
+        let mut busy = vec![false; nodes.parent.len()];
+        for p in self.points.iter().flatten() {
+            if let Some((id, x)) = p.loc {
+                let s = self.sections[id].as_ref().unwrap();
+                busy[nodes.sections[id].as_ref().unwrap().node(place(s.nseg(), x).unwrap())] = true;
+            }
+        }
+        crate::discretise::set_passive_leaves_last(&mut nodes, &busy);
         let (_, order) = crate::discretise::tree_order(&self.sections);
         let n = nodes.parent.len();
         let mut v = vec![0.0; n];

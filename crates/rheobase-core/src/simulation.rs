@@ -1,7 +1,7 @@
 //! The lowered simulation: flat node arrays plus one instance block per mechanism type, and the
 //! fixed-step algorithm of NEURON (see DESIGN.md, "Numerical contract").
 
-use crate::discretise::Nodes;
+use crate::discretise::{passive_leaf_dv, Nodes};
 use crate::hines::{self, NO_PARENT};
 use crate::mechanisms::{ions, Block, MechKind, NodeView};
 use crate::recording::Recorder;
@@ -76,7 +76,8 @@ impl Simulation {
         }
         self.each_block(t, c, |b, ions, nv| b.kernel.current(&mut b.data, ions, nv));
         let nd = &self.nodes;
-        for i in 0..nd.parent.len() {
+        // Passive leaves (beyond `solved`) are left out: their terms cancel in the solve.
+        for i in 0..nd.solved {
             let p = nd.parent[i];
             if p != NO_PARENT {
                 let dv = self.v[p] - self.v[i];
@@ -110,7 +111,12 @@ impl Simulation {
         let t_mid = c.t;
         self.setup_matrix(t_mid, c);
         let nd = &self.nodes;
-        hines::solve(&nd.parent, &nd.a, &nd.b, &mut self.d, &mut self.rhs, &mut self.inv_d);
+        let m = nd.solved;
+        hines::solve(&nd.parent[..m], &nd.a, &nd.b, &mut self.d, &mut self.rhs, &mut self.inv_d);
+        for i in m..nd.parent.len() {
+            let p = nd.parent[i];
+            self.rhs[i] = passive_leaf_dv(self.v[i], self.v[p], self.rhs[p]);
+        }
         if c.secondorder == 2 {
             self.correct_ion_currents();
         }
