@@ -98,11 +98,18 @@ const TABLE_VMIN: f64 = -100.0; // mV
 const TABLE_VMAX: f64 = 100.0; // mV
 const TABLE_INTERVALS: usize = 200;
 
-/// NEURON's TABLE for rates(): values at 201 voltages, rebuilt when celsius changes.
+/// NEURON's TABLE for rates(): values at 201 voltages, rebuilt when celsius changes. Each interval
+/// keeps its left values and the differences to the right ones (the same subtraction NEURON does
+/// at each lookup, done once), contiguous so that a lookup reads one short run of memory.
 #[derive(Debug, Clone)]
 pub struct RateTable {
     celsius: f64,
-    points: Vec<Rates>,
+    /// Per interval: [minf, hinf, ninf, mtau, htau, ntau] at its left end, then their increments.
+    intervals: Vec<[f64; 12]>,
+}
+
+fn as_array(r: &Rates) -> [f64; 6] {
+    [r.minf, r.hinf, r.ninf, r.mtau, r.htau, r.ntau]
 }
 
 impl RateTable {
@@ -111,14 +118,25 @@ impl RateTable {
         let mut points = Vec::with_capacity(TABLE_INTERVALS + 1);
         let mut x = TABLE_VMIN;
         for _ in 0..=TABLE_INTERVALS {
-            points.push(exact_rates(x, celsius));
+            points.push(as_array(&exact_rates(x, celsius)));
             x += dx;
         }
-        RateTable { celsius, points }
+        let intervals = points
+            .windows(2)
+            .map(|w| {
+                let mut e = [0.0; 12];
+                for q in 0..6 {
+                    e[q] = w[0][q];
+                    e[6 + q] = w[1][q] - w[0][q];
+                }
+                e
+            })
+            .collect();
+        RateTable { celsius, intervals }
     }
 
     /// Linear interpolation, clamped at the ends, as NEURON's generated table lookup does it.
-    /// Written without branches so that loops over instances vectorise; at the upper end it
+    /// Written without branches so that loops over instances stay tight; at the upper end it
     /// interpolates with weight 1 instead of returning the last point (same value to rounding).
     #[inline(always)]
     pub fn lookup(&self, v: f64) -> Rates {
@@ -127,16 +145,9 @@ impl RateTable {
         let xi = (mfac * (v - TABLE_VMIN)).clamp(0.0, TABLE_INTERVALS as f64);
         let i = (xi as usize).min(TABLE_INTERVALS - 1);
         let theta = xi - i as f64;
-        let (lo, hi) = (&self.points[i], &self.points[i + 1]);
-        let lerp = |a: f64, b: f64| a + theta * (b - a);
-        Rates {
-            minf: lerp(lo.minf, hi.minf),
-            hinf: lerp(lo.hinf, hi.hinf),
-            ninf: lerp(lo.ninf, hi.ninf),
-            mtau: lerp(lo.mtau, hi.mtau),
-            htau: lerp(lo.htau, hi.htau),
-            ntau: lerp(lo.ntau, hi.ntau),
-        }
+        let e = &self.intervals[i];
+        let at = |q: usize| e[q] + theta * e[6 + q];
+        Rates { minf: at(0), hinf: at(1), ninf: at(2), mtau: at(3), htau: at(4), ntau: at(5) }
     }
 }
 

@@ -41,11 +41,11 @@ impl Kernel for IClamp {
         }
         let t = nv.t;
         let [del, dur, amp, i] = &mut blk.vars[..] else { unreachable!() };
-        for k in 0..blk.node.len() {
-            let on = t < del[k] + dur[k] && t >= del[k];
-            i[k] = if on { amp[k] } else { 0.0 };
+        let per_instance = blk.node.iter().zip(&self.scale).zip(del.iter().zip(dur.iter())).zip(amp.iter().zip(i));
+        for (((&nd, &scale), (&del, &dur)), (&amp, i)) in per_instance {
+            *i = if t < del + dur && t >= del { amp } else { 0.0 };
             // The current does not depend on v, so di/dv = 0.
-            nv.rhs[blk.node[k]] += i[k] * self.scale[k];
+            nv.rhs[nd] += *i * scale;
         }
     }
 
