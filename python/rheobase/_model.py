@@ -8,8 +8,8 @@ import math
 import sys
 import weakref
 
-from . import _core
 from . import _mechanisms as M
+from ._engine import Engine
 from ._introspection import topology_text
 from ._point import PointProcessType
 from ._refs import TimeRef
@@ -26,7 +26,7 @@ class Model:
     Vector = Vector
 
     def __init__(self):
-        object.__setattr__(self, "_engine", _core.Engine())
+        object.__setattr__(self, "_engine", Engine())
         object.__setattr__(self, "_sections", {})  # engine id -> weakref(Section)
         object.__setattr__(self, "_points", {})  # engine id -> weakref(PointProcess)
         object.__setattr__(self, "_recordings", {})  # id(vec) -> (weakref(vec), recorder id)
