@@ -6,9 +6,9 @@
 //! area π·diam·L/nseg (µm²); end and root nodes have zero membrane area, which NEURON represents
 //! by area 100 so that their equation is a current balance in nA.
 
+use crate::error::Result;
 use crate::hines::NO_PARENT;
 use crate::morphology::{place, Place, Section, SectionId};
-use crate::error::Result;
 use std::f64::consts::PI;
 
 /// Area NEURON gives zero-area nodes, µm² (so that 1e2/area = 1 turns nA into the row's unit).
@@ -33,8 +33,20 @@ impl SectionNodes {
         let at_start = |x_is_one: bool| (x_is_one as u8 as f64) == self.child_end;
         match p {
             Place::Segment(i) => self.segment[i],
-            Place::Start => if at_start(false) { self.start } else { self.end },
-            Place::End => if at_start(true) { self.start } else { self.end },
+            Place::Start => {
+                if at_start(false) {
+                    self.start
+                } else {
+                    self.end
+                }
+            }
+            Place::End => {
+                if at_start(true) {
+                    self.start
+                } else {
+                    self.end
+                }
+            }
         }
     }
 
@@ -116,7 +128,10 @@ pub fn discretise(sections: &[Option<Section>]) -> Nodes {
             None => push(&mut nd, NO_PARENT, None),
             Some((p, px)) => {
                 let ps = sections[p].as_ref().expect("parent is live");
-                nd.sections[p].as_ref().expect("parent lowered first").node_at(ps.nseg(), px)
+                nd.sections[p]
+                    .as_ref()
+                    .expect("parent lowered first")
+                    .node_at(ps.nseg(), px)
                     .expect("connection x validated at connect")
             }
         };
@@ -207,10 +222,8 @@ fn permute(nd: &mut Nodes, order: &[usize]) {
         new_index[old] = new;
     }
     let take = |v: &Vec<f64>| order.iter().map(|&o| v[o]).collect::<Vec<f64>>();
-    nd.parent = order
-        .iter()
-        .map(|&o| if nd.parent[o] == NO_PARENT { NO_PARENT } else { new_index[nd.parent[o]] })
-        .collect();
+    nd.parent =
+        order.iter().map(|&o| if nd.parent[o] == NO_PARENT { NO_PARENT } else { new_index[nd.parent[o]] }).collect();
     nd.area_um2 = take(&nd.area_um2);
     nd.a = take(&nd.a);
     nd.b = take(&nd.b);

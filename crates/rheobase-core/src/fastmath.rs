@@ -12,8 +12,8 @@
 const LOG2E: f64 = std::f64::consts::LOG2_E;
 // ln 2 split in a part exactly representable with few bits and a small remainder, so that
 // k·LN2_HI is exact for the |k| ≤ 1100 used here.
-const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-1;
-const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
+const LN2_HI: f64 = 6.931_471_803_691_238e-1;
+const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
 // Adding then subtracting 1.5·2^52 rounds to the nearest integer without a branch.
 const ROUND_SHIFT: f64 = 6_755_399_441_055_744.0;
 
@@ -62,6 +62,28 @@ pub fn has_avx2_fma() -> bool {
         false
     }
 }
+
+/// `avx2_dispatch!(fn name(args) => inner)` defines `name`, which runs the `#[inline(always)]`
+/// function `inner` compiled for AVX2+FMA when the CPU has them and for the baseline otherwise.
+macro_rules! avx2_dispatch {
+    (fn $name:ident($($arg:ident: $ty:ty),*) => $inner:ident) => {
+        fn $name($($arg: $ty),*) {
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx2,fma")]
+                unsafe fn fast($($arg: $ty),*) {
+                    $inner($($arg),*)
+                }
+                if $crate::fastmath::has_avx2_fma() {
+                    // SAFETY: the CPU supports the features `fast` is compiled for.
+                    return unsafe { fast($($arg),*) };
+                }
+            }
+            $inner($($arg),*)
+        }
+    };
+}
+pub(crate) use avx2_dispatch;
 
 #[cfg(test)]
 mod tests {

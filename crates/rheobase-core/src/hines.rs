@@ -43,7 +43,13 @@ pub fn solve(parent: &[usize], a: &[f64], b: &[f64], d: &mut [f64], rhs: &mut [f
     let mut x_prev = 0.0;
     for i in 0..n {
         let p = parent[i];
-        let x_p = if i > 0 && p == i - 1 { x_prev } else if p != NO_PARENT { rhs[p] } else { 0.0 };
+        let x_p = if i > 0 && p == i - 1 {
+            x_prev
+        } else if p != NO_PARENT {
+            rhs[p]
+        } else {
+            0.0
+        };
         let x = rhs[i] * inv_d[i] - (b[i] * inv_d[i]) * x_p;
         rhs[i] = x;
         x_prev = x;

@@ -178,10 +178,7 @@ impl Model {
             None => Ok((0..s.nseg()).collect()),
             Some(x) => match place(s.nseg(), x)? {
                 Place::Segment(i) => Ok(vec![i]),
-                _ => Err(Error::Value(format!(
-                    "{what} is not defined at the zero-area end {}({x})",
-                    s.name
-                ))),
+                _ => Err(Error::Value(format!("{what} is not defined at the zero-area end {}({x})", s.name))),
             },
         }
     }
@@ -836,9 +833,11 @@ impl Model {
             let Some(rec) = rec else { continue };
             let src = match rec.target {
                 Target::Time => Some(Source::Time),
-                Target::Voltage { sec, x } => self.sections.get(sec).and_then(|s| s.as_ref()).map(|s| {
-                    Source::Node(nodes.sections[sec].as_ref().unwrap().node(place(s.nseg(), x).unwrap()))
-                }),
+                Target::Voltage { sec, x } => self
+                    .sections
+                    .get(sec)
+                    .and_then(|s| s.as_ref())
+                    .map(|s| Source::Node(nodes.sections[sec].as_ref().unwrap().node(place(s.nseg(), x).unwrap()))),
                 Target::Density { sec, x, mech, var } => {
                     let s = self.sections.get(sec).and_then(|s| s.as_ref());
                     match (s, density.get(&(sec, mech))) {

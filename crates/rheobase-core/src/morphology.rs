@@ -79,16 +79,14 @@ impl Section {
     /// Changes nseg by NEURON's rule: each new segment takes the values of the old segment that
     /// contains its centre.
     pub fn set_nseg(&mut self, nseg: usize) -> Result<()> {
-        if nseg < 1 || nseg > 32767 {
+        if !(1..=32767).contains(&nseg) {
             return Err(Error::Value(format!("nseg must be an integer in [1, 32767], got {nseg}")));
         }
         let old = self.nseg();
         if nseg == old {
             return Ok(());
         }
-        let map: Vec<usize> = (0..nseg)
-            .map(|i| segment_index(old, (i as f64 + 0.5) / nseg as f64))
-            .collect();
+        let map: Vec<usize> = (0..nseg).map(|i| segment_index(old, (i as f64 + 0.5) / nseg as f64)).collect();
         let remap = |values: &Vec<f64>| map.iter().map(|&j| values[j]).collect::<Vec<f64>>();
         self.diam_um = remap(&self.diam_um);
         self.cm_uf_cm2 = remap(&self.cm_uf_cm2);

@@ -218,7 +218,13 @@ impl Engine {
     /// Advances while t < tstop in chunks of `steps_per_chunk` steps, releasing the GIL;
     /// checks for Ctrl-C and calls `progress(t)` every few thousand steps.
     #[pyo3(signature = (tstop, steps_per_chunk=1, progress=None))]
-    fn continuerun(&mut self, py: Python<'_>, tstop: f64, steps_per_chunk: u64, progress: Option<Py<PyAny>>) -> PyResult<()> {
+    fn continuerun(
+        &mut self,
+        py: Python<'_>,
+        tstop: f64,
+        steps_per_chunk: u64,
+        progress: Option<Py<PyAny>>,
+    ) -> PyResult<()> {
         loop {
             let model = &mut self.model;
             let done = py.detach(|| model.continuerun_part(tstop, steps_per_chunk, STEPS_PER_CHECK)).py()?;
@@ -235,8 +241,7 @@ impl Engine {
 
 fn var_index(mech: usize, var: &str) -> PyResult<usize> {
     let info = mechanisms::info(mech);
-    info.var_index(var)
-        .ok_or_else(|| PyValueError::new_err(format!("{} has no variable '{var}'", info.name)))
+    info.var_index(var).ok_or_else(|| PyValueError::new_err(format!("{} has no variable '{var}'", info.name)))
 }
 
 fn kind_name(k: MechKind) -> &'static str {
@@ -250,10 +255,7 @@ fn kind_name(k: MechKind) -> &'static str {
 /// Every built-in mechanism: (name, kind, ions used, electrode current).
 #[pyfunction]
 fn mechanism_list() -> Vec<(&'static str, &'static str, Vec<&'static str>, bool)> {
-    mechanisms::registry()
-        .iter()
-        .map(|m| (m.name, kind_name(m.kind), m.ions.clone(), m.electrode_current))
-        .collect()
+    mechanisms::registry().iter().map(|m| (m.name, kind_name(m.kind), m.ions.clone(), m.electrode_current)).collect()
 }
 
 /// Variables of a mechanism: (name, units, kind, default), in psection order.

@@ -159,7 +159,7 @@ struct Hh {
 impl Hh {
     /// The rate function in force: the table (rebuilt for a new celsius) or the exact one.
     fn rates_fn(&mut self, usetable: bool, celsius: f64) -> impl Fn(f64) -> Rates + '_ {
-        if usetable && self.table.as_ref().map_or(true, |t| t.celsius != celsius) {
+        if usetable && self.table.as_ref().is_none_or(|t| t.celsius != celsius) {
             self.table = Some(RateTable::new(celsius));
         }
         let table = if usetable { self.table.as_ref() } else { None };
@@ -190,20 +190,7 @@ fn cnexp_gates(y: &mut [f64], yinf: &[f64], tau: &[f64], dt: f64) {
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn cnexp_gates_avx2(y: &mut [f64], yinf: &[f64], tau: &[f64], dt: f64) {
-    cnexp_gates(y, yinf, tau, dt)
-}
-
-fn advance_gates(y: &mut [f64], yinf: &[f64], tau: &[f64], dt: f64) {
-    #[cfg(target_arch = "x86_64")]
-    if fastmath::has_avx2_fma() {
-        // SAFETY: the CPU has AVX2 and FMA.
-        return unsafe { cnexp_gates_avx2(y, yinf, tau, dt) };
-    }
-    cnexp_gates(y, yinf, tau, dt)
-}
+fastmath::avx2_dispatch!(fn advance_gates(y: &mut [f64], yinf: &[f64], tau: &[f64], dt: f64) => cnexp_gates);
 
 /// Everything hh's BREAKPOINT reads and writes, as slices.
 struct Currents<'a> {
@@ -275,20 +262,7 @@ fn currents_at<const CONTIGUOUS: bool>(c: &mut Currents, s: &Span) {
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn currents_avx2(c: &mut Currents, s: &Span) {
-    currents(c, s)
-}
-
-fn dispatch_currents(c: &mut Currents, s: &Span) {
-    #[cfg(target_arch = "x86_64")]
-    if fastmath::has_avx2_fma() {
-        // SAFETY: the CPU has AVX2 and FMA.
-        return unsafe { currents_avx2(c, s) };
-    }
-    currents(c, s)
-}
+fastmath::avx2_dispatch!(fn dispatch_currents(c: &mut Currents, s: &Span) => currents);
 
 impl Kernel for Hh {
     fn initialize(&mut self, blk: &mut BlockData, _: &mut [Block], nv: &mut NodeView) {
@@ -307,13 +281,28 @@ impl Kernel for Hh {
         let [na, kb] = ions.get_disjoint_mut([ion_block[NA], ion_block[K]]).expect("distinct ion blocks");
         let [ena, _, _, ina_sum, dina_dv] = &mut na.data.vars[..] else { unreachable!() };
         let [ek, _, _, ik_sum, dik_dv] = &mut kb.data.vars[..] else { unreachable!() };
-        let [gnabar, gkbar, gl, el, gna, gk, il, _, _, _, _, _, _, m, h, n] = &mut vars[..] else {
-            unreachable!()
-        };
+        let [gnabar, gkbar, gl, el, gna, gk, il, _, _, _, _, _, _, m, h, n] = &mut vars[..] else { unreachable!() };
         let count = node.len();
         let mut c = Currents {
-            gnabar, gkbar, gl, el, gna, gk, il, m, h, n, ena, ek, ina_sum, dina_dv, ik_sum, dik_dv,
-            v: nv.v, rhs: nv.rhs, d: nv.d,
+            gnabar,
+            gkbar,
+            gl,
+            el,
+            gna,
+            gk,
+            il,
+            m,
+            h,
+            n,
+            ena,
+            ek,
+            ina_sum,
+            dina_dv,
+            ik_sum,
+            dik_dv,
+            v: nv.v,
+            rhs: nv.rhs,
+            d: nv.d,
         };
         if *contiguous {
             // Same nodes in the same order for hh and its ions: plain slices, which vectorise.
@@ -340,7 +329,7 @@ impl Kernel for Hh {
         // Rates at the new v, then the exponential gate steps over contiguous arrays.
         let mut out = RateArrays { minf, hinf, ninf, mtau, htau, ntau };
         if usetable {
-            if self.table.as_ref().map_or(true, |t| t.celsius != nv.celsius) {
+            if self.table.as_ref().is_none_or(|t| t.celsius != nv.celsius) {
                 self.table = Some(RateTable::new(nv.celsius));
             }
             let table = self.table.as_ref().unwrap();
@@ -388,20 +377,7 @@ fn lookup_all(table: &RateTable, v: &[f64], out: &mut RateArrays) {
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn lookup_all_avx2(table: &RateTable, v: &[f64], out: &mut RateArrays) {
-    lookup_all(table, v, out)
-}
-
-fn dispatch_lookup(table: &RateTable, v: &[f64], out: &mut RateArrays) {
-    #[cfg(target_arch = "x86_64")]
-    if fastmath::has_avx2_fma() {
-        // SAFETY: the CPU has AVX2 and FMA.
-        return unsafe { lookup_all_avx2(table, v, out) };
-    }
-    lookup_all(table, v, out)
-}
+fastmath::avx2_dispatch!(fn dispatch_lookup(table: &RateTable, v: &[f64], out: &mut RateArrays) => lookup_all);
 
 #[cfg(test)]
 mod tests {

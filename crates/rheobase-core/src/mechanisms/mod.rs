@@ -144,14 +144,7 @@ pub fn registry() -> &'static [MechInfo] {
     use std::sync::OnceLock;
     static REG: OnceLock<Vec<MechInfo>> = OnceLock::new();
     REG.get_or_init(|| {
-        vec![
-            pas::info(),
-            ions::info("na"),
-            ions::info("k"),
-            ions::info("ca"),
-            hh::info(),
-            iclamp::info(),
-        ]
+        vec![pas::info(), ions::info("na"), ions::info("k"), ions::info("ca"), hh::info(), iclamp::info()]
     })
 }
 
