@@ -5,12 +5,16 @@
 //! writes go to both the description and, when lowered, straight into the arrays.
 //! Every method validates before it mutates, so a failed call leaves the model as it was.
 
+mod lowering;
+
+use lowering::Lowered;
+
 use crate::discretise::{discretise, Nodes, SectionNodes};
 use crate::error::{arc_position, finite, positive, suggest, Error, Result};
-use crate::mechanisms::{self, ions, Block, BlockData, MechId, MechKind};
+use crate::mechanisms::{self, MechId, MechKind};
 use crate::morphology::{place, segment_centre, segment_index, Inserted, Place, Section, SectionId};
 use crate::recording::{Recorder, Target};
-use crate::simulation::{Clock, Simulation, Source};
+use crate::simulation::{Clock, Simulation};
 use std::collections::HashMap;
 use std::f64::consts::PI;
 
@@ -36,15 +40,6 @@ pub struct Model {
     sim: Option<Lowered>,
     /// Number of connect calls so far (orders children like NEURON).
     connections: u64,
-}
-
-/// A simulation plus where each description item landed in it.
-struct Lowered {
-    sim: Simulation,
-    /// (section, mechanism) → (block, instance per segment)
-    density: HashMap<(SectionId, MechId), (usize, Vec<usize>)>,
-    /// point process → (block, instance)
-    point: HashMap<usize, (usize, usize)>,
 }
 
 impl Default for Model {
@@ -689,184 +684,9 @@ impl Model {
         }
     }
 
-    /// Copies the simulation's state back into the description and drops it.
-    pub fn invalidate(&mut self) {
-        let Some(l) = self.sim.take() else { return };
-        let sim = &l.sim;
-        for (id, s) in self.sections.iter_mut().enumerate() {
-            let Some(s) = s else { continue };
-            let Some(sn) = sim.nodes.sections[id].as_ref() else { continue };
-            for (i, &n) in sn.segment.iter().enumerate() {
-                s.v_mv[i] = sim.v[n];
-            }
-            s.v_end_mv = sim.v[sn.end];
-            if s.parent.is_none() {
-                s.v_root_mv = sim.v[sn.start];
-            }
-            for m in &mut s.mechs {
-                let (b, inst) = &l.density[&(id, m.mech)];
-                for (var, values) in m.values.iter_mut().enumerate() {
-                    for (i, val) in values.iter_mut().enumerate() {
-                        *val = sim.blocks[*b].data.vars[var][inst[i]];
-                    }
-                }
-            }
-        }
-        for (pp, p) in self.points.iter_mut().enumerate() {
-            if let (Some(p), Some((b, i))) = (p.as_mut(), l.point.get(&pp)) {
-                for (var, val) in p.values.iter_mut().enumerate() {
-                    *val = sim.blocks[*b].data.vars[var][*i];
-                }
-            }
-        }
-    }
-
-    /// Builds the simulation from the description.
-    fn lower(&mut self) {
-        let mut nodes = discretise(&self.sections);
-        // Nodes that carry a point process stay in the tree solve.
-        let mut busy = vec![false; nodes.parent.len()];
-        for p in self.points.iter().flatten() {
-            if let Some((id, x)) = p.loc {
-                let s = self.sections[id].as_ref().unwrap();
-                busy[nodes.sections[id].as_ref().unwrap().node(place(s.nseg(), x).unwrap())] = true;
-            }
-        }
-        crate::discretise::set_passive_leaves_last(&mut nodes, &busy);
-        let (_, order) = crate::discretise::tree_order(&self.sections);
-        let n = nodes.parent.len();
-        let mut v = vec![0.0; n];
-        for &id in &order {
-            let s = self.sections[id].as_ref().unwrap();
-            let sn = nodes.sections[id].as_ref().unwrap();
-            if s.parent.is_none() {
-                v[sn.start] = s.v_root_mv;
-            }
-            for (i, &node) in sn.segment.iter().enumerate() {
-                v[node] = s.v_mv[i];
-            }
-            v[sn.end] = s.v_end_mv;
-        }
-
-        let registry = mechanisms::registry();
-        let mut blocks: Vec<Block> = Vec::new();
-        let mut density = HashMap::new();
-        let mut point = HashMap::new();
-        let mut block_of_mech: HashMap<MechId, usize> = HashMap::new();
-        for (mech, info) in registry.iter().enumerate() {
-            let mut data = BlockData {
-                mech,
-                node: Vec::new(),
-                vars: vec![Vec::new(); info.vars.len()],
-                ion_block: Vec::new(),
-                ion_instance: vec![Vec::new(); if info.kind == MechKind::Ion { 0 } else { info.ions.len() }],
-                globals: info.globals.iter().map(|g| self.globals[g.name]).collect(),
-                contiguous: false,
-            };
-            let b = blocks.len();
-            let add = |data: &mut BlockData, node: usize, values: &mut dyn Iterator<Item = f64>| {
-                data.node.push(node);
-                for (var, val) in values.enumerate() {
-                    data.vars[var].push(val);
-                }
-                data.node.len() - 1
-            };
-            for &id in &order {
-                let s = self.sections[id].as_ref().unwrap();
-                let Some(k) = s.mech_index(mech) else { continue };
-                let sn = nodes.sections[id].as_ref().unwrap();
-                let inst: Vec<usize> = (0..s.nseg())
-                    .map(|i| add(&mut data, sn.segment[i], &mut s.mechs[k].values.iter().map(|vals| vals[i])))
-                    .collect();
-                density.insert((id, mech), (b, inst));
-            }
-            for (pp, p) in self.points.iter().enumerate() {
-                let Some(p) = p else { continue };
-                let (Some((id, x)), true) = (p.loc, p.mech == mech) else { continue };
-                let s = self.sections[id].as_ref().unwrap();
-                let node = nodes.sections[id].as_ref().unwrap().node(place(s.nseg(), x).unwrap());
-                let i = add(&mut data, node, &mut p.values.iter().copied());
-                point.insert(pp, (b, i));
-            }
-            if data.is_empty() {
-                continue;
-            }
-            // Instances in node order, so kernels walk the node arrays forwards.
-            let mut perm: Vec<usize> = (0..data.len()).collect();
-            perm.sort_by_key(|&k| data.node[k]);
-            let mut new_of = vec![0; perm.len()];
-            for (new, &old) in perm.iter().enumerate() {
-                new_of[old] = new;
-            }
-            data.node = perm.iter().map(|&k| data.node[k]).collect();
-            for var in &mut data.vars {
-                *var = perm.iter().map(|&k| var[k]).collect();
-            }
-            for (blk, inst) in density.values_mut() {
-                if *blk == b {
-                    inst.iter_mut().for_each(|i| *i = new_of[*i]);
-                }
-            }
-            for (blk, i) in point.values_mut() {
-                if *blk == b {
-                    *i = new_of[*i];
-                }
-            }
-            if info.kind != MechKind::Ion {
-                for (j, ion) in info.ions.iter().enumerate() {
-                    let ion_mech = mechanisms::find(&format!("{ion}_ion")).unwrap();
-                    let ib = block_of_mech[&ion_mech];
-                    let at_node: HashMap<usize, usize> =
-                        blocks[ib].data.node.iter().enumerate().map(|(i, &nd)| (nd, i)).collect();
-                    data.ion_block.push(ib);
-                    data.ion_instance[j] = data.node.iter().map(|nd| at_node[nd]).collect();
-                }
-            }
-            data.contiguous = data.node.iter().enumerate().all(|(k, &nd)| nd == data.node[0] + k)
-                && data.ion_instance.iter().all(|ix| ix.iter().enumerate().all(|(k, &i)| i == k));
-            block_of_mech.insert(mech, b);
-            blocks.push(Block { data, kernel: (info.make_kernel)() });
-        }
-
-        let mut sources = Vec::new();
-        for (r, rec) in self.recorders.iter().enumerate() {
-            let Some(rec) = rec else { continue };
-            let src = match rec.target {
-                Target::Time => Some(Source::Time),
-                Target::Voltage { sec, x } => self
-                    .sections
-                    .get(sec)
-                    .and_then(|s| s.as_ref())
-                    .map(|s| Source::Node(nodes.sections[sec].as_ref().unwrap().node(place(s.nseg(), x).unwrap()))),
-                Target::Density { sec, x, mech, var } => {
-                    let s = self.sections.get(sec).and_then(|s| s.as_ref());
-                    match (s, density.get(&(sec, mech))) {
-                        (Some(s), Some((b, inst))) => match place(s.nseg(), x).unwrap() {
-                            Place::Segment(i) => Some(Source::Var { block: *b, var, instance: inst[i] }),
-                            _ => None,
-                        },
-                        _ => None,
-                    }
-                }
-                Target::Point { pp, var } => point.get(&pp).map(|&(b, i)| Source::Var { block: b, var, instance: i }),
-            };
-            if let Some(src) = src {
-                sources.push((r, src));
-            }
-        }
-
-        let sim = Simulation { rhs: vec![0.0; n], d: vec![0.0; n], inv_d: vec![0.0; n], v, nodes, blocks, sources };
-        self.sim = Some(Lowered { sim, density, point });
-    }
-
     /// Direct access to the lowered simulation (lowering first), for tests and benchmarks.
     pub fn simulation(&mut self) -> &Simulation {
         self.ensure_lowered();
         &self.sim.as_ref().unwrap().sim
-    }
-
-    /// The ion name of an ion mechanism, for callers that present ions separately.
-    pub fn ion_name(mech: &str) -> Option<&str> {
-        ions::ion_of(mech)
     }
 }
