@@ -55,8 +55,11 @@ class Model:
         if name in M.RANGE_NAMES:
             raise TypeError(f"Cannot access {name} directly; it is a range variable and may be accessed "
                             "via a section or segment.")
-        raise AttributeError(f"'Model' object has no attribute '{name}'"
-                             + M.suggestion(name, engine_globals + dir(self)))
+        # NEURON names rheobase does not have yet: say so instead of suggesting a look-alike.
+        from ._unsupported import message
+
+        raise AttributeError(message(name) or (f"'Model' object has no attribute '{name}'"
+                                               + M.suggestion(name, engine_globals + dir(self))))
 
     def __setattr__(self, name, value):
         if name in self._engine.global_names():
@@ -144,14 +147,44 @@ class Model:
     def ref(self, value):
         return M.Ref(value)
 
+    def units(self, name, units=None):
+        """`n.units("gnabar_hh")` -> "S/cm2" (Ball and stick 1 prints this); `n.units(name, "u")`
+        replaces a name's units string for this model; `n.units(1)`/`n.units(0)` is NEURON's GUI
+        units-display switch and returns "on"/"off". Unknown names raise RuntimeError, as NEURON
+        9.0.2 does ("Cannot find the symbol"), with a "did you mean"."""
+        custom = self.__dict__.setdefault("_custom_units", {})
+        if not isinstance(name, str):
+            if isinstance(name, bool) or not isinstance(name, (int, float)):
+                raise TypeError(f"units: expected a variable name or 0/1, got {type(name).__name__}")
+            return "on" if name else "off"  # only NEURON's GUI shows units; nothing to switch here
+        known = custom.get(name, M.units_of(name))
+        if known is None:
+            raise RuntimeError(f"units: cannot find the symbol for {name!r}"
+                               + M.suggestion(name, M.units_names()))
+        if units is not None:
+            if not isinstance(units, str):
+                raise TypeError(f"units: the units must be a str, got {type(units).__name__}")
+            custom[name] = known = units
+        return known
+
+    # ---------------------------------------------------------------- topology
+    def distance(self, *args, sec=None):
+        """Path length (µm) along the tree, as NEURON's `distance` (measured between the centres
+        of the segments the locations fall in; 1e20 if not connected):
+        `n.distance(seg1, seg2)`; origin forms `n.distance(sec=s)` / `n.distance(0, seg)` then
+        `n.distance(seg)` / `n.distance(1, seg)`. Needed by Ball and stick-style scripts."""
+        from ._distance import distance
+
+        return distance(self, *args, sec=sec)
+
     # ---------------------------------------------------------------- recording
-    def _add_recording(self, vec, ref, interval):
+    def _add_recording(self, vec, ref, schedule):
         if ref._model is not self:
             raise ValueError("Vector.record: the reference belongs to another Model")
         old = self._recordings.pop(id(vec), None)
         if old is not None:
             self._engine.record_remove(old[1])
-        rid = ref._register(self._engine, interval)
+        rid = ref._register(self._engine, schedule)
         self._recordings[id(vec)] = (weakref.ref(vec), rid)
 
     def _flush_recordings(self, restart=False):

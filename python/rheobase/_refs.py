@@ -19,16 +19,24 @@ class _Ref:
         self._set(value)
 
     def _record_into(self, vec, *args):
-        interval = None
-        if args:
-            if len(args) > 1 or not isinstance(args[0], (int, float)):
-                raise NotImplementedError(
-                    "Vector.record(ref, tvec) with a Vector of sample times is not supported yet; "
-                    "use Vector.record(ref) or Vector.record(ref, Dt)")
+        """`Vector.record(ref)`, `record(ref, Dt)` (every Dt ms) or `record(ref, tvec)` (at the
+        times in a Vector or sequence, ms)."""
+        interval, times = None, None
+        if len(args) > 1:
+            raise TypeError("Vector.record(ref[, Dt or tvec]) takes at most two arguments")
+        if args and isinstance(args[0], bool):
+            raise TypeError("Vector.record: the second argument must be Dt (ms) or a Vector of times")
+        if args and isinstance(args[0], (int, float)):
             interval = float(args[0])
             if not interval > 0:
                 raise ValueError(f"Vector.record: the sampling interval must be > 0, got {interval}")
-        self._model._add_recording(vec, self, interval)
+        elif args:
+            try:
+                times = [float(x) for x in args[0]]
+            except (TypeError, ValueError):
+                raise TypeError("Vector.record: the second argument must be Dt (ms) or a Vector of times, "
+                                f"got {type(args[0]).__name__}") from None
+        self._model._add_recording(vec, self, (interval, times))
         return vec
 
 
@@ -39,8 +47,8 @@ class TimeRef(_Ref):
     def _set(self, value):
         self._model.t = value
 
-    def _register(self, engine, interval):
-        return engine.record_time(interval)
+    def _register(self, engine, schedule):
+        return engine.record_time(*schedule)
 
     def __repr__(self):
         return "data_handle<double>{t}"
@@ -57,8 +65,8 @@ class VoltageRef(_Ref):
     def _set(self, value):
         self._seg.v = value
 
-    def _register(self, engine, interval):
-        return engine.record_v(self._seg.sec._checked_id(), self._seg.x, interval)
+    def _register(self, engine, schedule):
+        return engine.record_v(self._seg.sec._checked_id(), self._seg.x, *schedule)
 
     def __repr__(self):
         return f"data_handle<double>{{{self._seg}.v}}"
@@ -75,9 +83,9 @@ class DensityRef(_Ref):
     def _set(self, value):
         self._seg._mech_set(self._mech, self._var, value)
 
-    def _register(self, engine, interval):
+    def _register(self, engine, schedule):
         sec = self._seg.sec
-        return engine.record_density(sec._checked_id(), self._seg._mech_x(), self._mech, self._var, interval)
+        return engine.record_density(sec._checked_id(), self._seg._mech_x(), self._mech, self._var, *schedule)
 
     def __repr__(self):
         return f"data_handle<double>{{cont={self._mech} {self._var} {self._seg}}}"
@@ -94,8 +102,8 @@ class PointRef(_Ref):
     def _set(self, value):
         setattr(self._pp, self._var, value)  # same checks and messages as `pp.var = value`
 
-    def _register(self, engine, interval):
-        return engine.record_point(self._pp._id, self._var, interval)
+    def _register(self, engine, schedule):
+        return engine.record_point(self._pp._id, self._var, *schedule)
 
     def __repr__(self):
         return f"data_handle<double>{{cont={self._pp._mech} {self._var}}}"

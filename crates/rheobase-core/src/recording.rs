@@ -15,41 +15,59 @@ pub enum Target {
     Point { pp: usize, var: usize },
 }
 
+/// When a recorder samples. Timed samples follow NEURON's fixed-step event delivery: a sample
+/// due at time te is taken at the start of the step from t if te ≤ t + dt/2, else at the end of
+/// the step that reaches t ≥ te (so at the boundary nearest te; none after the run's last step).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Schedule {
+    /// At t = 0 and after every step.
+    EveryStep,
+    /// At 0, Dt, 2·Dt, … (ms).
+    Interval(f64),
+    /// At the given times (ms, non-decreasing).
+    Times(Vec<f64>),
+}
+
 #[derive(Debug, Clone)]
 pub struct Recorder {
     pub target: Target,
-    /// Sampling interval, ms; None samples every step.
-    pub interval_ms: Option<f64>,
+    pub schedule: Schedule,
     /// Time of the next interval sample, ms, accumulated interval by interval as NEURON's
     /// recording events are.
     pub next_sample_ms: f64,
+    /// Index of the next sample time of a `Times` schedule.
+    pub next_index: usize,
     /// Samples not yet handed to the caller.
     pub data: Vec<f64>,
 }
 
 impl Recorder {
-    pub fn new(target: Target, interval_ms: Option<f64>) -> Self {
-        Recorder { target, interval_ms, next_sample_ms: 0.0, data: Vec::new() }
+    pub fn new(target: Target, schedule: Schedule) -> Self {
+        Recorder { target, schedule, next_sample_ms: 0.0, next_index: 0, data: Vec::new() }
     }
 
-    /// Whether a sample is due at time t, given the step dt (ms): interval samples are taken
-    /// at the step boundary nearest to k·interval, as NEURON's fixed step delivers them.
-    pub fn due(&self, t: f64, dt: f64) -> bool {
-        match self.interval_ms {
-            None => true,
-            Some(_) => self.next_sample_ms <= t + 0.5 * dt,
+    /// Time (ms) of the next sample of a timed schedule; None for every-step recorders and
+    /// exhausted time lists.
+    pub fn next_time(&self) -> Option<f64> {
+        match &self.schedule {
+            Schedule::EveryStep => None,
+            Schedule::Interval(_) => Some(self.next_sample_ms),
+            Schedule::Times(times) => times.get(self.next_index).copied(),
         }
     }
 
     pub fn push(&mut self, value: f64) {
         self.data.push(value);
-        if let Some(iv) = self.interval_ms {
-            self.next_sample_ms += iv;
+        match self.schedule {
+            Schedule::EveryStep => {}
+            Schedule::Interval(iv) => self.next_sample_ms += iv,
+            Schedule::Times(_) => self.next_index += 1,
         }
     }
 
     pub fn restart(&mut self) {
         self.data.clear();
         self.next_sample_ms = 0.0;
+        self.next_index = 0;
     }
 }

@@ -4,7 +4,7 @@
 use crate::discretise::{passive_leaf_dv, Nodes};
 use crate::hines::{self, NO_PARENT};
 use crate::mechanisms::{ions, Block, MechKind, NodeView};
-use crate::recording::Recorder;
+use crate::recording::{Recorder, Schedule};
 
 /// Where a recorder reads its value.
 #[derive(Debug, Clone, Copy)]
@@ -102,11 +102,13 @@ impl Simulation {
         for r in recorders.iter_mut().flatten() {
             r.restart();
         }
-        self.record(c, recorders);
+        self.record(c, recorders, true, c.t, c.t);
     }
 
     /// One fixed step of dt (NEURON's fadvance, without events for now).
     pub fn step(&mut self, c: &mut Clock, recorders: &mut [Option<Recorder>]) {
+        let t_start = c.t;
+        self.record(c, recorders, false, t_start + 0.5 * c.dt, t_start);
         c.t += 0.5 * c.dt;
         let t_mid = c.t;
         self.setup_matrix(t_mid, c);
@@ -127,7 +129,7 @@ impl Simulation {
         c.t += 0.5 * c.dt;
         let t = c.t;
         self.each_block(t, c, |b, ions, nv| b.kernel.advance_state(&mut b.data, ions, nv));
-        self.record(c, recorders);
+        self.record(c, recorders, true, t, t_start);
     }
 
     /// secondorder 2: ion currents move to the step midpoint, i += di/dv · Δv.
@@ -151,20 +153,25 @@ impl Simulation {
         }
     }
 
-    fn record(&self, c: &Clock, recorders: &mut [Option<Recorder>]) {
+    /// Samples every-step recorders (`every_step`) and the timed samples due by `limit` (ms),
+    /// from the state at c.t. `t_before` is the time a sample-time recording of t stores: at the
+    /// end of a step NEURON's global t still holds the step's start.
+    fn record(&self, c: &Clock, recorders: &mut [Option<Recorder>], every_step: bool, limit: f64, t_before: f64) {
         for &(r, s) in &self.sources {
-            if let Some(rec) = recorders[r].as_mut() {
-                while rec.due(c.t, c.dt) {
-                    // Interval recordings of t store the sample time itself, as NEURON's do.
-                    let value = match (s, rec.interval_ms) {
-                        (Source::Time, Some(_)) => rec.next_sample_ms,
-                        _ => self.read(s, c.t),
-                    };
-                    rec.push(value);
-                    if rec.interval_ms.is_none() {
-                        break;
-                    }
+            let Some(rec) = recorders[r].as_mut() else { continue };
+            if rec.schedule == Schedule::EveryStep {
+                if every_step {
+                    rec.push(self.read(s, c.t));
                 }
+                continue;
+            }
+            while let Some(te) = rec.next_time().filter(|&te| te <= limit) {
+                let value = match (s, &rec.schedule) {
+                    (Source::Time, Schedule::Interval(_)) => te,
+                    (Source::Time, _) => t_before,
+                    _ => self.read(s, c.t),
+                };
+                rec.push(value);
             }
         }
     }

@@ -5,7 +5,7 @@ use numpy::{IntoPyArray, PyArray1};
 use pyo3::exceptions::{PyAttributeError, PyKeyboardInterrupt, PyReferenceError, PyValueError};
 use pyo3::prelude::*;
 use rheobase_core::mechanisms::{self, MechKind, VarKind};
-use rheobase_core::recording::Target;
+use rheobase_core::recording::{Schedule, Target};
 use rheobase_core::{Error, Model};
 
 /// Engine error → Python exception carrying the engine's message.
@@ -179,24 +179,40 @@ impl Engine {
     }
 
     // --- recording
-    #[pyo3(signature = (interval=None))]
-    fn record_time(&mut self, interval: Option<f64>) -> PyResult<usize> {
-        self.model.record(Target::Time, interval).py()
+    // Each record_* takes an optional sampling interval (ms) or list of sample times (ms).
+    #[pyo3(signature = (interval=None, times=None))]
+    fn record_time(&mut self, interval: Option<f64>, times: Option<Vec<f64>>) -> PyResult<usize> {
+        self.model.record(Target::Time, schedule(interval, times)?).py()
     }
-    #[pyo3(signature = (sec, x, interval=None))]
-    fn record_v(&mut self, sec: usize, x: f64, interval: Option<f64>) -> PyResult<usize> {
-        self.model.record(Target::Voltage { sec, x }, interval).py()
+    #[pyo3(signature = (sec, x, interval=None, times=None))]
+    fn record_v(&mut self, sec: usize, x: f64, interval: Option<f64>, times: Option<Vec<f64>>) -> PyResult<usize> {
+        self.model.record(Target::Voltage { sec, x }, schedule(interval, times)?).py()
     }
-    #[pyo3(signature = (sec, x, mech, var, interval=None))]
-    fn record_density(&mut self, sec: usize, x: f64, mech: &str, var: &str, interval: Option<f64>) -> PyResult<usize> {
+    #[pyo3(signature = (sec, x, mech, var, interval=None, times=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn record_density(
+        &mut self,
+        sec: usize,
+        x: f64,
+        mech: &str,
+        var: &str,
+        interval: Option<f64>,
+        times: Option<Vec<f64>>,
+    ) -> PyResult<usize> {
         let m = self.model.find_mechanism(mech).py()?;
         let v = var_index(m, var)?;
-        self.model.record(Target::Density { sec, x, mech: m, var: v }, interval).py()
+        self.model.record(Target::Density { sec, x, mech: m, var: v }, schedule(interval, times)?).py()
     }
-    #[pyo3(signature = (pp, var, interval=None))]
-    fn record_point(&mut self, pp: usize, var: &str, interval: Option<f64>) -> PyResult<usize> {
+    #[pyo3(signature = (pp, var, interval=None, times=None))]
+    fn record_point(
+        &mut self,
+        pp: usize,
+        var: &str,
+        interval: Option<f64>,
+        times: Option<Vec<f64>>,
+    ) -> PyResult<usize> {
         let v = var_index(self.model.point(pp).py()?.mech, var)?;
-        self.model.record(Target::Point { pp, var: v }, interval).py()
+        self.model.record(Target::Point { pp, var: v }, schedule(interval, times)?).py()
     }
     /// The samples taken since the last call, as a numpy array that owns them.
     fn record_take<'py>(&mut self, py: Python<'py>, id: usize) -> Bound<'py, PyArray1<f64>> {
@@ -236,6 +252,15 @@ impl Engine {
                 return Ok(());
             }
         }
+    }
+}
+
+fn schedule(interval: Option<f64>, times: Option<Vec<f64>>) -> PyResult<Schedule> {
+    match (interval, times) {
+        (None, None) => Ok(Schedule::EveryStep),
+        (Some(iv), None) => Ok(Schedule::Interval(iv)),
+        (None, Some(t)) => Ok(Schedule::Times(t)),
+        (Some(_), Some(_)) => Err(PyValueError::new_err("give a sampling interval or sample times, not both")),
     }
 }
 

@@ -13,7 +13,7 @@ use crate::discretise::{discretise, Nodes, SectionNodes};
 use crate::error::{arc_position, finite, positive, suggest, Error, Result};
 use crate::mechanisms::{self, MechId, MechKind};
 use crate::morphology::{place, segment_centre, segment_index, Inserted, Place, Section, SectionId};
-use crate::recording::{Recorder, Target};
+use crate::recording::{Recorder, Schedule, Target};
 use crate::simulation::{Clock, Simulation};
 use std::collections::HashMap;
 use std::f64::consts::PI;
@@ -603,19 +603,27 @@ impl Model {
         }
     }
 
-    pub fn record(&mut self, target: Target, interval_ms: Option<f64>) -> Result<usize> {
+    pub fn record(&mut self, target: Target, schedule: Schedule) -> Result<usize> {
         self.check_target(&target)?;
-        if let Some(iv) = interval_ms {
+        match &schedule {
+            Schedule::EveryStep => {}
             // Samples are taken at step boundaries, all those due at once: a vanishing interval
             // would ask for astronomically many per step.
-            if !(iv.is_finite() && iv >= MIN_RECORD_INTERVAL_MS) {
-                return Err(Error::Value(format!(
-                    "the recording interval must be a finite number >= {MIN_RECORD_INTERVAL_MS} ms, got {iv}"
-                )));
+            Schedule::Interval(iv) => {
+                if !(iv.is_finite() && *iv >= MIN_RECORD_INTERVAL_MS) {
+                    return Err(Error::Value(format!(
+                        "the recording interval must be a finite number >= {MIN_RECORD_INTERVAL_MS} ms, got {iv}"
+                    )));
+                }
+            }
+            Schedule::Times(times) => {
+                if times.iter().any(|t| !t.is_finite()) || times.windows(2).any(|w| w[1] < w[0]) {
+                    return Err(Error::Value("the recording times must be finite and non-decreasing".into()));
+                }
             }
         }
         self.invalidate();
-        self.recorders.push(Some(Recorder::new(target, interval_ms)));
+        self.recorders.push(Some(Recorder::new(target, schedule)));
         Ok(self.recorders.len() - 1)
     }
 
