@@ -144,3 +144,42 @@ class Ref:
 
     def __repr__(self):
         return f"<ref {self._value!r}>"
+
+
+# ---------------------------------------------------------------- n.units("name")
+# Units NEURON reports for the built-in (non-mechanism) names rheobase has; "" where NEURON has the
+# symbol but no units. Mechanism variables take theirs from the engine registry below.
+_BUILTIN_UNITS = {
+    "v": "mV", "t": "ms", "dt": "ms", "L": "um", "diam": "um", "Ra": "ohm-cm", "cm": "uF/cm2",
+    "celsius": "degC", "tstop": "ms", "v_init": "mV", "realtime": "s",
+    "nseg": "", "rallbranch": "", "secondorder": "", "steps_per_ms": "", "stoprun": "",
+}
+
+
+def _neuron_units(units):
+    return "" if units == "1" else units  # the engine says "1" for dimensionless; NEURON prints ""
+
+
+def units_of(name):
+    """NEURON's units string for a variable name as hoc spells it: "gnabar_hh", "ena", "L",
+    "IClamp.amp" (no `IClamp.delay`: hoc's name is `del`); None when there is no such name."""
+    if name in _BUILTIN_UNITS:
+        return _BUILTIN_UNITS[name]
+    if name.startswith("usetable_") and name[len("usetable_"):] in MECHANISMS:
+        return ""
+    if name in RANGE_NAMES:
+        mech, var = RANGE_NAMES[name]
+    elif "." in name and name.split(".", 1)[0] in POINT:
+        mech, var = name.split(".", 1)
+    else:
+        return None
+    for v, units, *_ in VARIABLES[mech]:
+        if v == var:
+            return _neuron_units(units)
+    return None
+
+
+def units_names():
+    """Every name units_of knows (for "did you mean")."""
+    return (list(_BUILTIN_UNITS) + list(RANGE_NAMES)
+            + [f"{m}.{v}" for m in POINT for v in var_names(m)])

@@ -8,6 +8,7 @@ processes lose their location.
 import contextlib
 import math
 import operator
+import weakref
 
 from . import _mechanisms as M
 from ._refs import DensityRef, VoltageRef
@@ -50,7 +51,11 @@ class Section:
         if name is not None and not isinstance(name, str):
             raise TypeError(f"argument 1 must be str, not {type(name).__name__}")
         object.__setattr__(self, "_model", model)
-        object.__setattr__(self, "_cell", cell)
+        # NEURON keeps only a weak reference to the cell (and refuses objects that can't have one):
+        # the usual `self.soma = n.Section("soma", self)` must not make a cell <-> section cycle,
+        # or rebinding `my_cell = BallAndStick()` would leave the old sections alive until the
+        # cyclic GC runs (Ball and stick 1 tutorial: n.topology() then lists them).
+        object.__setattr__(self, "_cell", None if cell is None else weakref.ref(cell))
         if name is None:
             name = f"__nrnsec_0x{id(self):x}"
         if cell is not None:
@@ -90,7 +95,8 @@ class Section:
         return f"__nrnsec_0x{id(self):x}"
 
     def cell(self):
-        return self._cell
+        """The cell object given at creation, or None (also once that object is gone)."""
+        return None if self._cell is None else self._cell()
 
     def is_pysec(self):
         return True
