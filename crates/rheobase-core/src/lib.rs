@@ -12,6 +12,7 @@ pub mod hines;
 pub mod mechanisms;
 pub mod model;
 pub mod morphology;
+pub mod point;
 pub mod recording;
 pub mod simulation;
 

@@ -1,6 +1,8 @@
 //! Python bindings of the rheobase engine: thin. Each method converts arguments, calls the
 //! engine, and turns engine errors into Python exceptions; runs release the GIL.
 
+mod neun;
+
 use numpy::{IntoPyArray, PyArray1};
 use pyo3::exceptions::{PyAttributeError, PyKeyboardInterrupt, PyReferenceError, PyValueError};
 use pyo3::prelude::*;
@@ -18,7 +20,7 @@ fn py_err(e: Error) -> PyErr {
     }
 }
 
-trait IntoPy<T> {
+pub(crate) trait IntoPy<T> {
     fn py(self) -> PyResult<T>;
 }
 
@@ -316,5 +318,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(mechanism_list, m)?)?;
     m.add_function(wrap_pyfunction!(mechanism_vars, m)?)?;
     m.add_function(wrap_pyfunction!(hh_rates, m)?)?;
+    m.add_class::<neun::NeunNeuron>()?;
+    m.add_class::<neun::NeunPopulation>()?;
+    m.add_class::<neun::NeunSynapse>()?;
+    m.add_function(wrap_pyfunction!(neun::neun_models, m)?)?;
     Ok(())
 }
