@@ -66,6 +66,22 @@ pub fn has_avx2_fma() -> bool {
 /// `avx2_dispatch!(fn name(args) => inner)` defines `name`, which runs the `#[inline(always)]`
 /// function `inner` compiled for AVX2+FMA when the CPU has them and for the baseline otherwise.
 macro_rules! avx2_dispatch {
+    (generic fn $name:ident<$g:ident: $bound:path>($($arg:ident: $ty:ty),*) => $inner:ident) => {
+        fn $name<$g: $bound>($($arg: $ty),*) {
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx2,fma")]
+                unsafe fn fast<$g: $bound>($($arg: $ty),*) {
+                    $inner($($arg),*)
+                }
+                if $crate::fastmath::has_avx2_fma() {
+                    // SAFETY: the CPU supports the features `fast` is compiled for.
+                    return unsafe { fast($($arg),*) };
+                }
+            }
+            $inner($($arg),*)
+        }
+    };
     (fn $name:ident($($arg:ident: $ty:ty),*) => $inner:ident) => {
         fn $name($($arg: $ty),*) {
             #[cfg(target_arch = "x86_64")]

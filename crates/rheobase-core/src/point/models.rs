@@ -139,8 +139,8 @@ fn hh<R: Real>(p: &[R; MAX_PARAMS], x: &[R; MAX_VARS], i: R, dx: &mut [R; MAX_VA
     let beta_m = c(4.0) * ((-v - c(65.0)) / c(18.0)).exp();
     let alpha_n = c(0.01) * (-v - c(55.0)) / (((-v - c(55.0)) / c(10.0)).exp() - c(1.0));
     let beta_n = c(0.125) * ((-v - c(65.0)) / c(80.0)).exp();
-    // Neun writes m³ and n⁴ with pow, which rounds differently from repeated products.
-    dx[0] = (i - gl * (v - vl) - gna * m.powi_exact(3) * h * (v - vna) - gk * n.powi_exact(4) * (v - vk)) / cm;
+    // Neun writes m³ and n⁴ with pow (one rounding), not as repeated products (two or three).
+    dx[0] = (i - gl * (v - vl) - gna * m.cube() * h * (v - vna) - gk * n.fourth() * (v - vk)) / cm;
     dx[1] = alpha_h * (c(1.0) - h) - beta_h * h;
     dx[2] = alpha_m * (c(1.0) - m) - beta_m * m;
     dx[3] = alpha_n * (c(1.0) - n) - beta_n * n;

@@ -103,22 +103,45 @@ impl<R: Real> Population<R> {
             let coupling = self.coupling.as_ref();
             let v_before = &v_before;
             self.neurons.par_chunks_mut(CHUNK).enumerate().for_each(|(chunk, neurons)| {
-                for (o, nr) in neurons.iter_mut().enumerate() {
-                    let k = chunk * CHUNK + o;
-                    if let Some(c) = coupling {
-                        for e in c.row_start[k]..c.row_start[k + 1] {
-                            let g = R::of(c.conductance[e]);
-                            nr.add_input(g * (v_before[c.column[e]] - v_before[k]));
-                        }
-                    }
-                    if let Some(x) = external {
-                        nr.add_input(R::of(x[k]));
-                    }
-                    nr.step(dt_r);
-                }
+                step_chunk(neurons, chunk * CHUNK, coupling, v_before, external, dt_r)
             });
             record(step, &self.neurons);
         }
         Ok(())
     }
 }
+
+/// Couples, adds the external input and steps the neurons of one chunk (first index `start`).
+#[inline(always)]
+fn step_chunk_impl<R: Real>(
+    neurons: &mut [Neuron<R>],
+    start: usize,
+    coupling: Option<&Coupling>,
+    v_before: &[R],
+    external: Option<&[f64]>,
+    dt: R,
+) {
+    for (o, nr) in neurons.iter_mut().enumerate() {
+        let k = start + o;
+        if let Some(c) = coupling {
+            for e in c.row_start[k]..c.row_start[k + 1] {
+                let g = R::of(c.conductance[e]);
+                nr.add_input(g * (v_before[c.column[e]] - v_before[k]));
+            }
+        }
+        if let Some(x) = external {
+            nr.add_input(R::of(x[k]));
+        }
+        nr.step(dt);
+    }
+}
+
+// Same arithmetic on both paths (Rust never fuses a·b + c on its own), so results agree.
+crate::fastmath::avx2_dispatch!(generic fn step_chunk<R: Real>(
+    neurons: &mut [Neuron<R>],
+    start: usize,
+    coupling: Option<&Coupling>,
+    v_before: &[R],
+    external: Option<&[f64]>,
+    dt: R
+) => step_chunk_impl);

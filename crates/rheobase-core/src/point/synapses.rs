@@ -2,7 +2,7 @@
 //! kinetic release). Users step a synapse before the neurons it connects; it adds its currents
 //! to their synaptic input.
 
-use super::integrators::Integrator;
+use super::integrators::{Integrator, Rhs};
 use super::models::MAX_VARS;
 use super::neuron::{check_dt, Neuron};
 use super::real::Real;
@@ -97,17 +97,31 @@ impl<R: Real> Diffusion<R> {
                     self.releasing = false;
                 }
             }
-            let releasing = self.releasing;
             let mut state = [R::ZERO; MAX_VARS];
             state[0] = self.r;
-            self.integrator.step(&mut state, h, |x, dx| {
-                dx[0] = if releasing { alpha * t_conc * (R::of(1.0) - x[0]) - beta * x[0] } else { -beta * x[0] };
-            });
+            let rhs = Binding { releasing: self.releasing, alpha, beta, t_conc };
+            self.integrator.step(&mut state, h, &rhs);
             self.r = state[0];
             self.last_pre = Some(u);
         }
         self.i = gsyn * self.r * (v2 - esyn);
         Ok(self.i)
+    }
+}
+
+/// r' = alpha·T·(1 − r) − beta·r while releasing, −beta·r otherwise.
+struct Binding<R: Real> {
+    releasing: bool,
+    alpha: R,
+    beta: R,
+    t_conc: R,
+}
+
+impl<R: Real> Rhs<R> for Binding<R> {
+    #[inline(always)]
+    fn eval(&self, x: &[R; MAX_VARS], dx: &mut [R; MAX_VARS]) {
+        let r = x[0];
+        dx[0] = if self.releasing { self.alpha * self.t_conc * (R::of(1.0) - r) - self.beta * r } else { -self.beta * r };
     }
 }
 
