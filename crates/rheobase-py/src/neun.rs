@@ -9,6 +9,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyType};
 use rheobase_core::point::neuron::check_dt;
 use rheobase_core::point::population::{Coupling, Input, Population};
+use rheobase_core::point::real::Arith;
 use rheobase_core::point::synapses::{Diffusion, Electrical};
 use rheobase_core::point::{Integrator, ModelKind, Neuron, Real};
 
@@ -103,7 +104,7 @@ impl NeunNeuron {
             }
             for (i, &p) in params.iter().enumerate() {
                 finite(model.parameters()[i].name, p)?;
-                with_neuron!(&mut inner, n => n.set_param(i, Real::of(p)).py()?);
+                with_neuron!(&mut inner, n => n.set_param(i, Arith::of(p)).py()?);
             }
             with_neuron!(&mut inner, n => n.mark_initial());
         }
@@ -118,7 +119,7 @@ impl NeunNeuron {
     fn set(&mut self, var: &Bound<'_, PyAny>, value: f64) -> PyResult<()> {
         let i = member_index(var, &self.variable_enum, "set")?;
         finite("value", value)?;
-        with_neuron!(&mut self.inner, n => n.set(i, Real::of(value)).py())
+        with_neuron!(&mut self.inner, n => n.set(i, Arith::of(value)).py())
     }
 
     fn get_param(&self, param: &Bound<'_, PyAny>) -> PyResult<f64> {
@@ -129,12 +130,12 @@ impl NeunNeuron {
     fn set_param(&mut self, param: &Bound<'_, PyAny>, value: f64) -> PyResult<()> {
         let i = member_index(param, &self.parameter_enum, "set_param")?;
         finite("value", value)?;
-        with_neuron!(&mut self.inner, n => n.set_param(i, Real::of(value)).py())
+        with_neuron!(&mut self.inner, n => n.set_param(i, Arith::of(value)).py())
     }
 
     fn add_synaptic_input(&mut self, i: f64) -> PyResult<()> {
         finite("synaptic input", i)?;
-        with_neuron!(&mut self.inner, n => n.add_input(Real::of(i)));
+        with_neuron!(&mut self.inner, n => n.add_input(Arith::of(i)));
         Ok(())
     }
 
@@ -157,7 +158,7 @@ impl NeunNeuron {
 
     fn set_time(&mut self, t: f64) -> PyResult<()> {
         finite("time", t)?;
-        with_neuron!(&mut self.inner, n => n.set_time(Real::of(t)));
+        with_neuron!(&mut self.inner, n => n.set_time(Arith::of(t)));
         Ok(())
     }
 }
@@ -229,7 +230,7 @@ impl NeunPopulation {
             return Err(PyValueError::new_err(format!("{name}: values must be finite, got {bad}")));
         }
         with_population!(&mut self.inner, p => for (nr, &v) in p.neurons.iter_mut().zip(values) {
-            if is_param { nr.set_param(i, Real::of(v)).py()? } else { nr.set(i, Real::of(v)).py()? }
+            if is_param { nr.set_param(i, Arith::of(v)).py()? } else { nr.set(i, Arith::of(v)).py()? }
         });
         Ok(())
     }
@@ -338,7 +339,7 @@ fn neuron_var(n: &Bound<'_, NeunNeuron>, var: usize) -> PyResult<f64> {
 }
 
 fn add_input(n: &Bound<'_, NeunNeuron>, i: f64) {
-    with_neuron!(&mut n.borrow_mut().inner, x => x.add_input(Real::of(i)))
+    with_neuron!(&mut n.borrow_mut().inner, x => x.add_input(Arith::of(i)))
 }
 
 #[pymethods]

@@ -2,7 +2,7 @@
 //! constant over a step), with the coefficients Neun uses.
 
 use super::models::MAX_VARS;
-use super::real::Real;
+use super::real::Arith;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Integrator {
@@ -15,7 +15,7 @@ type State<R> = [R; MAX_VARS];
 
 /// The right-hand side f of x' = f(x). A trait rather than a closure so that it inlines into the
 /// AVX2+FMA-compiled callers (a closure body would be compiled for the baseline CPU).
-pub trait Rhs<R: Real> {
+pub trait Rhs<R: Arith> {
     fn eval(&self, x: &State<R>, dx: &mut State<R>);
 }
 
@@ -37,7 +37,7 @@ impl Integrator {
 
     /// Advances x by dt.
     #[inline(always)]
-    pub fn step<R: Real>(self, x: &mut State<R>, dt: R, f: &impl Rhs<R>) {
+    pub fn step<R: Arith>(self, x: &mut State<R>, dt: R, f: &impl Rhs<R>) {
         match self {
             Integrator::Euler => euler(x, dt, f),
             Integrator::Rk4 => rk4(x, dt, f),
@@ -48,7 +48,7 @@ impl Integrator {
 
 /// `f` evaluated at x, fresh output (models write only their own variables).
 #[inline(always)]
-fn eval<R: Real>(f: &impl Rhs<R>, x: &State<R>) -> State<R> {
+fn eval<R: Arith>(f: &impl Rhs<R>, x: &State<R>) -> State<R> {
     let mut dx = [R::ZERO; MAX_VARS];
     f.eval(x, &mut dx);
     dx
@@ -56,7 +56,7 @@ fn eval<R: Real>(f: &impl Rhs<R>, x: &State<R>) -> State<R> {
 
 /// x + c1·k1 + c2·k2 + …, added to x one term at a time (Neun's stage arithmetic).
 #[inline(always)]
-fn stage<R: Real>(x: &State<R>, terms: &[(f64, &State<R>)]) -> State<R> {
+fn stage<R: Arith>(x: &State<R>, terms: &[(f64, &State<R>)]) -> State<R> {
     let mut out = *x;
     for (q, o) in out.iter_mut().enumerate() {
         for (c, k) in terms {
@@ -67,7 +67,7 @@ fn stage<R: Real>(x: &State<R>, terms: &[(f64, &State<R>)]) -> State<R> {
 }
 
 #[inline(always)]
-fn euler<R: Real>(x: &mut State<R>, dt: R, f: &impl Rhs<R>) {
+fn euler<R: Arith>(x: &mut State<R>, dt: R, f: &impl Rhs<R>) {
     let k = eval(f, x);
     for q in 0..MAX_VARS {
         x[q] += dt * k[q];
@@ -77,7 +77,7 @@ fn euler<R: Real>(x: &mut State<R>, dt: R, f: &impl Rhs<R>) {
 /// The classical fourth-order Runge–Kutta scheme, with Neun's operation order (stages
 /// x + k·dt/2, update x + dt/6·(k1 + 2k2 + 2k3 + k4)), so f64 results match it to the bit.
 #[inline(always)]
-fn rk4<R: Real>(x: &mut State<R>, dt: R, f: &impl Rhs<R>) {
+fn rk4<R: Arith>(x: &mut State<R>, dt: R, f: &impl Rhs<R>) {
     let two = R::of(2.0);
     let at = |k: &State<R>, scale: &dyn Fn(R) -> R| {
         let mut s = *x;
@@ -96,7 +96,7 @@ fn rk4<R: Real>(x: &mut State<R>, dt: R, f: &impl Rhs<R>) {
 
 /// Neun's six-stage scheme, with its truncated decimal coefficients; k_i = dt·f(stage i).
 #[inline(always)]
-fn rk6<R: Real>(x: &mut State<R>, dt: R, f: &impl Rhs<R>) {
+fn rk6<R: Arith>(x: &mut State<R>, dt: R, f: &impl Rhs<R>) {
     let scaled = |s: &State<R>| {
         let mut k = eval(f, s);
         k.iter_mut().for_each(|v| *v = dt * *v);

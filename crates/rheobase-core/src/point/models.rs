@@ -1,7 +1,7 @@
 //! The point-neuron models: their variables, parameters (with Neun's defaults) and equations.
 //! I is the synaptic input current, held constant over a step.
 
-use super::real::Real;
+use super::real::{Arith, Real};
 
 /// Most variables (HH has 4) and parameters (HR has 9) any model has.
 pub const MAX_VARS: usize = 4;
@@ -110,7 +110,7 @@ impl ModelKind {
 
     /// dx/dt for state x, parameters p and input current i.
     #[inline(always)]
-    pub fn derivative<R: Real>(self, p: &[R; MAX_PARAMS], x: &[R; MAX_VARS], i: R, dx: &mut [R; MAX_VARS]) {
+    pub fn derivative<R: Arith>(self, p: &[R; MAX_PARAMS], x: &[R; MAX_VARS], i: R, dx: &mut [R; MAX_VARS]) {
         match self {
             ModelKind::HodgkinHuxley => hh(p, x, i, dx),
             ModelKind::HindmarshRose => hr(p, x, i, dx),
@@ -129,7 +129,7 @@ impl ModelKind {
 }
 
 #[inline(always)]
-fn hh<R: Real>(p: &[R; MAX_PARAMS], x: &[R; MAX_VARS], i: R, dx: &mut [R; MAX_VARS]) {
+fn hh<R: Arith>(p: &[R; MAX_PARAMS], x: &[R; MAX_VARS], i: R, dx: &mut [R; MAX_VARS]) {
     let c = R::of;
     let [v, h, m, n] = *x;
     let [cm, vna, vk, vl, gna, gk, gl, ..] = *p;
@@ -147,7 +147,7 @@ fn hh<R: Real>(p: &[R; MAX_PARAMS], x: &[R; MAX_VARS], i: R, dx: &mut [R; MAX_VA
 }
 
 #[inline(always)]
-fn hr<R: Real>(p: &[R; MAX_PARAMS], x: &[R; MAX_VARS], i: R, dx: &mut [R; MAX_VARS]) {
+fn hr<R: Arith>(p: &[R; MAX_PARAMS], x: &[R; MAX_VARS], i: R, dx: &mut [R; MAX_VARS]) {
     let [xv, y, z, _] = *x;
     let [e, mu, s, a, b, c, d, xr, vh] = *p;
     dx[0] = y + b * xv * xv - a * xv * xv * xv - z + e + i;
@@ -156,7 +156,7 @@ fn hr<R: Real>(p: &[R; MAX_PARAMS], x: &[R; MAX_VARS], i: R, dx: &mut [R; MAX_VA
 }
 
 #[inline(always)]
-fn izhikevich<R: Real>(p: &[R; MAX_PARAMS], x: &[R; MAX_VARS], i: R, dx: &mut [R; MAX_VARS]) {
+fn izhikevich<R: Arith>(p: &[R; MAX_PARAMS], x: &[R; MAX_VARS], i: R, dx: &mut [R; MAX_VARS]) {
     let c = R::of;
     let [v, u, ..] = *x;
     let [a, b, ..] = *p;

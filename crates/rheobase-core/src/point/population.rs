@@ -102,14 +102,18 @@ impl<R: Real> Population<R> {
             }
             let coupling = self.coupling.as_ref();
             let v_before = &v_before;
-            self.neurons.par_chunks_mut(CHUNK).enumerate().for_each(|(chunk, neurons)| {
-                step_chunk(neurons, chunk * CHUNK, coupling, v_before, external, dt_r)
-            });
+            self.neurons
+                .par_chunks_mut(CHUNK)
+                .enumerate()
+                .for_each(|(chunk, neurons)| step_chunk(neurons, chunk * CHUNK, coupling, v_before, external, dt_r));
             record(step, &self.neurons);
         }
         Ok(())
     }
 }
+
+/// Neurons stepped together in vector lanes.
+const LANES: usize = 4;
 
 /// Couples, adds the external input and steps the neurons of one chunk (first index `start`).
 #[inline(always)]
@@ -132,6 +136,12 @@ fn step_chunk_impl<R: Real>(
         if let Some(x) = external {
             nr.add_input(R::of(x[k]));
         }
+    }
+    let mut groups = neurons.chunks_exact_mut(LANES);
+    for group in &mut groups {
+        Neuron::step_lanes::<LANES>(group, dt);
+    }
+    for nr in groups.into_remainder() {
         nr.step(dt);
     }
 }

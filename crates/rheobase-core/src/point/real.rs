@@ -4,12 +4,13 @@
 use std::fmt::Debug;
 use std::ops::{Add, AddAssign, Div, Mul, Neg, Sub};
 
-pub trait Real:
+/// What the model equations and integrators need: arithmetic, constants, exp and powers.
+/// Scalars (f32, f64) and groups of lanes (`Lanes`) both provide it, so one source computes a
+/// single neuron and several neurons at once, with identical operations per lane.
+pub trait Arith:
     Copy
-    + Debug
     + Send
     + Sync
-    + PartialOrd
     + Add<Output = Self>
     + Sub<Output = Self>
     + Mul<Output = Self>
@@ -21,7 +22,6 @@ pub trait Real:
     const ZERO: Self;
     /// The nearest value of this precision (constants and user input enter this way).
     fn of(x: f64) -> Self;
-    fn to_f64(self) -> f64;
     /// rheobase's inlined exp (within 1e-15 of the C library's, see fastmath).
     fn exp(self) -> Self;
     /// x³ rounded once, as C++'s std::pow(x, 3) gives it (pow is correctly rounded in practice).
@@ -30,23 +30,34 @@ pub trait Real:
     fn fourth(self) -> Self;
 }
 
+/// A scalar precision.
+pub trait Real: Arith + Debug + PartialOrd {
+    fn to_f64(self) -> f64;
+}
+
 impl Real for f32 {
+    fn to_f64(self) -> f64 {
+        self as f64
+    }
+}
+
+impl Arith for f32 {
     const ZERO: Self = 0.0;
     fn of(x: f64) -> Self {
         x as f32
     }
-    fn to_f64(self) -> f64 {
-        self as f64
-    }
+    #[inline(always)]
     fn exp(self) -> Self {
         crate::fastmath::exp(self as f64) as f32
     }
     // f64 holds x² exactly and x³, x⁴ to 53 bits: one more rounding to f32 (a double rounding
     // differs from pow's single rounding only in vanishingly rare halfway cases).
+    #[inline(always)]
     fn cube(self) -> Self {
         let x = self as f64;
         (x * x * x) as f32
     }
+    #[inline(always)]
     fn fourth(self) -> Self {
         let x2 = self as f64 * self as f64;
         (x2 * x2) as f32
@@ -54,18 +65,23 @@ impl Real for f32 {
 }
 
 impl Real for f64 {
+    fn to_f64(self) -> f64 {
+        self
+    }
+}
+
+impl Arith for f64 {
     const ZERO: Self = 0.0;
     fn of(x: f64) -> Self {
         x
     }
-    fn to_f64(self) -> f64 {
-        self
-    }
+    #[inline(always)]
     fn exp(self) -> Self {
         crate::fastmath::exp(self)
     }
     // Products in double-double (the exact error of each product from an FMA), rounded once at
     // the end: the correctly rounded power, which is what pow returns, at a fraction of its cost.
+    #[inline(always)]
     fn cube(self) -> Self {
         let sq = self * self;
         let sq_err = self.mul_add(self, -sq);
@@ -73,12 +89,88 @@ impl Real for f64 {
         let p_err = sq.mul_add(self, -p);
         p + (p_err + sq_err * self)
     }
+    #[inline(always)]
     fn fourth(self) -> Self {
         let sq = self * self;
         let sq_err = self.mul_add(self, -sq);
         let p = sq * sq;
         let p_err = sq.mul_add(sq, -p);
         p + (p_err + 2.0 * sq * sq_err)
+    }
+}
+
+/// L values of one precision computed together, lane by lane (LLVM turns the per-lane loops
+/// into vector instructions).
+#[derive(Debug, Clone, Copy)]
+pub struct Lanes<R, const L: usize>(pub [R; L]);
+
+impl<R: Real, const L: usize> Lanes<R, L> {
+    /// f on every lane. A plain loop (not array::map) so it inlines into vector code.
+    #[inline(always)]
+    fn each(self, f: impl Fn(R) -> R) -> Self {
+        let mut out = self.0;
+        for x in &mut out {
+            *x = f(*x);
+        }
+        Lanes(out)
+    }
+}
+
+macro_rules! lane_op {
+    ($tr:ident, $f:ident, $op:tt) => {
+        impl<R: Real, const L: usize> $tr for Lanes<R, L> {
+            type Output = Self;
+            #[inline(always)]
+            #[allow(clippy::assign_op_pattern)] // one macro for + - * /
+            fn $f(self, o: Self) -> Self {
+                let mut out = self.0;
+                for i in 0..L {
+                    out[i] = out[i] $op o.0[i];
+                }
+                Lanes(out)
+            }
+        }
+    };
+}
+lane_op!(Add, add, +);
+lane_op!(Sub, sub, -);
+lane_op!(Mul, mul, *);
+lane_op!(Div, div, /);
+
+impl<R: Real, const L: usize> Neg for Lanes<R, L> {
+    type Output = Self;
+    #[inline(always)]
+    fn neg(self) -> Self {
+        self.each(|x| -x)
+    }
+}
+
+impl<R: Real, const L: usize> AddAssign for Lanes<R, L> {
+    #[inline(always)]
+    fn add_assign(&mut self, o: Self) {
+        for i in 0..L {
+            self.0[i] += o.0[i];
+        }
+    }
+}
+
+impl<R: Real, const L: usize> Arith for Lanes<R, L> {
+    const ZERO: Self = Lanes([R::ZERO; L]);
+    #[inline(always)]
+    fn of(x: f64) -> Self {
+        Lanes([R::of(x); L])
+    }
+    #[inline(always)]
+    fn exp(self) -> Self {
+        self.each(R::exp)
+    }
+    #[inline(always)]
+    fn cube(self) -> Self {
+        self.each(R::cube)
+    }
+    #[inline(always)]
+    fn fourth(self) -> Self {
+        self.each(R::fourth)
     }
 }
 

@@ -121,7 +121,8 @@ impl<R: Real> Rhs<R> for Binding<R> {
     #[inline(always)]
     fn eval(&self, x: &[R; MAX_VARS], dx: &mut [R; MAX_VARS]) {
         let r = x[0];
-        dx[0] = if self.releasing { self.alpha * self.t_conc * (R::of(1.0) - r) - self.beta * r } else { -self.beta * r };
+        dx[0] =
+            if self.releasing { self.alpha * self.t_conc * (R::of(1.0) - r) - self.beta * r } else { -self.beta * r };
     }
 }
 
