@@ -56,6 +56,66 @@ pub fn solve(parent: &[usize], a: &[f64], b: &[f64], d: &mut [f64], rhs: &mut [f
     }
 }
 
+/// Solves an unbranched cable (parent[i] = i − 1, node 0 the root) by eliminating from both
+/// ends at once toward the middle ("twisted" elimination): two independent dependency chains of
+/// half the length, interleaved, with each chain's running row kept in registers. `d` ends up
+/// holding reciprocals. Same solution as [`solve`] up to rounding.
+pub fn solve_path(a: &[f64], b: &[f64], d: &mut [f64], rhs: &mut [f64]) {
+    let n = d.len();
+    let (a, b, rhs) = (&a[..n], &b[..n], &mut rhs[..n]);
+    if n < 4 {
+        let parent: Vec<usize> = (0..n).map(|i| if i == 0 { NO_PARENT } else { i - 1 }).collect();
+        return solve(&parent, a, b, d, rhs, &mut vec![0.0; n]);
+    }
+    let m = n / 2;
+    // Lower half: rows n−1 … m+1 eliminated upward; upper half: rows 0 … m−1 downward. Each
+    // step stores the finished row's reciprocal diagonal and right-hand side.
+    let (lower, upper) = (n - 1 - m, m);
+    let (mut dl, mut rl) = (d[n - 1], rhs[n - 1]);
+    let (mut du, mut ru) = (d[0], rhs[0]);
+    let (mut from_below, mut from_above) = ((0.0, 0.0), (0.0, 0.0));
+    for k in 0..lower.max(upper) {
+        if k < lower {
+            let i = n - 1 - k;
+            let inv = 1.0 / dl;
+            (d[i], rhs[i]) = (inv, rl);
+            let contribution = ((a[i] * b[i]) / dl, (a[i] * inv) * rl);
+            if i - 1 > m {
+                (dl, rl) = (d[i - 1] - contribution.0, rhs[i - 1] - contribution.1);
+            } else {
+                from_below = contribution;
+            }
+        }
+        if k < upper {
+            let j = k + 1;
+            let inv = 1.0 / du;
+            (d[j - 1], rhs[j - 1]) = (inv, ru);
+            let contribution = ((b[j] * a[j]) / du, (b[j] * inv) * ru);
+            if j < m {
+                (du, ru) = (d[j] - contribution.0, rhs[j] - contribution.1);
+            } else {
+                from_above = contribution;
+            }
+        }
+    }
+    let x_m = (rhs[m] - from_below.1 - from_above.1) / (d[m] - from_below.0 - from_above.0);
+    rhs[m] = x_m;
+    // Back substitution outward from the middle, both directions interleaved.
+    let (mut x_up, mut x_down) = (x_m, x_m);
+    for k in 0..lower.max(upper) {
+        if k < upper {
+            let j = m - k; // x_{j−1} from x_j
+            x_up = rhs[j - 1] * d[j - 1] - (a[j] * d[j - 1]) * x_up;
+            rhs[j - 1] = x_up;
+        }
+        if k < lower {
+            let i = m + 1 + k; // x_i from x_{i−1}
+            x_down = rhs[i] * d[i] - (b[i] * d[i]) * x_down;
+            rhs[i] = x_down;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,6 +145,29 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn path_solve_matches_tree_solve(
+            seeds in prop::collection::vec((0.1f64..5.0, 0.1f64..5.0, -10.0f64..10.0), 1..200),
+        ) {
+            let n = seeds.len();
+            let parent: Vec<usize> = (0..n).map(|i| if i == 0 { NO_PARENT } else { i - 1 }).collect();
+            let a: Vec<f64> = seeds.iter().map(|s| -s.0).collect();
+            let b: Vec<f64> = seeds.iter().map(|s| -s.1).collect();
+            let mut d = vec![1.0; n];
+            for i in 1..n {
+                d[i] -= b[i];
+                d[i - 1] -= a[i];
+            }
+            let rhs: Vec<f64> = seeds.iter().map(|s| s.2).collect();
+            let (mut d1, mut x1) = (d.clone(), rhs.clone());
+            solve(&parent, &a, &b, &mut d1, &mut x1, &mut vec![0.0; n]);
+            let (mut d2, mut x2) = (d, rhs);
+            solve_path(&a, &b, &mut d2, &mut x2);
+            for (p, q) in x1.iter().zip(&x2) {
+                prop_assert!((p - q).abs() <= 1e-12 * (1.0 + p.abs()), "{p} vs {q}");
+            }
+        }
+
         #[test]
         fn matches_dense_solve_on_random_trees(
             seeds in prop::collection::vec((0.0f64..1.0, 0.1f64..5.0, 0.1f64..5.0, -10.0f64..10.0), 1..60),

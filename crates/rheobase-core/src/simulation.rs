@@ -35,6 +35,9 @@ pub struct Simulation {
     pub d: Vec<f64>,
     /// Scratch for the solver.
     pub inv_d: Vec<f64>,
+    /// The solved nodes form one unbranched cable (node i's parent is i − 1): solve it from
+    /// both ends at once.
+    pub path: bool,
     /// In registry order: ion blocks precede every mechanism that uses them.
     pub blocks: Vec<Block>,
     /// (recorder index, where it reads)
@@ -114,7 +117,11 @@ impl Simulation {
         self.setup_matrix(t_mid, c);
         let nd = &self.nodes;
         let m = nd.solved;
-        hines::solve(&nd.parent[..m], &nd.a, &nd.b, &mut self.d, &mut self.rhs, &mut self.inv_d);
+        if self.path {
+            hines::solve_path(&nd.a[..m], &nd.b[..m], &mut self.d[..m], &mut self.rhs[..m]);
+        } else {
+            hines::solve(&nd.parent[..m], &nd.a, &nd.b, &mut self.d, &mut self.rhs, &mut self.inv_d);
+        }
         for i in m..nd.parent.len() {
             let p = nd.parent[i];
             self.rhs[i] = passive_leaf_dv(self.v[i], self.v[p], self.rhs[p]);

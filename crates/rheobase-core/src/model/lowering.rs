@@ -4,6 +4,7 @@
 
 use super::Model;
 use crate::discretise::{discretise, set_passive_leaves_last};
+use crate::hines::NO_PARENT;
 use crate::mechanisms::{self, Block, BlockData, MechId, MechKind};
 use crate::morphology::{place, Place, SectionId};
 use crate::recording::Target;
@@ -186,7 +187,9 @@ impl Model {
             }
         }
 
-        let sim = Simulation { rhs: vec![0.0; n], d: vec![0.0; n], inv_d: vec![0.0; n], v, nodes, blocks, sources };
+        let path = (0..nodes.solved).all(|i| nodes.parent[i] == if i == 0 { NO_PARENT } else { i - 1 });
+        let sim =
+            Simulation { rhs: vec![0.0; n], d: vec![0.0; n], inv_d: vec![0.0; n], path, v, nodes, blocks, sources };
         self.sim = Some(Lowered { sim, density, point });
     }
 }
