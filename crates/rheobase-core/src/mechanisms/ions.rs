@@ -43,11 +43,6 @@ pub fn info(ion: &'static str) -> MechInfo {
     }
 }
 
-/// The ion name of an ion mechanism ("na_ion" → "na").
-pub fn ion_of(mech_name: &str) -> Option<&str> {
-    mech_name.strip_suffix("_ion")
-}
-
 struct Ion;
 
 impl Kernel for Ion {

@@ -136,9 +136,6 @@ pub fn hoc_exp(x: f64) -> f64 {
     }
 }
 
-/// The forward-difference step of NEURON's di/dv, mV.
-pub const DV_JACOBIAN_MV: f64 = 0.001;
-
 /// Every built-in mechanism, in NEURON's order (which is also the order currents are added).
 pub fn registry() -> &'static [MechInfo] {
     use std::sync::OnceLock;

@@ -4,7 +4,7 @@
 
 use super::integrators::{Integrator, Rhs};
 use super::models::MAX_VARS;
-use super::neuron::{check_dt, Neuron};
+use super::neuron::check_dt;
 use super::real::Real;
 use crate::error::Result;
 
@@ -124,20 +124,4 @@ impl<R: Real> Rhs<R> for Binding<R> {
         dx[0] =
             if self.releasing { self.alpha * self.t_conc * (R::of(1.0) - r) - self.beta * r } else { -self.beta * r };
     }
-}
-
-/// Steps an electrical synapse between two neurons (coupled variables var1, var2).
-pub fn step_electrical<R: Real>(
-    syn: &mut Electrical<R>,
-    n1: &mut Neuron<R>,
-    var1: usize,
-    n2: &mut Neuron<R>,
-    var2: usize,
-    dt: f64,
-) -> Result<()> {
-    check_dt(dt)?;
-    let (i1, i2) = syn.currents(n1.get(var1)?, n2.get(var2)?);
-    n1.add_input(i1);
-    n2.add_input(i2);
-    Ok(())
 }
