@@ -122,6 +122,7 @@ mod tests {
     use proptest::prelude::*;
 
     /// Dense Gaussian elimination with partial pivoting, the reference.
+    #[allow(clippy::needless_range_loop)] // row operations read clearest with indices
     fn dense_solve(mut m: Vec<Vec<f64>>, mut r: Vec<f64>) -> Vec<f64> {
         let n = r.len();
         for c in 0..n {
