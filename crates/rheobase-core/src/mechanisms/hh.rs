@@ -4,16 +4,7 @@
 use super::*;
 use crate::fastmath;
 
-// Variable indices used by name (the full list, in NEURON's psection order, is in info()).
-const MINF: usize = 7;
-const HINF: usize = 8;
-const NINF: usize = 9;
-const MTAU: usize = 10; // ms
-const HTAU: usize = 11; // ms
-const NTAU: usize = 12; // ms
-const M: usize = 13;
-const H: usize = 14;
-const N: usize = 15;
+// The kernels unpack the variables by position, in info()'s order (NEURON's psection order).
 
 // Ions, in the order listed in `info().ions`.
 const NA: usize = 0;
@@ -154,29 +145,34 @@ impl RateTable {
 #[derive(Default)]
 struct Hh {
     table: Option<RateTable>,
+    /// v gathered through the node index when instances are not on consecutive nodes (mV).
+    v_scratch: Vec<f64>,
 }
 
 impl Hh {
-    /// The rate function in force: the table (rebuilt for a new celsius) or the exact one.
-    fn rates_fn(&mut self, usetable: bool, celsius: f64) -> impl Fn(f64) -> Rates + '_ {
-        if usetable && self.table.as_ref().is_none_or(|t| t.celsius != celsius) {
-            self.table = Some(RateTable::new(celsius));
+    /// rates(v) of every instance into `out`: through the table (rebuilt for a new celsius)
+    /// while usetable_hh is 1, else exactly.
+    fn rates(&mut self, blk_node: &[usize], contiguous: bool, nv: &NodeView, usetable: bool, out: &mut RateArrays) {
+        if !usetable {
+            for (k, &nd) in blk_node.iter().enumerate() {
+                out.set(k, exact_rates(nv.v[nd], nv.celsius));
+            }
+            return;
         }
-        let table = if usetable { self.table.as_ref() } else { None };
-        move |v| match table {
-            Some(t) => t.lookup(v),
-            None => exact_rates(v, celsius),
+        if self.table.as_ref().is_none_or(|t| t.celsius != nv.celsius) {
+            self.table = Some(RateTable::new(nv.celsius));
         }
+        let table = self.table.as_ref().unwrap();
+        let v = if contiguous {
+            let base = blk_node.first().copied().unwrap_or(0);
+            &nv.v[base..base + blk_node.len()]
+        } else {
+            self.v_scratch.clear();
+            self.v_scratch.extend(blk_node.iter().map(|&nd| nv.v[nd]));
+            &self.v_scratch
+        };
+        dispatch_lookup(table, v, out);
     }
-}
-
-fn store_rates(vars: &mut [Vec<f64>], k: usize, r: Rates) {
-    vars[MINF][k] = r.minf;
-    vars[HINF][k] = r.hinf;
-    vars[NINF][k] = r.ninf;
-    vars[MTAU][k] = r.mtau;
-    vars[HTAU][k] = r.htau;
-    vars[NTAU][k] = r.ntau;
 }
 
 /// cnexp for y' = (yinf − y)/tau over whole arrays: the exact exponential step with frozen
@@ -266,14 +262,15 @@ fastmath::avx2_dispatch!(fn dispatch_currents(c: &mut Currents, s: &Span) => cur
 
 impl Kernel for Hh {
     fn initialize(&mut self, blk: &mut BlockData, _: &mut [Block], nv: &mut NodeView) {
-        let rates = self.rates_fn(blk.globals[USETABLE] != 0.0, nv.celsius);
-        for k in 0..blk.node.len() {
-            let r = rates(nv.v[blk.node[k]]);
-            store_rates(&mut blk.vars, k, r);
-            blk.vars[M][k] = r.minf;
-            blk.vars[H][k] = r.hinf;
-            blk.vars[N][k] = r.ninf;
-        }
+        let usetable = blk.globals[USETABLE] != 0.0;
+        let [_, _, _, _, _, _, _, minf, hinf, ninf, mtau, htau, ntau, m, h, n] = &mut blk.vars[..] else {
+            unreachable!()
+        };
+        self.rates(&blk.node, blk.contiguous, nv, usetable, &mut RateArrays { minf, hinf, ninf, mtau, htau, ntau });
+        // INITIAL: the gates start at their steady state.
+        m.copy_from_slice(minf);
+        h.copy_from_slice(hinf);
+        n.copy_from_slice(ninf);
     }
 
     fn current(&mut self, blk: &mut BlockData, ions: &mut [Block], nv: &mut NodeView) {
@@ -327,25 +324,7 @@ impl Kernel for Hh {
             unreachable!()
         };
         // Rates at the new v, then the exponential gate steps over contiguous arrays.
-        let mut out = RateArrays { minf, hinf, ninf, mtau, htau, ntau };
-        if usetable {
-            if self.table.as_ref().is_none_or(|t| t.celsius != nv.celsius) {
-                self.table = Some(RateTable::new(nv.celsius));
-            }
-            let table = self.table.as_ref().unwrap();
-            if blk.contiguous {
-                let base = blk.node.first().copied().unwrap_or(0);
-                dispatch_lookup(table, &nv.v[base..base + blk.node.len()], &mut out);
-            } else {
-                let v: Vec<f64> = blk.node.iter().map(|&nd| nv.v[nd]).collect();
-                dispatch_lookup(table, &v, &mut out);
-            }
-        } else {
-            for (k, &nd) in blk.node.iter().enumerate() {
-                out.set(k, exact_rates(nv.v[nd], nv.celsius));
-            }
-        }
-        let RateArrays { minf, hinf, ninf, mtau, htau, ntau } = out;
+        self.rates(&blk.node, blk.contiguous, nv, usetable, &mut RateArrays { minf, hinf, ninf, mtau, htau, ntau });
         advance_gates(m, minf, mtau, nv.dt);
         advance_gates(h, hinf, htau, nv.dt);
         advance_gates(n, ninf, ntau, nv.dt);
