@@ -13,7 +13,8 @@ from ._engine import Engine
 from ._introspection import topology_text
 from ._point import PointProcessType
 from ._refs import TimeRef
-from ._section import Section as _Section, Segment
+from ._section import Section as _Section
+from ._unsupported import message as not_yet_message
 from .vector import Vector
 
 # Hoc libraries a NEURON script loads for the standard run system, which rheobase always has.
@@ -43,8 +44,6 @@ class Model:
             object.__setattr__(self, mech, M.DensityMechanism(mech))
 
     # ---------------------------------------------------------------- globals
-    _ENGINE_GLOBALS = ("t", "dt", "celsius", "secondorder")
-
     def __getattr__(self, name):
         if name.startswith("__"):
             raise AttributeError(name)
@@ -56,9 +55,7 @@ class Model:
             raise TypeError(f"Cannot access {name} directly; it is a range variable and may be accessed "
                             "via a section or segment.")
         # NEURON names rheobase does not have yet: say so instead of suggesting a look-alike.
-        from ._unsupported import message
-
-        raise AttributeError(message(name) or (f"'Model' object has no attribute '{name}'"
+        raise AttributeError(not_yet_message(name) or (f"'Model' object has no attribute '{name}'"
                                                + M.suggestion(name, engine_globals + dir(self))))
 
     def __setattr__(self, name, value):
