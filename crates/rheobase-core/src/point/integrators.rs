@@ -79,15 +79,14 @@ fn euler<R: Arith>(x: &mut State<R>, dt: R, f: &impl Rhs<R>) {
 #[inline(always)]
 fn rk4<R: Arith>(x: &mut State<R>, dt: R, f: &impl Rhs<R>) {
     let two = R::of(2.0);
-    let at = |k: &State<R>, scale: &dyn Fn(R) -> R| {
-        let mut s = *x;
-        (0..MAX_VARS).for_each(|q| s[q] = x[q] + scale(k[q]));
-        s
-    };
     let k1 = eval(f, x);
-    let k2 = eval(f, &at(&k1, &|k| k * dt / two));
-    let k3 = eval(f, &at(&k2, &|k| k * dt / two));
-    let k4 = eval(f, &at(&k3, &|k| k * dt));
+    let mut s = *x;
+    (0..MAX_VARS).for_each(|q| s[q] = x[q] + k1[q] * dt / two);
+    let k2 = eval(f, &s);
+    (0..MAX_VARS).for_each(|q| s[q] = x[q] + k2[q] * dt / two);
+    let k3 = eval(f, &s);
+    (0..MAX_VARS).for_each(|q| s[q] = x[q] + k3[q] * dt);
+    let k4 = eval(f, &s);
     let sixth = dt / R::of(6.0);
     for q in 0..MAX_VARS {
         x[q] += sixth * (k1[q] + two * k2[q] + two * k3[q] + k4[q]);

@@ -133,12 +133,21 @@ fn hh<R: Arith>(p: &[R; MAX_PARAMS], x: &[R; MAX_VARS], i: R, dx: &mut [R; MAX_V
     let c = R::of;
     let [v, h, m, n] = *x;
     let [cm, vna, vk, vl, gna, gk, gl, ..] = *p;
-    let alpha_h = c(0.07) * ((-v - c(65.0)) / c(20.0)).exp();
-    let beta_h = c(1.0) / (((-v - c(35.0)) / c(10.0)).exp() + c(1.0));
-    let alpha_m = c(0.1) * (-v - c(40.0)) / (((-v - c(40.0)) / c(10.0)).exp() - c(1.0));
-    let beta_m = c(4.0) * ((-v - c(65.0)) / c(18.0)).exp();
-    let alpha_n = c(0.01) * (-v - c(55.0)) / (((-v - c(55.0)) / c(10.0)).exp() - c(1.0));
-    let beta_n = c(0.125) * ((-v - c(65.0)) / c(80.0)).exp();
+    // The six exponentials together (one pass over all lanes vectorises best).
+    let [e_h, e_bh, e_m, e_bm, e_n, e_bn] = R::exp_all([
+        (-v - c(65.0)) / c(20.0),
+        (-v - c(35.0)) / c(10.0),
+        (-v - c(40.0)) / c(10.0),
+        (-v - c(65.0)) / c(18.0),
+        (-v - c(55.0)) / c(10.0),
+        (-v - c(65.0)) / c(80.0),
+    ]);
+    let alpha_h = c(0.07) * e_h;
+    let beta_h = c(1.0) / (e_bh + c(1.0));
+    let alpha_m = c(0.1) * (-v - c(40.0)) / (e_m - c(1.0));
+    let beta_m = c(4.0) * e_bm;
+    let alpha_n = c(0.01) * (-v - c(55.0)) / (e_n - c(1.0));
+    let beta_n = c(0.125) * e_bn;
     // Neun writes m³ and n⁴ with pow (one rounding), not as repeated products (two or three).
     dx[0] = (i - gl * (v - vl) - gna * m.cube() * h * (v - vna) - gk * n.fourth() * (v - vk)) / cm;
     dx[1] = alpha_h * (c(1.0) - h) - beta_h * h;

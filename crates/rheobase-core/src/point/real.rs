@@ -24,6 +24,15 @@ pub trait Arith:
     fn of(x: f64) -> Self;
     /// rheobase's inlined exp (within 1e-15 of the C library's, see fastmath).
     fn exp(self) -> Self;
+    /// exp of several values at once (the same results as one by one).
+    #[inline(always)]
+    fn exp_all<const K: usize>(x: [Self; K]) -> [Self; K] {
+        let mut out = x;
+        for v in &mut out {
+            *v = v.exp();
+        }
+        out
+    }
     /// x³ rounded once, as C++'s std::pow(x, 3) gives it (pow is correctly rounded in practice).
     fn cube(self) -> Self;
     /// x⁴ rounded once, as std::pow(x, 4) gives it.
@@ -163,6 +172,24 @@ impl<R: Real, const L: usize> Arith for Lanes<R, L> {
     #[inline(always)]
     fn exp(self) -> Self {
         self.each(R::exp)
+    }
+    #[inline(always)]
+    fn exp_all<const K: usize>(x: [Self; K]) -> [Self; K] {
+        // One flat loop over every lane of every value.
+        let mut flat = [[R::ZERO; L]; K];
+        for (f, v) in flat.iter_mut().zip(&x) {
+            *f = v.0;
+        }
+        for row in &mut flat {
+            for e in row.iter_mut() {
+                *e = e.exp();
+            }
+        }
+        let mut out = x;
+        for (o, f) in out.iter_mut().zip(flat) {
+            o.0 = f;
+        }
+        out
     }
     #[inline(always)]
     fn cube(self) -> Self {
