@@ -105,10 +105,13 @@ def test_reference_soma_variants_match_neuron(nrn, rb, secondorder, celsius):
 
 def test_reference_soma_spike_time_is_netcon_detection_step(nrn, rb):
     """NEURON's NetCon reports the spike at the start of the step whose initial v exceeds the
-    threshold, plus 1e-10 ms. NetCon arrives with the networks issue; until then the rheobase
-    trace must put its first sample above 10 mV at exactly that step."""
+    threshold, plus 1e-10 ms; rheobase's NetCon reports the same time, and its trace puts the
+    first sample above 10 mV at exactly that step."""
     spikes_nrn, thr_nrn = reference_soma_netcon(nrn)
     assert thr_nrn == 10.0
     np.testing.assert_allclose(spikes_nrn, [3.9500000001], rtol=0, atol=1e-12)
+    spikes_rb, thr_rb = reference_soma_netcon(rb)
+    assert thr_rb == 10.0
+    np.testing.assert_array_equal(spikes_rb, spikes_nrn)
     t_rb, v_rb = reference_soma(rb)
     np.testing.assert_allclose(upward_crossings(t_rb, v_rb) + 1e-10, spikes_nrn, rtol=0, atol=1e-12)

@@ -566,9 +566,8 @@ def test_distance_errors(rb):
 @pytest.mark.parametrize("name, feature", [
     ("PlotShape", "shape plots"),  # Ball and stick 1: n.PlotShape(False).plot(plt)
     ("define_shape", "3-D morphology"),
-    ("NetCon", "events and networks"),
-    ("ExpSyn", "events and networks"),
-    ("NetStim", "events and networks"),
+    ("IntFire1", "events and networks"),
+    ("APCount", "events and networks"),
     ("SectionList", "Python lists of sections"),
     ("CVode", "CVode"),
 ])

@@ -15,9 +15,9 @@ class Engine:
     def __getattr__(self, name):
         method = getattr(self._raw, name)
 
-        def call(*args):
+        def call(*args, **kwargs):
             try:
-                return method(*args)
+                return method(*args, **kwargs)
             except BaseException as e:
                 if type(e).__name__ != "PanicException":
                     raise

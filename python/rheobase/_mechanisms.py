@@ -6,8 +6,11 @@ mechanism in the engine appears here without edits.
 
 from . import _core
 
-# name -> (kind, ions, electrode_current); kind is "density", "ion" or "point".
-MECHANISMS = {name: (kind, tuple(ions), electrode) for name, kind, ions, electrode in _core.mechanism_list()}
+# name -> (kind, ions, electrode_current); kind is "density", "ion" or "point" (artificial cells
+# are point processes without a location, listed in ARTIFICIAL too).
+MECHANISMS = {name: ("point" if kind == "artificial" else kind, tuple(ions), electrode)
+              for name, kind, ions, electrode in _core.mechanism_list()}
+ARTIFICIAL = {name for name, kind, *_ in _core.mechanism_list() if kind == "artificial"}
 
 # name -> [(var, units, kind, default)] in psection order.
 VARIABLES = {name: _core.mechanism_vars(name) for name in MECHANISMS}
@@ -113,7 +116,8 @@ class MechanismType:
         return self._names[self._selected].endswith("_ion")
 
     def is_artificial(self, i=None):
-        return False
+        name = self._names[self._selected if i is None else int(i)]
+        return 1.0 if name in ARTIFICIAL else 0.0
 
     def hname(self):
         return f"MechanismType[{self._kind}]"

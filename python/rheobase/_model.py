@@ -11,6 +11,7 @@ import weakref
 from . import _mechanisms as M
 from ._engine import Engine
 from ._introspection import topology_text
+from ._network import NetConType, ParallelContext
 from ._point import PointProcessType
 from ._refs import TimeRef
 from ._section import Section as _Section
@@ -31,6 +32,9 @@ class Model:
         object.__setattr__(self, "_sections", {})  # engine id -> weakref(Section)
         object.__setattr__(self, "_points", {})  # engine id -> weakref(PointProcess)
         object.__setattr__(self, "_recordings", {})  # id(vec) -> (weakref(vec), recorder id)
+        object.__setattr__(self, "_spike_recordings", {})  # record id -> (weakref(tvec), weakref(idvec))
+        object.__setattr__(self, "NetCon", NetConType(self))
+        object.__setattr__(self, "_pc_state", {"owned": set(), "output": set()})
         # The standard run system's variables (stdrun.hoc), always present here.
         object.__setattr__(self, "tstop", 5.0)  # ms
         object.__setattr__(self, "v_init", -65.0)  # mV
@@ -124,6 +128,10 @@ class Model:
         if self._points.pop(pid, None) is not None:
             self._engine.point_delete(pid)
 
+    def _point_object(self, pid):
+        ref = self._points.get(pid)
+        return ref() if ref is not None else None
+
     def _live_points(self):
         return [p for p in (r() for r in self._points.values()) if p is not None]
 
@@ -195,6 +203,36 @@ class Model:
             if restart:
                 vec._record_reset()
             vec._record_extend(self._engine.record_take(rid))
+        self._flush_spikes(restart)
+
+    def _add_spike_recording(self, rid, tvec, idvec):
+        """Spikes of record `rid` go to tvec (and their ids to idvec). A Vector records one
+        thing: an earlier spike recording into the same tvec stops."""
+        for old, (tref, _) in list(self._spike_recordings.items()):
+            if tref() is tvec:
+                self._engine.spike_record_remove(old)
+                del self._spike_recordings[old]
+        self._spike_recordings[rid] = (weakref.ref(tvec), None if idvec is None else weakref.ref(idvec))
+
+    def _flush_spikes(self, restart=False):
+        for rid, (tref, idref) in list(self._spike_recordings.items()):
+            tvec, idvec = tref(), (idref() if idref is not None else None)
+            if tvec is None:
+                self._engine.spike_record_remove(rid)
+                del self._spike_recordings[rid]
+                continue
+            times, ids = self._engine.spike_record_take(rid)
+            if restart:
+                tvec._record_reset()
+                if idvec is not None:
+                    idvec._record_reset()
+            tvec._record_extend(times)
+            if idvec is not None:
+                idvec._record_extend(ids)
+
+    def ParallelContext(self):
+        """`n.ParallelContext()`: gids, spike recording, threads and psolve in this process."""
+        return ParallelContext(self)
 
     # ---------------------------------------------------------------- running
     def finitialize(self, v=None):

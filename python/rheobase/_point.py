@@ -119,6 +119,36 @@ class PointProcess:
                                              "hocobjptr", "loc", "same"])
 
 
+class NetStim(PointProcess):
+    """`n.NetStim()`: its noise comes from a Random123 stream, ids (1, 0, k) for the k-th NetStim
+    of the Model unless `noiseFromRandom123` picks others; finitialize restarts the stream."""
+
+    __slots__ = ()
+
+    def noiseFromRandom123(self, id1, id2, id3=0):
+        ids = [_number("noiseFromRandom123: id", i) for i in (id1, id2, id3)]
+        for i in ids:
+            if i != int(i) or not 0 <= i < 2**32:
+                raise ValueError(f"noiseFromRandom123: ids must be integers in [0, 2**32), got {i}")
+        eng = self._model._engine
+        for name, value in zip(("ran_id1", "ran_id2", "ran_id3", "ran_seq"), ids + [0.0]):
+            eng.point_set(self._id, name, value)
+        return 0.0
+
+    def seed(self, x):
+        """Moves the stream to position x (NEURON's random_setseq); finitialize resets it to 0."""
+        x = _number("seed", x)
+        pos = 0 if x < 0 or x > 2**40 - 1 else int(x) & 0x3FFFFFFFF
+        self._model._engine.point_set(self._id, "ran_seq", float(pos))
+        return 0.0
+
+    def __dir__(self):
+        return sorted(super().__dir__() + ["noiseFromRandom123", "seed"])
+
+
+_CLASSES = {"NetStim": NetStim}
+
+
 class PointProcessType:
     """`n.IClamp`: constructs point processes of one type in one Model."""
 
@@ -126,7 +156,7 @@ class PointProcessType:
         self._model, self._mech = model, mech
 
     def __call__(self, loc=None, sec=None):
-        return PointProcess(self._model, self._mech, loc, sec)
+        return _CLASSES.get(self._mech, PointProcess)(self._model, self._mech, loc, sec)
 
     def __repr__(self):
         return f"{self._mech}()"

@@ -1,14 +1,15 @@
 """NEURON names rheobase knows it does not have yet, with what to do instead.
 
-Without this, `n.NetCon` said "'Model' object has no attribute 'NetCon' (did you mean 'Section'?)",
+Without this, `n.IntFire1` said "'Model' object has no attribute 'NetCon' (did you mean 'Section'?)",
 which reads like a typo. The message names the missing feature instead; the exception is still an
-AttributeError (so `hasattr(n, "NetCon")` stays False and scripts probing for features work).
+AttributeError (so `hasattr(n, "IntFire1")` stays False and scripts probing for features work).
 """
 
 _GROUPS = [
-    ("events and networks are not in rheobase yet (see docs/status.md, 'Not yet')",
-     ["NetCon", "NetStim", "ExpSyn", "Exp2Syn", "AlphaSynapse", "IntFire1", "IntFire2", "IntFire4",
-      "VecStim", "PatternStim", "ParallelContext", "APCount", "FInitializeHandler"]),
+    ("this part of events and networks is not in rheobase yet (see docs/status.md, 'Not yet'); "
+     "NetCon, NetStim, ExpSyn, Exp2Syn and ParallelContext are",
+     ["AlphaSynapse", "IntFire1", "IntFire2", "IntFire4", "VecStim", "PatternStim", "APCount",
+      "FInitializeHandler"]),
     ("the variable time step (CVode) is not in rheobase yet; it runs NEURON's fixed step",
      ["CVode", "cvode", "cvode_active"]),
     ("3-D morphology and shape plots are not in rheobase yet; sections have L and diam only",

@@ -7,12 +7,15 @@
 
 pub mod discretise;
 pub mod error;
+pub mod events;
 pub mod fastmath;
 pub mod hines;
 pub mod mechanisms;
 pub mod model;
 pub mod morphology;
+pub mod network;
 pub mod point;
+pub mod random123;
 pub mod recording;
 pub mod simulation;
 

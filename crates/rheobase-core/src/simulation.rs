@@ -4,6 +4,7 @@
 use crate::discretise::{passive_leaf_dv, Nodes};
 use crate::hines::{self, NO_PARENT};
 use crate::mechanisms::{ions, Block, MechKind, NodeView};
+use crate::network::Network;
 use crate::recording::{Recorder, Schedule};
 
 /// Where a recorder reads its value.
@@ -42,6 +43,7 @@ pub struct Simulation {
     pub blocks: Vec<Block>,
     /// (recorder index, where it reads)
     pub sources: Vec<(usize, Source)>,
+    pub network: Network,
 }
 
 impl Simulation {
@@ -100,7 +102,11 @@ impl Simulation {
             self.v.fill(v);
         }
         let t = c.t;
+        self.network.reset();
         self.each_block(t, c, |b, ions, nv| b.kernel.initialize(&mut b.data, ions, nv));
+        self.network.initial_events(&mut self.blocks);
+        // Events due at t = 0 (NetStim with start 0, delay 0) act before the t = 0 sample.
+        self.network.deliver(t, &mut self.blocks);
         self.setup_matrix(t, c);
         for r in recorders.iter_mut().flatten() {
             r.restart();
@@ -108,9 +114,11 @@ impl Simulation {
         self.record(c, recorders, true, c.t, c.t);
     }
 
-    /// One fixed step of dt (NEURON's fadvance, without events for now).
+    /// One fixed step of dt (NEURON's fadvance).
     pub fn step(&mut self, c: &mut Clock, recorders: &mut [Option<Recorder>]) {
         let t_start = c.t;
+        self.network.check_thresholds(&self.v, t_start);
+        self.network.deliver(t_start + 0.5 * c.dt, &mut self.blocks);
         self.record(c, recorders, false, t_start + 0.5 * c.dt, t_start);
         c.t += 0.5 * c.dt;
         let t_mid = c.t;
@@ -137,6 +145,7 @@ impl Simulation {
         let t = c.t;
         self.each_block(t, c, |b, ions, nv| b.kernel.advance_state(&mut b.data, ions, nv));
         self.record(c, recorders, true, t, t_start);
+        self.network.deliver(t + 0.5 * c.dt, &mut self.blocks);
     }
 
     /// secondorder 2: ion currents move to the step midpoint, i += di/dv · Δv.

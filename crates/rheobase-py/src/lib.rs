@@ -7,6 +7,7 @@ use numpy::{IntoPyArray, PyArray1};
 use pyo3::exceptions::{PyAttributeError, PyKeyboardInterrupt, PyReferenceError, PyValueError};
 use pyo3::prelude::*;
 use rheobase_core::mechanisms::{self, MechKind, VarKind};
+use rheobase_core::model::network::{SourceSpec, SpikeSource};
 use rheobase_core::recording::{Schedule, Target};
 use rheobase_core::{Error, Model};
 
@@ -169,6 +170,125 @@ impl Engine {
         self.model.points_in(sec)
     }
 
+    // --- network
+    /// A NetCon from a voltage location (sec, x), a point process, a gid, or nothing.
+    #[pyo3(signature = (target, v_at=None, pp=None, gid=None))]
+    fn netcon_new(
+        &mut self,
+        target: Option<usize>,
+        v_at: Option<(usize, f64)>,
+        pp: Option<usize>,
+        gid: Option<i64>,
+    ) -> PyResult<usize> {
+        let source = match (v_at, pp, gid) {
+            (Some((sec, x)), None, None) => SourceSpec::Voltage { sec, x },
+            (None, Some(pp), None) => SourceSpec::Point(pp),
+            (None, None, Some(gid)) => SourceSpec::Gid(gid),
+            (None, None, None) => SourceSpec::None,
+            _ => return Err(PyValueError::new_err("a NetCon has one source")),
+        };
+        self.model.netcon_new(source, target).py()
+    }
+    fn netcon_delete(&mut self, nc: usize) -> PyResult<()> {
+        self.model.netcon_delete(nc).py()
+    }
+    fn netcon_count(&self) -> usize {
+        self.model.netcon_ids().len()
+    }
+    /// (source, target pp or None, gid of the source or None); the source is ("v", sec, x),
+    /// ("pp", pp, 0), ("gid", 0, 0) for a gid still without a cell, or None.
+    #[allow(clippy::type_complexity)]
+    fn netcon_ends(&self, nc: usize) -> PyResult<(Option<(&'static str, usize, f64)>, Option<usize>, Option<i64>)> {
+        let n = self.model.netcon(nc).py()?;
+        let (source, gid) = match n.presyn.map(|p| self.model.presyn(p)) {
+            None => (None, None),
+            Some(p) => {
+                let src = match p.source {
+                    Some(SpikeSource::Voltage { sec, x }) => Some(("v", sec, x)),
+                    Some(SpikeSource::Point(pp)) => Some(("pp", pp, 0.0)),
+                    Some(SpikeSource::Gid) => Some(("gid", 0, 0.0)),
+                    None => None,
+                };
+                (src, p.gid)
+            }
+        };
+        Ok((source, n.target, gid))
+    }
+    fn netcon_weights(&self, nc: usize) -> PyResult<Vec<f64>> {
+        self.model.netcon_weights(nc).py()
+    }
+    fn netcon_set_weight(&mut self, nc: usize, k: usize, w: f64) -> PyResult<()> {
+        self.model.netcon_set_weight(nc, k, w).py()
+    }
+    fn netcon_delay(&self, nc: usize) -> PyResult<f64> {
+        Ok(self.model.netcon(nc).py()?.delay)
+    }
+    fn netcon_set_delay(&mut self, nc: usize, delay: f64) -> PyResult<()> {
+        self.model.netcon_set_delay(nc, delay).py()
+    }
+    fn netcon_threshold(&self, nc: usize) -> PyResult<f64> {
+        self.model.netcon_threshold(nc).py()
+    }
+    fn netcon_set_threshold(&mut self, nc: usize, th: f64) -> PyResult<()> {
+        self.model.netcon_set_threshold(nc, th).py()
+    }
+    fn netcon_active(&self, nc: usize) -> PyResult<bool> {
+        Ok(self.model.netcon(nc).py()?.active)
+    }
+    fn netcon_set_active(&mut self, nc: usize, active: bool) -> PyResult<()> {
+        self.model.netcon_set_active(nc, active).py()
+    }
+    fn netcon_record(&mut self, nc: usize, id: f64) -> PyResult<usize> {
+        self.model.netcon_record(nc, id).py()
+    }
+    fn netcon_event(&mut self, nc: usize, t: f64) -> PyResult<()> {
+        self.model.netcon_event(nc, t).py()
+    }
+    /// The spikes recorded since the last call: (times ms, ids) as numpy arrays.
+    #[allow(clippy::type_complexity)]
+    fn spike_record_take<'py>(
+        &mut self,
+        py: Python<'py>,
+        rid: usize,
+    ) -> (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>) {
+        let (t, ids) = self.model.spike_record_take(rid);
+        (t.into_pyarray(py), ids.into_pyarray(py))
+    }
+    fn spike_record_remove(&mut self, rid: usize) {
+        self.model.spike_record_remove(rid)
+    }
+    fn gid_bind(&mut self, gid: i64, nc: usize) -> PyResult<()> {
+        self.model.gid_bind(gid, nc).py()
+    }
+    fn gid_has_source(&self, gid: i64) -> bool {
+        self.model.gid_presyn(gid).is_some()
+    }
+    fn gid_threshold(&self, gid: i64) -> PyResult<f64> {
+        self.model.gid_threshold(gid).py()
+    }
+    fn gid_set_threshold(&mut self, gid: i64, th: f64) -> PyResult<()> {
+        self.model.gid_set_threshold(gid, th).py()
+    }
+    #[pyo3(signature = (gid=None))]
+    fn gid_spike_record(&mut self, gid: Option<i64>) -> PyResult<usize> {
+        self.model.gid_spike_record(gid).py()
+    }
+    fn gid_clear(&mut self) {
+        self.model.gid_clear()
+    }
+    fn unbound_gids(&self) -> Vec<i64> {
+        self.model.unbound_gids()
+    }
+    fn set_threads(&mut self, n: usize) -> PyResult<()> {
+        self.model.set_threads(n).py()
+    }
+    fn threads(&self) -> usize {
+        self.model.threads()
+    }
+    fn remote_min_delay(&self) -> Option<f64> {
+        self.model.remote_min_delay()
+    }
+
     // --- globals
     fn global_get(&self, name: &str) -> PyResult<f64> {
         self.model.global(name).py()
@@ -233,6 +353,18 @@ impl Engine {
     fn fadvance(&mut self) {
         self.model.fadvance()
     }
+    /// Runs `steps` fixed steps, releasing the GIL and checking for Ctrl-C between chunks.
+    fn advance(&mut self, py: Python<'_>, steps: u64) -> PyResult<()> {
+        let mut left = steps;
+        while left > 0 {
+            let chunk = left.min(STEPS_PER_CHECK);
+            let model = &mut self.model;
+            py.detach(|| model.advance(chunk));
+            py.check_signals()?;
+            left -= chunk;
+        }
+        Ok(())
+    }
     /// Advances while t < tstop in chunks of `steps_per_chunk` steps, releasing the GIL;
     /// checks for Ctrl-C and calls `progress(t)` every few thousand steps.
     #[pyo3(signature = (tstop, steps_per_chunk=1, progress=None))]
@@ -276,6 +408,7 @@ fn kind_name(k: MechKind) -> &'static str {
         MechKind::Density => "density",
         MechKind::Ion => "ion",
         MechKind::Point => "point",
+        MechKind::Artificial => "artificial",
     }
 }
 
@@ -292,11 +425,13 @@ fn mechanism_vars(name: &str) -> PyResult<Vec<(&'static str, &'static str, &'sta
     Ok(mechanisms::info(id)
         .vars
         .iter()
+        .filter(|v| v.kind != VarKind::Internal)
         .map(|v| {
             let kind = match v.kind {
                 VarKind::Parameter => "parameter",
                 VarKind::Assigned => "assigned",
                 VarKind::State => "state",
+                VarKind::Internal => unreachable!("filtered out"),
             };
             (v.name, v.units, kind, v.default)
         })

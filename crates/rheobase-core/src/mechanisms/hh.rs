@@ -40,6 +40,7 @@ pub fn info() -> MechInfo {
         ions: vec!["na", "k"],
         globals: vec![GlobalInfo { name: "usetable_hh", default: 1.0 }],
         electrode_current: false,
+        weights: &[],
         make_kernel: || Box::new(Hh::default()),
     }
 }

@@ -19,6 +19,7 @@ pub fn info() -> MechInfo {
         ions: vec![],
         globals: vec![],
         electrode_current: true,
+        weights: &[],
         make_kernel: || Box::new(IClamp::default()),
     }
 }

@@ -39,6 +39,7 @@ pub fn info(ion: &'static str) -> MechInfo {
         ions: vec![ion],
         globals: vec![],
         electrode_current: false,
+        weights: &[],
         make_kernel: || Box::new(Ion),
     }
 }

@@ -2,10 +2,16 @@
 //! calls. Built-ins (here) and, later, NMODL-compiled mechanisms implement the same interface,
 //! so the solver never knows which is which.
 
+pub mod active;
+pub mod exp2syn;
+pub mod expsyn;
 pub mod hh;
 pub mod iclamp;
 pub mod ions;
+pub mod netstim;
 pub mod pas;
+
+use crate::events::Outbox;
 
 /// Index of a mechanism type in the registry.
 pub type MechId = usize;
@@ -15,6 +21,9 @@ pub enum VarKind {
     Parameter,
     Assigned,
     State,
+    /// Internal state a mechanism keeps per instance that NEURON does not expose (NetStim's
+    /// `on`): stored and saved like the others, hidden from Python.
+    Internal,
 }
 
 #[derive(Debug, Clone)]
@@ -41,6 +50,8 @@ pub enum MechKind {
     Ion,
     /// A point process (currents in nA, conductances in µS).
     Point,
+    /// An ARTIFICIAL_CELL: a point process with no location and no current, driven by events.
+    Artificial,
 }
 
 pub struct MechInfo {
@@ -53,12 +64,20 @@ pub struct MechInfo {
     pub globals: Vec<GlobalInfo>,
     /// Point processes whose current is an ELECTRODE_CURRENT (positive inward).
     pub electrode_current: bool,
+    /// NET_RECEIVE's arguments (the NetCon weight vector's names); empty when the mechanism
+    /// cannot receive events.
+    pub weights: &'static [&'static str],
     pub make_kernel: fn() -> Box<dyn Kernel>,
 }
 
 impl MechInfo {
     pub fn var_index(&self, name: &str) -> Option<usize> {
         self.vars.iter().position(|v| v.name == name)
+    }
+
+    /// Point processes and artificial cells.
+    pub fn is_point(&self) -> bool {
+        matches!(self.kind, MechKind::Point | MechKind::Artificial)
     }
 }
 
@@ -117,6 +136,23 @@ pub trait Kernel: Send + Sync {
     fn current(&mut self, blk: &mut BlockData, ions: &mut [Block], nv: &mut NodeView);
     /// Advance states over dt with the new v.
     fn advance_state(&mut self, blk: &mut BlockData, ions: &mut [Block], nv: &mut NodeView);
+    /// The user wrote instance variables directly (between steps): refresh what the kernel
+    /// derives from them.
+    fn state_written(&mut self, _blk: &mut BlockData) {}
+    /// The events INITIAL sends (`net_send` at t = 0), after every INITIAL block has run.
+    fn initial_events(&mut self, _blk: &mut BlockData, _out: &mut Outbox) {}
+    /// NET_RECEIVE for one instance at time `t` (ms): `weights` is the delivering NetCon's weight
+    /// vector (NET_RECEIVE may change it), `flag` 0 for NetCon events.
+    fn net_receive(
+        &mut self,
+        _blk: &mut BlockData,
+        _instance: usize,
+        _weights: &mut [f64],
+        _flag: f64,
+        _t: f64,
+        _out: &mut Outbox,
+    ) {
+    }
 }
 
 pub struct Block {
@@ -141,7 +177,17 @@ pub fn registry() -> &'static [MechInfo] {
     use std::sync::OnceLock;
     static REG: OnceLock<Vec<MechInfo>> = OnceLock::new();
     REG.get_or_init(|| {
-        vec![pas::info(), ions::info("na"), ions::info("k"), ions::info("ca"), hh::info(), iclamp::info()]
+        vec![
+            pas::info(),
+            ions::info("na"),
+            ions::info("k"),
+            ions::info("ca"),
+            hh::info(),
+            iclamp::info(),
+            expsyn::info(),
+            exp2syn::info(),
+            netstim::info(),
+        ]
     })
 }
 

@@ -16,6 +16,7 @@ pub fn info() -> MechInfo {
         ions: vec![],
         globals: vec![],
         electrode_current: false,
+        weights: &[],
         make_kernel: || Box::new(Pas),
     }
 }

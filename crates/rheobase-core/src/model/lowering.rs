@@ -3,10 +3,12 @@
 //! description before a structural edit drops it.
 
 use super::Model;
-use crate::discretise::{discretise, set_passive_leaves_last};
+use super::network::SpikeSource;
+use crate::discretise::{discretise, set_passive_leaves_last, Nodes};
 use crate::hines::NO_PARENT;
 use crate::mechanisms::{self, Block, BlockData, MechId, MechKind};
 use crate::morphology::{place, Place, SectionId};
+use crate::network::{Detector, LoweredNetCon, Network};
 use crate::recording::Target;
 use crate::simulation::{Simulation, Source};
 use std::collections::HashMap;
@@ -51,6 +53,18 @@ impl Model {
                 }
             }
         }
+        // NET_RECEIVE may have changed weights; pending events and crossings in progress carry
+        // over to the next lowering.
+        let mut net = l.sim.network;
+        for (nc, desc) in self.netcons.iter_mut().enumerate() {
+            if let Some(desc) = desc {
+                desc.weights.clone_from(&net.netcons[nc].weights);
+            }
+        }
+        for d in &net.detectors {
+            self.presyns[d.presyn].above = d.above;
+        }
+        self.pending = std::mem::take(&mut net.queue);
     }
 
     /// Builds the simulation from the description.
@@ -113,10 +127,16 @@ impl Model {
                 density.insert((id, mech), (b, inst));
             }
             for (pp, p) in self.points.iter().enumerate() {
-                let Some(p) = p else { continue };
-                let (Some((id, x)), true) = (p.loc, p.mech == mech) else { continue };
-                let s = self.sections[id].as_ref().unwrap();
-                let node = nodes.sections[id].as_ref().unwrap().node(place(s.nseg(), x).unwrap());
+                let Some(p) = p.as_ref().filter(|p| p.mech == mech) else { continue };
+                let node = match p.loc {
+                    Some((id, x)) => {
+                        let s = self.sections[id].as_ref().unwrap();
+                        nodes.sections[id].as_ref().unwrap().node(place(s.nseg(), x).unwrap())
+                    }
+                    // Artificial cells have no node; their kernels never read one.
+                    None if info.kind == MechKind::Artificial => 0,
+                    None => continue,
+                };
                 let i = add(&mut data, node, &mut p.values.iter().copied());
                 point.insert(pp, (b, i));
             }
@@ -187,9 +207,69 @@ impl Model {
             }
         }
 
+        let network = self.lower_network(&nodes, &blocks, &point);
         let path = (0..nodes.solved).all(|i| nodes.parent[i] == if i == 0 { NO_PARENT } else { i - 1 });
-        let sim =
-            Simulation { rhs: vec![0.0; n], d: vec![0.0; n], inv_d: vec![0.0; n], path, v, nodes, blocks, sources };
+        let sim = Simulation {
+            rhs: vec![0.0; n],
+            d: vec![0.0; n],
+            inv_d: vec![0.0; n],
+            path,
+            v,
+            nodes,
+            blocks,
+            sources,
+            network,
+        };
         self.sim = Some(Lowered { sim, density, point });
+    }
+}
+
+impl Model {
+    /// Detectors for voltage sources, NetCons resolved to (block, instance), and the maps
+    /// between point processes and block instances that event delivery needs.
+    fn lower_network(&mut self, nodes: &Nodes, blocks: &[Block], point: &HashMap<usize, (usize, usize)>) -> Network {
+        let mut net = Network::default();
+        net.queue = std::mem::take(&mut self.pending);
+        net.point_at = vec![None; self.points.len()];
+        net.point_of = blocks.iter().map(|b| vec![usize::MAX; b.data.len()]).collect();
+        net.presyn_of_point = blocks.iter().map(|b| vec![None; b.data.len()]).collect();
+        net.fanout = vec![Vec::new(); self.presyns.len()];
+        for (&pp, &(b, i)) in point {
+            net.point_at[pp] = Some((b, i));
+            net.point_of[b][i] = pp;
+        }
+        for (ps, p) in self.presyns.iter().enumerate() {
+            match p.source {
+                Some(SpikeSource::Voltage { sec, x }) => {
+                    let s = self.sections[sec].as_ref().unwrap();
+                    let node = nodes.sections[sec].as_ref().unwrap().node(place(s.nseg(), x).unwrap());
+                    net.detectors.push(Detector { presyn: ps, node, threshold: p.threshold, above: p.above });
+                }
+                Some(SpikeSource::Point(pp)) => {
+                    if let Some((b, i)) = net.point_at[pp] {
+                        net.presyn_of_point[b][i] = Some(ps);
+                    }
+                }
+                Some(SpikeSource::Gid) | None => {}
+            }
+        }
+        for (k, nc) in self.netcons.iter().enumerate() {
+            let lowered = match nc {
+                Some(nc) => {
+                    if let Some(ps) = nc.presyn {
+                        net.fanout[ps].push(k);
+                    }
+                    LoweredNetCon {
+                        target: nc.target.and_then(|pp| net.point_at[pp]),
+                        weights: nc.weights.clone(),
+                        delay: nc.delay,
+                        active: nc.active,
+                    }
+                }
+                None => LoweredNetCon { target: None, weights: Vec::new(), delay: 0.0, active: false },
+            };
+            net.netcons.push(lowered);
+        }
+        net
     }
 }

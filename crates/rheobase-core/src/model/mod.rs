@@ -6,8 +6,10 @@
 //! Every method validates before it mutates, so a failed call leaves the model as it was.
 
 mod lowering;
+pub mod network;
 
 use lowering::Lowered;
+use network::{NetCon, PreSyn, SpikeRecord};
 
 use crate::discretise::{discretise, Nodes, SectionNodes};
 use crate::error::{arc_position, finite, positive, suggest, Error, Result};
@@ -40,6 +42,17 @@ pub struct Model {
     sim: Option<Lowered>,
     /// Number of connect calls so far (orders children like NEURON).
     connections: u64,
+    presyns: Vec<PreSyn>,
+    netcons: Vec<Option<NetCon>>,
+    spike_records: Vec<Option<SpikeRecord>>,
+    /// gid → its PreSyn.
+    gids: HashMap<i64, usize>,
+    /// Events pending while the simulation is dropped for a structural edit.
+    pending: crate::events::EventQueue,
+    /// Random123 streams handed out so far (the k-th gets ids (1, 0, k), as in NEURON).
+    random_streams: u32,
+    /// Threads the cell groups run on (`pc.nthread`).
+    threads: usize,
 }
 
 impl Default for Model {
@@ -64,6 +77,13 @@ impl Model {
             globals,
             sim: None,
             connections: 0,
+            presyns: Vec::new(),
+            netcons: Vec::new(),
+            spike_records: Vec::new(),
+            gids: HashMap::new(),
+            pending: Default::default(),
+            random_streams: 0,
+            threads: 1,
         }
     }
 
@@ -109,6 +129,7 @@ impl Model {
                 p.loc = None;
             }
         }
+        self.forget_section_in_network(id);
         self.sections[id] = None;
         Ok(())
     }
@@ -163,6 +184,7 @@ impl Model {
                 }
             }
         }
+        self.move_sources(id, n);
         Ok(())
     }
 
@@ -350,7 +372,7 @@ impl Model {
     pub fn insert(&mut self, id: SectionId, name: &str) -> Result<()> {
         let mech = self.find_mechanism(name)?;
         let info = mechanisms::info(mech);
-        if info.kind == MechKind::Point {
+        if info.is_point() {
             return Err(Error::Value(format!("{name} is a point process, not a density mechanism")));
         }
         if self.section(id)?.mech_index(mech).is_some() {
@@ -449,15 +471,23 @@ impl Model {
     pub fn point_new(&mut self, name: &str, loc: Option<(SectionId, f64)>) -> Result<usize> {
         let mech = self.find_mechanism(name)?;
         let info = mechanisms::info(mech);
-        if info.kind != MechKind::Point {
+        if !info.is_point() {
             return Err(Error::Value(format!("{name} is a density mechanism, not a point process")));
         }
         let loc = match loc {
+            // An artificial cell has no membrane to sit on: its location is ignored (as in NEURON).
+            Some(_) if info.kind == MechKind::Artificial => None,
             Some((s, x)) => Some((s, self.snap(s, x)?)),
             None => None,
         };
         self.invalidate();
-        self.points.push(Some(PointProcess { mech, loc, values: info.vars.iter().map(|v| v.default).collect() }));
+        let mut values: Vec<f64> = info.vars.iter().map(|v| v.default).collect();
+        // A mechanism with a RANDOM stream gets its own: ids (1, rank 0, serial number).
+        if let Some(k) = info.var_index("ran_id1") {
+            self.random_streams += 1;
+            values[k..k + 3].copy_from_slice(&[1.0, 0.0, self.random_streams as f64]);
+        }
+        self.points.push(Some(PointProcess { mech, loc, values }));
         Ok(self.points.len() - 1)
     }
 
@@ -481,11 +511,14 @@ impl Model {
         self.point(pp)?;
         self.invalidate();
         self.points[pp] = None;
+        self.forget_point_in_network(pp);
         Ok(())
     }
 
     pub fn point_locate(&mut self, pp: usize, id: SectionId, x: f64) -> Result<()> {
-        self.point(pp)?;
+        if mechanisms::info(self.point(pp)?.mech).kind == MechKind::Artificial {
+            return Err(Error::Value("an artificial cell has no location".into()));
+        }
         let x = self.snap(id, x)?;
         self.invalidate();
         self.points[pp].as_mut().unwrap().loc = Some((id, x));
@@ -507,8 +540,10 @@ impl Model {
         finite(var, value)?;
         let v = self.var_of(self.point(pp)?.mech, var)?;
         if let Some(l) = self.sim.as_mut() {
-            if let Some((b, i)) = l.point.get(&pp) {
-                l.sim.blocks[*b].data.vars[v][*i] = value;
+            if let Some(&(b, i)) = l.point.get(&pp) {
+                let blk = &mut l.sim.blocks[b];
+                blk.data.vars[v][i] = value;
+                blk.kernel.state_written(&mut blk.data);
             }
         }
         self.points[pp].as_mut().unwrap().values[v] = value;
@@ -523,6 +558,22 @@ impl Model {
     }
 
     // ----------------------------------------------------------------------------- globals
+
+    /// `pc.nthread(n)`: results do not depend on it.
+    pub fn set_threads(&mut self, n: usize) -> Result<()> {
+        if n == 0 {
+            return Err(Error::Value("the number of threads must be >= 1".into()));
+        }
+        if n != self.threads {
+            self.invalidate();
+            self.threads = n;
+        }
+        Ok(())
+    }
+
+    pub fn threads(&self) -> usize {
+        self.threads
+    }
 
     pub fn t(&self) -> f64 {
         self.clock.t
@@ -595,7 +646,8 @@ impl Model {
                 self.density_site(sec, x, info.name, info.vars[var].name).map(|_| ())
             }
             Target::Point { pp, .. } => {
-                if self.point(pp)?.loc.is_none() {
+                let p = self.point(pp)?;
+                if p.loc.is_none() && mechanisms::info(p.mech).kind != MechKind::Artificial {
                     return Err(Error::Value("the point process has no location".into()));
                 }
                 Ok(())
@@ -651,6 +703,10 @@ impl Model {
         self.ensure_lowered();
         let l = self.sim.as_mut().unwrap();
         l.sim.initialize(&mut self.clock, v_init, &mut self.recorders);
+        for r in self.spike_records.iter_mut().flatten() {
+            *r = SpikeRecord::default();
+        }
+        self.collect_spikes();
         Ok(())
     }
 
@@ -658,6 +714,7 @@ impl Model {
         self.ensure_lowered();
         let l = self.sim.as_mut().unwrap();
         l.sim.step(&mut self.clock, &mut self.recorders);
+        self.collect_spikes();
     }
 
     /// Runs `steps` fixed steps (the caller chunks long runs to check for interrupts).
@@ -667,6 +724,7 @@ impl Model {
         for _ in 0..steps {
             l.sim.step(&mut self.clock, &mut self.recorders);
         }
+        self.collect_spikes();
     }
 
     /// stdrun's continuerun, in pieces: while t < tstop − dt/2, advance by chunks of

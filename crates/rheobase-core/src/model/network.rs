@@ -1,0 +1,411 @@
+//! The network part of the description: spike sources (NEURON's PreSyn), NetCons, spike
+//! recordings and gids. Lowering turns them into a [`crate::network::Network`].
+
+use super::Model;
+use crate::error::{finite, Error, Result};
+use crate::events::Action;
+use crate::mechanisms;
+use crate::morphology::SectionId;
+
+/// NEURON's default NetCon threshold, mV.
+pub const DEFAULT_THRESHOLD_MV: f64 = 10.0;
+/// NEURON's default NetCon delay, ms.
+pub const DEFAULT_DELAY_MS: f64 = 1.0;
+
+/// What a spike source watches.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum SpikeSource {
+    /// Threshold crossings of v at a location (x snapped to its segment centre, 0 and 1 exact).
+    Voltage { sec: SectionId, x: f64 },
+    /// `net_event` of a point process or artificial cell.
+    Point(usize),
+    /// A gid whose source is not known here yet (`pc.gid_connect` before `pc.cell`).
+    Gid,
+}
+
+/// One spike source, shared by every NetCon that watches the same thing.
+#[derive(Debug, Clone)]
+pub struct PreSyn {
+    /// None once the watched section or point process is deleted.
+    pub source: Option<SpikeSource>,
+    /// mV
+    pub threshold: f64,
+    /// Spike recording: (record id, the id stored with each spike).
+    pub record: Option<(usize, f64)>,
+    pub gid: Option<i64>,
+    /// v was above threshold at the last check (kept across re-lowering).
+    pub(crate) above: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct NetCon {
+    /// None for `NetCon(None, target)` (events sent from Python only).
+    pub presyn: Option<usize>,
+    /// The receiving point process; None for `NetCon(source, None)` or once it is deleted.
+    pub target: Option<usize>,
+    /// NET_RECEIVE's arguments (weight[0] is the weight).
+    pub weights: Vec<f64>,
+    /// ms
+    pub delay: f64,
+    pub active: bool,
+}
+
+/// Spike times (and source ids) recorded into a pair of Vectors.
+#[derive(Debug, Clone, Default)]
+pub struct SpikeRecord {
+    pub times: Vec<f64>,
+    pub ids: Vec<f64>,
+}
+
+/// Where a new NetCon's events come from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum SourceSpec {
+    None,
+    Voltage { sec: SectionId, x: f64 },
+    Point(usize),
+    Gid(i64),
+}
+
+impl Model {
+    fn netcon_ref(&self, nc: usize) -> Result<&NetCon> {
+        self.netcons
+            .get(nc)
+            .and_then(|n| n.as_ref())
+            .ok_or_else(|| Error::Deleted("the NetCon has been deleted".into()))
+    }
+
+    fn netcon_mut(&mut self, nc: usize) -> Result<&mut NetCon> {
+        self.netcon_ref(nc)?;
+        Ok(self.netcons[nc].as_mut().unwrap())
+    }
+
+    fn presyn_for(&mut self, source: SpikeSource, gid: Option<i64>) -> usize {
+        if let Some(i) = self.presyns.iter().position(|p| p.source == Some(source) && source != SpikeSource::Gid) {
+            return i;
+        }
+        self.presyns.push(PreSyn { source: Some(source), threshold: DEFAULT_THRESHOLD_MV, record: None, gid, above: false });
+        self.presyns.len() - 1
+    }
+
+    /// `NetCon(source, target)`: threshold, delay and weights get NEURON's defaults.
+    pub fn netcon_new(&mut self, source: SourceSpec, target: Option<usize>) -> Result<usize> {
+        let wcnt = match target {
+            Some(pp) => {
+                let info = mechanisms::info(self.point(pp)?.mech);
+                if info.weights.is_empty() {
+                    return Err(Error::Value(format!(
+                        "{} cannot be a NetCon target: it has no NET_RECEIVE block",
+                        info.name
+                    )));
+                }
+                info.weights.len()
+            }
+            None => 1,
+        };
+        let presyn = match source {
+            SourceSpec::None => None,
+            SourceSpec::Voltage { sec, x } => {
+                self.node_of(sec, x)?;
+                let x = self.snap(sec, x)?;
+                Some(self.presyn_for(SpikeSource::Voltage { sec, x }, None))
+            }
+            SourceSpec::Point(pp) => {
+                self.point(pp)?;
+                Some(self.presyn_for(SpikeSource::Point(pp), None))
+            }
+            SourceSpec::Gid(gid) => Some(match self.gids.get(&gid) {
+                Some(&p) => p,
+                None => {
+                    let p = self.presyn_for(SpikeSource::Gid, Some(gid));
+                    self.gids.insert(gid, p);
+                    p
+                }
+            }),
+        };
+        self.invalidate();
+        self.netcons.push(Some(NetCon {
+            presyn,
+            target,
+            weights: vec![0.0; wcnt],
+            delay: DEFAULT_DELAY_MS,
+            active: true,
+        }));
+        Ok(self.netcons.len() - 1)
+    }
+
+    pub fn netcon_delete(&mut self, nc: usize) -> Result<()> {
+        self.netcon_ref(nc)?;
+        self.invalidate();
+        self.netcons[nc] = None;
+        Ok(())
+    }
+
+    pub fn netcon(&self, nc: usize) -> Result<&NetCon> {
+        self.netcon_ref(nc)
+    }
+
+    pub fn presyn(&self, ps: usize) -> &PreSyn {
+        &self.presyns[ps]
+    }
+
+    /// Live NetCons in creation order.
+    pub fn netcon_ids(&self) -> Vec<usize> {
+        (0..self.netcons.len()).filter(|&i| self.netcons[i].is_some()).collect()
+    }
+
+    pub fn netcon_set_weight(&mut self, nc: usize, k: usize, w: f64) -> Result<()> {
+        finite("weight", w)?;
+        let n = self.netcon_ref(nc)?.weights.len();
+        if k >= n {
+            return Err(Error::Value(format!("weight index {k} out of range: this NetCon has {n} weight(s)")));
+        }
+        self.netcon_mut(nc)?.weights[k] = w;
+        if let Some(l) = self.sim.as_mut() {
+            l.sim.network.netcons[nc].weights[k] = w;
+        }
+        Ok(())
+    }
+
+    pub fn netcon_weights(&self, nc: usize) -> Result<Vec<f64>> {
+        self.netcon_ref(nc)?;
+        Ok(match &self.sim {
+            Some(l) => l.sim.network.netcons[nc].weights.clone(),
+            None => self.netcons[nc].as_ref().unwrap().weights.clone(),
+        })
+    }
+
+    pub fn netcon_set_delay(&mut self, nc: usize, delay_ms: f64) -> Result<()> {
+        finite("delay", delay_ms)?;
+        if delay_ms < 0.0 {
+            return Err(Error::Value(format!("NetCon delay must be >= 0 ms, got {delay_ms}")));
+        }
+        self.netcon_mut(nc)?.delay = delay_ms;
+        if let Some(l) = self.sim.as_mut() {
+            l.sim.network.netcons[nc].delay = delay_ms;
+        }
+        Ok(())
+    }
+
+    pub fn netcon_set_active(&mut self, nc: usize, active: bool) -> Result<()> {
+        self.netcon_mut(nc)?.active = active;
+        if let Some(l) = self.sim.as_mut() {
+            l.sim.network.netcons[nc].active = active;
+        }
+        Ok(())
+    }
+
+    /// The threshold of the NetCon's source (shared by every NetCon on that source), mV.
+    pub fn netcon_threshold(&self, nc: usize) -> Result<f64> {
+        Ok(match self.netcon_ref(nc)?.presyn {
+            Some(ps) => self.presyns[ps].threshold,
+            None => DEFAULT_THRESHOLD_MV,
+        })
+    }
+
+    pub fn netcon_set_threshold(&mut self, nc: usize, th: f64) -> Result<()> {
+        finite("threshold", th)?;
+        if let Some(ps) = self.netcon_ref(nc)?.presyn {
+            self.set_presyn_threshold(ps, th);
+        }
+        Ok(())
+    }
+
+    fn set_presyn_threshold(&mut self, ps: usize, th: f64) {
+        self.presyns[ps].threshold = th;
+        if let Some(l) = self.sim.as_mut() {
+            l.sim.network.set_threshold(ps, th);
+        }
+    }
+
+    /// `nc.record(tvec[, idvec, id])`: the source's spikes go to a new spike record (replacing
+    /// any earlier recording of that source, as in NEURON). Returns the record id.
+    pub fn netcon_record(&mut self, nc: usize, id: f64) -> Result<usize> {
+        finite("id", id)?;
+        let ps = self
+            .netcon_ref(nc)?
+            .presyn
+            .ok_or_else(|| Error::Value("NetCon.record: this NetCon has no source".into()))?;
+        let rid = self.spike_record_new();
+        self.presyns[ps].record = Some((rid, id));
+        Ok(rid)
+    }
+
+    fn spike_record_new(&mut self) -> usize {
+        self.spike_records.push(Some(SpikeRecord::default()));
+        self.spike_records.len() - 1
+    }
+
+    /// Hands over the spikes recorded since the last call: (times ms, ids).
+    pub fn spike_record_take(&mut self, rid: usize) -> (Vec<f64>, Vec<f64>) {
+        match self.spike_records.get_mut(rid).and_then(|r| r.as_mut()) {
+            Some(r) => (std::mem::take(&mut r.times), std::mem::take(&mut r.ids)),
+            None => (Vec::new(), Vec::new()),
+        }
+    }
+
+    pub fn spike_record_remove(&mut self, rid: usize) {
+        if let Some(r) = self.spike_records.get_mut(rid) {
+            *r = None;
+        }
+        for p in &mut self.presyns {
+            if matches!(p.record, Some((r, _)) if r == rid) {
+                p.record = None;
+            }
+        }
+    }
+
+    /// `nc.event(t)`: a delivery of this NetCon's weights to its target at t (ms). A time in the
+    /// past is delivered at the next step (NET_RECEIVE still sees t), as in NEURON; finitialize
+    /// clears pending events.
+    pub fn netcon_event(&mut self, nc: usize, t: f64) -> Result<()> {
+        finite("event time", t)?;
+        self.netcon_ref(nc)?;
+        self.ensure_lowered();
+        self.sim.as_mut().unwrap().sim.network.queue.push(t, Action::NetCon { netcon: nc });
+        Ok(())
+    }
+
+    /// Moves the spikes the simulation logged into the spike records.
+    pub(super) fn collect_spikes(&mut self) {
+        let Some(l) = self.sim.as_mut() else { return };
+        for (t, ps) in l.sim.network.take_spikes() {
+            if let Some((rid, id)) = self.presyns[ps].record {
+                if let Some(r) = self.spike_records[rid].as_mut() {
+                    r.times.push(t);
+                    r.ids.push(id);
+                }
+            }
+        }
+    }
+
+    /// A deleted point process stops being a source or a target (NetCon.valid() becomes false).
+    pub(super) fn forget_point_in_network(&mut self, pp: usize) {
+        for p in &mut self.presyns {
+            if p.source == Some(SpikeSource::Point(pp)) {
+                p.source = None;
+            }
+        }
+        for nc in self.netcons.iter_mut().flatten() {
+            if nc.target == Some(pp) {
+                nc.target = None;
+            }
+        }
+    }
+
+    /// A deleted section stops being watched.
+    pub(super) fn forget_section_in_network(&mut self, sec: SectionId) {
+        for p in &mut self.presyns {
+            if matches!(p.source, Some(SpikeSource::Voltage { sec: s, .. }) if s == sec) {
+                p.source = None;
+            }
+        }
+    }
+
+    /// nseg changed: watched locations move to the centre of the segment that now holds them.
+    pub(super) fn move_sources(&mut self, sec: SectionId, nseg: usize) {
+        use crate::morphology::{segment_centre, segment_index};
+        for p in &mut self.presyns {
+            if let Some(SpikeSource::Voltage { sec: s, x }) = p.source.as_mut() {
+                if *s == sec && *x > 0.0 && *x < 1.0 {
+                    *x = segment_centre(nseg, segment_index(nseg, *x));
+                }
+            }
+        }
+    }
+
+    // ----------------------------------------------------------------------------- gids
+
+    /// `pc.cell(gid, nc)`: the NetCon's source becomes the spike source of `gid`.
+    pub fn gid_bind(&mut self, gid: i64, nc: usize) -> Result<()> {
+        let ps = self
+            .netcon_ref(nc)?
+            .presyn
+            .ok_or_else(|| Error::Value(format!("pc.cell({gid}, nc): the NetCon has no source")))?;
+        if let Some(old) = self.presyns[ps].gid.filter(|&g| g != gid) {
+            return Err(Error::Value(format!("this NetCon's source already is gid {old}")));
+        }
+        self.invalidate();
+        if let Some(&placeholder) = self.gids.get(&gid) {
+            if placeholder != ps {
+                if self.presyns[placeholder].source != Some(SpikeSource::Gid) {
+                    return Err(Error::Value(format!("gid {gid} already has a spike source (pc.cell was called for it)")));
+                }
+                // NetCons made by gid_connect before the source existed now listen to it.
+                for n in self.netcons.iter_mut().flatten() {
+                    if n.presyn == Some(placeholder) {
+                        n.presyn = Some(ps);
+                    }
+                }
+                if self.presyns[ps].record.is_none() {
+                    self.presyns[ps].record = self.presyns[placeholder].record;
+                }
+                self.presyns[placeholder].source = None;
+                self.presyns[placeholder].gid = None;
+            }
+        }
+        self.presyns[ps].gid = Some(gid);
+        self.gids.insert(gid, ps);
+        Ok(())
+    }
+
+    /// The spike source of a gid, if pc.cell bound one.
+    pub fn gid_presyn(&self, gid: i64) -> Option<usize> {
+        self.gids.get(&gid).copied().filter(|&p| self.presyns[p].source != Some(SpikeSource::Gid))
+    }
+
+    pub fn gid_threshold(&self, gid: i64) -> Result<f64> {
+        let ps = self.gid_presyn(gid).ok_or_else(|| Error::Value(format!("gid {gid} has no spike source")))?;
+        Ok(self.presyns[ps].threshold)
+    }
+
+    pub fn gid_set_threshold(&mut self, gid: i64, th: f64) -> Result<()> {
+        finite("threshold", th)?;
+        let ps = self.gid_presyn(gid).ok_or_else(|| Error::Value(format!("gid {gid} has no spike source")))?;
+        self.set_presyn_threshold(ps, th);
+        Ok(())
+    }
+
+    /// `pc.spike_record(gid, ...)` (or every gid when None): returns the record id.
+    pub fn gid_spike_record(&mut self, gid: Option<i64>) -> Result<usize> {
+        let targets: Vec<(i64, usize)> = match gid {
+            Some(g) => vec![(g, *self.gids.get(&g).ok_or_else(|| Error::Value(format!("gid {g} does not exist")))?)],
+            None => self.gids.iter().map(|(&g, &p)| (g, p)).collect(),
+        };
+        let rid = self.spike_record_new();
+        for (g, ps) in targets {
+            self.presyns[ps].record = Some((rid, g as f64));
+        }
+        Ok(rid)
+    }
+
+    /// Gids waiting for a source (gid_connect without a matching pc.cell).
+    pub fn unbound_gids(&self) -> Vec<i64> {
+        let mut v: Vec<i64> = self
+            .gids
+            .iter()
+            .filter(|&(_, &p)| self.presyns[p].source == Some(SpikeSource::Gid))
+            .map(|(&g, _)| g)
+            .collect();
+        v.sort_unstable();
+        v
+    }
+
+    /// `pc.gid_clear()`: forgets every gid (sources and NetCons stay).
+    pub fn gid_clear(&mut self) {
+        self.invalidate();
+        for p in &mut self.presyns {
+            p.gid = None;
+            if p.source == Some(SpikeSource::Gid) {
+                p.source = None;
+            }
+        }
+        self.gids.clear();
+    }
+
+    /// The minimum delay of NetCons listening to gids that have no source in this process, ms:
+    /// the connections a spike exchange between hosts would carry (None when there are none).
+    pub fn remote_min_delay(&self) -> Option<f64> {
+        let remote = |n: &&NetCon| n.presyn.is_some_and(|p| self.presyns[p].source == Some(SpikeSource::Gid));
+        self.netcons.iter().flatten().filter(remote).map(|n| n.delay).reduce(f64::min)
+    }
+}

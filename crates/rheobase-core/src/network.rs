@@ -1,0 +1,159 @@
+//! The lowered network of a simulation: threshold detectors, NetCons with their weights, the
+//! event queue, and event delivery into mechanism kernels (NEURON's NetCvode for the fixed step).
+
+use crate::events::{Action, EventQueue, Outbox};
+use crate::mechanisms::Block;
+
+/// NEURON stamps a threshold crossing detected at the start of a step at t + 1e-10 ms.
+pub const SPIKE_TIME_OFFSET_MS: f64 = 1e-10;
+
+/// Threshold detection on a node's voltage (a PreSyn with a voltage source).
+#[derive(Debug, Clone)]
+pub struct Detector {
+    pub presyn: usize,
+    pub node: usize,
+    /// mV
+    pub threshold: f64,
+    /// v was above threshold at the last check (a spike needs a new upward crossing).
+    pub above: bool,
+}
+
+/// A NetCon as the simulation sees it.
+#[derive(Debug, Clone)]
+pub struct LoweredNetCon {
+    /// (block, instance) of the target.
+    pub target: Option<(usize, usize)>,
+    pub weights: Vec<f64>,
+    /// ms
+    pub delay: f64,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Network {
+    pub queue: EventQueue,
+    pub detectors: Vec<Detector>,
+    /// By NetCon index (deleted ones hold no target and are never reached).
+    pub netcons: Vec<LoweredNetCon>,
+    /// PreSyn → the NetCons it drives, in creation order.
+    pub fanout: Vec<Vec<usize>>,
+    /// Point process → (block, instance), for self events.
+    pub point_at: Vec<Option<(usize, usize)>>,
+    /// (block, instance) → point process, for what kernels send.
+    pub point_of: Vec<Vec<usize>>,
+    /// (block, instance) → the PreSyn its `net_event` feeds.
+    pub presyn_of_point: Vec<Vec<Option<usize>>>,
+    /// Spikes sent since the last `take_spikes`: (batch, time ms, PreSyn).
+    spikes: Vec<(u64, f64, usize)>,
+    /// Counts detection and delivery passes: every cell group makes the same passes, so
+    /// (batch, time, source) orders spikes the same way whatever the grouping.
+    batch: u64,
+    outbox: Outbox,
+}
+
+impl Network {
+    /// finitialize: no pending events, no crossing in progress.
+    pub fn reset(&mut self) {
+        self.queue.clear();
+        for d in &mut self.detectors {
+            d.above = false;
+        }
+        self.spikes.clear();
+    }
+
+    pub fn set_threshold(&mut self, presyn: usize, th: f64) {
+        for d in self.detectors.iter_mut().filter(|d| d.presyn == presyn) {
+            d.threshold = th;
+        }
+    }
+
+    /// Spikes sent since the last call, (time ms, PreSyn), in the order NEURON records them:
+    /// pass by pass (threshold detection at a step's start, event deliveries), and by time then
+    /// source within a pass, so that the order does not depend on how cells are grouped.
+    pub fn take_spikes(&mut self) -> Vec<(f64, usize)> {
+        let mut s = std::mem::take(&mut self.spikes);
+        s.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.cmp(&b.2)));
+        s.into_iter().map(|(_, t, ps)| (t, ps)).collect()
+    }
+
+    /// A spike of `presyn` at t: logged, and an event at t + delay for each active NetCon with a
+    /// target (NEURON's PreSyn::send).
+    fn send(&mut self, presyn: usize, t: f64) {
+        self.spikes.push((self.batch, t, presyn));
+        for &nc in &self.fanout[presyn] {
+            let n = &self.netcons[nc];
+            if n.active && n.target.is_some() {
+                self.queue.push(t + n.delay, Action::NetCon { netcon: nc });
+            }
+        }
+    }
+
+    /// Threshold detection on v at time t (start of a step).
+    pub fn check_thresholds(&mut self, v: &[f64], t: f64) {
+        self.batch += 1;
+        for k in 0..self.detectors.len() {
+            let d = &mut self.detectors[k];
+            if v[d.node] - d.threshold > 0.0 {
+                if !d.above {
+                    d.above = true;
+                    let ps = d.presyn;
+                    self.send(ps, t + SPIKE_TIME_OFFSET_MS);
+                }
+            } else {
+                d.above = false;
+            }
+        }
+    }
+
+    /// INITIAL's `net_send`s of every block.
+    pub fn initial_events(&mut self, blocks: &mut [Block]) {
+        for (b, blk) in blocks.iter_mut().enumerate() {
+            let mut out = std::mem::take(&mut self.outbox);
+            blk.kernel.initial_events(&mut blk.data, &mut out);
+            self.dispatch(b, &mut out, None);
+            self.outbox = out;
+        }
+    }
+
+    /// Delivers every event due by `til` (ms) in time order; NET_RECEIVE sees t = the event's time.
+    pub fn deliver(&mut self, til: f64, blocks: &mut [Block]) {
+        self.batch += 1;
+        while let Some(ev) = self.queue.pop_due(til) {
+            let mut out = std::mem::take(&mut self.outbox);
+            match ev.action {
+                Action::NetCon { netcon } => {
+                    let nc = &mut self.netcons[netcon];
+                    let Some((b, i)) = nc.target else { continue };
+                    let blk = &mut blocks[b];
+                    blk.kernel.net_receive(&mut blk.data, i, &mut nc.weights, 0.0, ev.t, &mut out);
+                    self.dispatch(b, &mut out, Some(netcon));
+                }
+                Action::SelfEvent { pp, flag, weights_of } => {
+                    let Some((b, i)) = self.point_at.get(pp).copied().flatten() else { continue };
+                    let mut none: [f64; 0] = [];
+                    let w = match weights_of {
+                        Some(nc) => &mut self.netcons[nc].weights[..],
+                        None => &mut none[..],
+                    };
+                    let blk = &mut blocks[b];
+                    blk.kernel.net_receive(&mut blk.data, i, w, flag, ev.t, &mut out);
+                    self.dispatch(b, &mut out, weights_of);
+                }
+            }
+            self.outbox = out;
+        }
+    }
+
+    /// Acts on what a kernel of block `b` sent: self events into the queue, spikes to NetCons.
+    fn dispatch(&mut self, b: usize, out: &mut Outbox, weights_of: Option<usize>) {
+        for (t, i, flag) in out.sends.drain(..) {
+            let pp = self.point_of[b][i];
+            self.queue.push(t, Action::SelfEvent { pp, flag, weights_of });
+        }
+        for (t, i) in out.spikes.drain(..) {
+            if let Some(ps) = self.presyn_of_point[b][i] {
+                self.send(ps, t);
+            }
+        }
+    }
+}
