@@ -134,8 +134,7 @@ class NeuronNetwork:
             sec = sim.Section(name=f"dend_{gid}_{k}")
             sec.L, sec.diam, sec.nseg, sec.Ra = d.length_um, 1.0, d.nseg, RA_OHM_CM
             sec.insert("pas")
-            for seg in sec:
-                seg.pas.g, seg.pas.e = 0.001, -65.0
+            sec.g_pas, sec.e_pas = 0.001, -65.0
             parent = soma if d.parent < 0 else dends[d.parent]
             sec.connect(parent(1), 0)
             dends.append(sec)

@@ -86,31 +86,40 @@ pub fn half_segment_resistance_mohm(ra_ohm_cm: f64, dx_um: f64, diam_um: f64) ->
 /// Sections in tree order: each root (creation order) followed depth-first by its subtree,
 /// children in creation order.
 pub fn tree_order(sections: &[Option<Section>]) -> (Vec<SectionId>, Vec<SectionId>) {
+    let roots: Vec<SectionId> =
+        (0..sections.len()).filter(|&id| sections[id].as_ref().is_some_and(|s| s.parent.is_none())).collect();
+    let order = subtree_order(sections, &roots);
+    (roots, order)
+}
+
+/// The trees of `roots`, each root followed depth-first by its subtree, children in creation order.
+pub fn subtree_order(sections: &[Option<Section>], roots: &[SectionId]) -> Vec<SectionId> {
     let mut children: Vec<Vec<SectionId>> = vec![Vec::new(); sections.len()];
-    let mut roots = Vec::new();
     for (id, s) in sections.iter().enumerate() {
-        if let Some(s) = s {
-            match s.parent {
-                Some((p, _)) => children[p].push(id),
-                None => roots.push(id),
-            }
+        if let Some((p, _)) = s.as_ref().and_then(|s| s.parent) {
+            children[p].push(id);
         }
     }
     let mut order = Vec::new();
-    for &r in &roots {
+    for &r in roots {
         let mut stack = vec![r];
         while let Some(s) = stack.pop() {
             order.push(s);
             stack.extend(children[s].iter().rev());
         }
     }
-    (roots, order)
+    order
 }
 
 pub fn discretise(sections: &[Option<Section>]) -> Nodes {
+    discretise_trees(sections, &tree_order(sections).0)
+}
+
+/// The nodes of the trees of `roots` only (a cell group); sections of other trees get no nodes.
+pub fn discretise_trees(sections: &[Option<Section>], roots: &[SectionId]) -> Nodes {
     let mut nd = Nodes { sections: vec![None; sections.len()], ..Default::default() };
-    let (roots, order) = tree_order(sections);
-    nd.roots = roots;
+    let order = subtree_order(sections, roots);
+    nd.roots = roots.to_vec();
     let push = |nd: &mut Nodes, parent: usize, owner: Option<(SectionId, usize)>| {
         nd.parent.push(parent);
         nd.area_um2.push(ZERO_AREA_NODE_UM2);

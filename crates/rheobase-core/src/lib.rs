@@ -9,6 +9,7 @@ pub mod discretise;
 pub mod error;
 pub mod events;
 pub mod fastmath;
+pub mod group;
 pub mod hines;
 pub mod mechanisms;
 pub mod model;

@@ -33,10 +33,14 @@ pub struct LoweredNetCon {
 pub struct Network {
     pub queue: EventQueue,
     pub detectors: Vec<Detector>,
-    /// By NetCon index (deleted ones hold no target and are never reached).
+    /// By NetCon index; a NetCon has its target here only in the group that holds the target.
     pub netcons: Vec<LoweredNetCon>,
-    /// PreSyn → the NetCons it drives, in creation order.
+    /// PreSyn → the NetCons with targets in this group, in creation order.
     pub fanout: Vec<Vec<usize>>,
+    /// PreSyn → it drives NetCons whose targets are in other groups.
+    pub exported: Vec<bool>,
+    /// Spikes for other groups since the last exchange: (time ms, PreSyn).
+    outgoing: Vec<(f64, usize)>,
     /// Point process → (block, instance), for self events.
     pub point_at: Vec<Option<(usize, usize)>>,
     /// (block, instance) → point process, for what kernels send.
@@ -59,6 +63,7 @@ impl Network {
             d.above = false;
         }
         self.spikes.clear();
+        self.outgoing.clear();
     }
 
     pub fn set_threshold(&mut self, presyn: usize, th: f64) {
@@ -67,19 +72,27 @@ impl Network {
         }
     }
 
-    /// Spikes sent since the last call, (time ms, PreSyn), in the order NEURON records them:
-    /// pass by pass (threshold detection at a step's start, event deliveries), and by time then
-    /// source within a pass, so that the order does not depend on how cells are grouped.
-    pub fn take_spikes(&mut self) -> Vec<(f64, usize)> {
-        let mut s = std::mem::take(&mut self.spikes);
-        s.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.cmp(&b.2)));
-        s.into_iter().map(|(_, t, ps)| (t, ps)).collect()
+    /// The spikes sent since the last call: (pass, time ms, PreSyn).
+    pub fn take_spike_log(&mut self) -> Vec<(u64, f64, usize)> {
+        std::mem::take(&mut self.spikes)
+    }
+
+    pub fn take_outgoing(&mut self) -> Vec<(f64, usize)> {
+        std::mem::take(&mut self.outgoing)
     }
 
     /// A spike of `presyn` at t: logged, and an event at t + delay for each active NetCon with a
-    /// target (NEURON's PreSyn::send).
+    /// target here (NEURON's PreSyn::send); handed to the exchange if other groups listen.
     fn send(&mut self, presyn: usize, t: f64) {
         self.spikes.push((self.batch, t, presyn));
+        self.receive(presyn, t);
+        if self.exported[presyn] {
+            self.outgoing.push((t, presyn));
+        }
+    }
+
+    /// Events for this group's NetCons listening to a spike of `presyn` at t.
+    pub fn receive(&mut self, presyn: usize, t: f64) {
         for &nc in &self.fanout[presyn] {
             let n = &self.netcons[nc];
             if n.active && n.target.is_some() {
@@ -156,4 +169,14 @@ impl Network {
             }
         }
     }
+}
+
+/// The spike logs of all groups as one list, (time ms, PreSyn), in the order NEURON records
+/// spikes: pass by pass (threshold detection at a step's start, each event delivery), and by time
+/// then source within a pass. Every group makes the same passes, so the order does not depend on
+/// how cells are grouped.
+pub fn merge_spike_logs(logs: Vec<Vec<(u64, f64, usize)>>) -> Vec<(f64, usize)> {
+    let mut s: Vec<(u64, f64, usize)> = logs.into_iter().flatten().collect();
+    s.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.cmp(&b.2)));
+    s.into_iter().map(|(_, t, ps)| (t, ps)).collect()
 }

@@ -1,194 +1,102 @@
-//! The lowered simulation: flat node arrays plus one instance block per mechanism type, and the
-//! fixed-step algorithm of NEURON (see DESIGN.md, "Numerical contract").
+//! The lowered simulation: cell groups that step independently (on threads when there are
+//! several) and exchange spikes at intervals no longer than the smallest delay between groups.
+//!
+//! Results do not depend on the grouping: each group holds whole cells whose nodes keep their
+//! relative order, events are ordered by (time, NetCon/point process) rather than by arrival, and
+//! a spike reaches another group before any event it causes is due.
 
-use crate::discretise::{passive_leaf_dv, Nodes};
-use crate::hines::{self, NO_PARENT};
-use crate::mechanisms::{ions, Block, MechKind, NodeView};
-use crate::network::Network;
-use crate::recording::{Recorder, Schedule};
+pub use crate::group::{Clock, Group, RecorderSlot, Source};
+use rayon::prelude::*;
+use std::sync::Arc;
 
-/// Where a recorder reads its value.
-#[derive(Debug, Clone, Copy)]
-pub enum Source {
-    Time,
-    Node(usize),
-    Var { block: usize, var: usize, instance: usize },
+/// A spike leaving its group: (time ms, PreSyn, group it came from).
+pub type Spike = (f64, usize, usize);
+
+/// Gathers the spikes of every group (and, for a distributed run, of every process) at the end
+/// of an exchange interval. In one process that is the identity; an MPI transport adds the
+/// other ranks' spikes.
+pub trait SpikeExchange: Send + Sync {
+    fn gather(&mut self, local: Vec<Spike>) -> Vec<Spike>;
 }
 
-/// Time and the integration settings the step needs.
-#[derive(Debug, Clone, Copy)]
-pub struct Clock {
-    /// ms
-    pub t: f64,
-    /// ms
-    pub dt: f64,
-    /// °C
-    pub celsius: f64,
-    /// 0: backward Euler; 1: Crank–Nicolson; 2: CN with ion currents corrected.
-    pub secondorder: i32,
+/// The exchange between groups of one process.
+pub struct InProcess;
+
+impl SpikeExchange for InProcess {
+    fn gather(&mut self, local: Vec<Spike>) -> Vec<Spike> {
+        local
+    }
 }
 
 pub struct Simulation {
-    pub nodes: Nodes,
-    /// mV
-    pub v: Vec<f64>,
-    pub rhs: Vec<f64>,
-    pub d: Vec<f64>,
-    /// Scratch for the solver.
-    pub inv_d: Vec<f64>,
-    /// The solved nodes form one unbranched cable (node i's parent is i − 1): solve it from
-    /// both ends at once.
-    pub path: bool,
-    /// In registry order: ion blocks precede every mechanism that uses them.
-    pub blocks: Vec<Block>,
-    /// (recorder index, where it reads)
-    pub sources: Vec<(usize, Source)>,
-    pub network: Network,
+    pub groups: Vec<Group>,
+    /// Steps between spike exchanges (only used with several groups).
+    pub exchange_steps: u64,
+    pub pool: Option<Arc<rayon::ThreadPool>>,
+    pub exchange: Box<dyn SpikeExchange>,
 }
 
 impl Simulation {
-    fn view(&mut self, t: f64, c: &Clock) -> (NodeView<'_>, &mut Vec<Block>) {
-        let nv = NodeView {
-            v: &self.v,
-            rhs: &mut self.rhs,
-            d: &mut self.d,
-            area: &self.nodes.area_um2,
-            t,
-            dt: c.dt,
-            celsius: c.celsius,
-        };
-        (nv, &mut self.blocks)
+    /// finitialize on every group, then the spikes of t = 0 (NetStim with start 0) travel.
+    pub fn initialize(&mut self, c: &mut Clock, v_init: Option<f64>) {
+        let start = *c;
+        for g in &mut self.groups {
+            let mut gc = start;
+            g.initialize(&mut gc, v_init);
+            *c = gc;
+        }
+        self.exchange_spikes();
     }
 
-    /// Calls `f` on every block with the blocks before it (ions) available.
-    fn each_block(&mut self, t: f64, c: &Clock, f: impl Fn(&mut Block, &mut [Block], &mut NodeView)) {
-        let (mut nv, blocks) = self.view(t, c);
-        for k in 0..blocks.len() {
-            let (before, rest) = blocks.split_at_mut(k);
-            f(&mut rest[0], before, &mut nv);
-        }
-    }
-
-    /// rhs and d of the tree matrix for a step of size dt (NEURON's setup_tree_matrix): the
-    /// capacitance term, every mechanism's current and conductance, then the axial terms.
-    /// (NEURON adds the capacitance after the mechanisms; the sums differ by rounding only.)
-    fn setup_matrix(&mut self, t: f64, c: &Clock) {
-        let cj = if c.secondorder > 0 { 2.0 / c.dt } else { 1.0 / c.dt };
-        let cfac = 0.001 * cj;
-        self.rhs.fill(0.0);
-        for (d, &cm) in self.d.iter_mut().zip(&self.nodes.cm_uf_cm2) {
-            *d = cfac * cm;
-        }
-        self.each_block(t, c, |b, ions, nv| b.kernel.current(&mut b.data, ions, nv));
-        let nd = &self.nodes;
-        // Passive leaves (beyond `solved`) are left out: their terms cancel in the solve.
-        for i in 0..nd.solved {
-            let p = nd.parent[i];
-            if p != NO_PARENT {
-                let dv = self.v[p] - self.v[i];
-                self.rhs[i] -= nd.b[i] * dv;
-                self.rhs[p] += nd.a[i] * dv;
-                self.d[i] -= nd.b[i];
-                self.d[p] -= nd.a[i];
+    /// Runs `steps` fixed steps.
+    pub fn advance(&mut self, c: &mut Clock, steps: u64) {
+        if self.groups.len() == 1 {
+            for _ in 0..steps {
+                self.groups[0].step(c);
             }
+            return;
         }
-    }
-
-    /// finitialize: optionally set every node to v_init, run INITIAL blocks, evaluate currents
-    /// once without changing states, record t = 0.
-    pub fn initialize(&mut self, c: &mut Clock, v_init: Option<f64>, recorders: &mut [Option<Recorder>]) {
-        c.t = 0.0;
-        if let Some(v) = v_init {
-            self.v.fill(v);
-        }
-        let t = c.t;
-        self.network.reset();
-        self.each_block(t, c, |b, ions, nv| b.kernel.initialize(&mut b.data, ions, nv));
-        self.network.initial_events(&mut self.blocks);
-        // Events due at t = 0 (NetStim with start 0, delay 0) act before the t = 0 sample.
-        self.network.deliver(t, &mut self.blocks);
-        self.setup_matrix(t, c);
-        for r in recorders.iter_mut().flatten() {
-            r.restart();
-        }
-        self.record(c, recorders, true, c.t, c.t);
-    }
-
-    /// One fixed step of dt (NEURON's fadvance).
-    pub fn step(&mut self, c: &mut Clock, recorders: &mut [Option<Recorder>]) {
-        let t_start = c.t;
-        self.network.check_thresholds(&self.v, t_start);
-        self.network.deliver(t_start + 0.5 * c.dt, &mut self.blocks);
-        self.record(c, recorders, false, t_start + 0.5 * c.dt, t_start);
-        c.t += 0.5 * c.dt;
-        let t_mid = c.t;
-        self.setup_matrix(t_mid, c);
-        let nd = &self.nodes;
-        let m = nd.solved;
-        if self.path {
-            hines::solve_path(&nd.a[..m], &nd.b[..m], &mut self.d[..m], &mut self.rhs[..m]);
-        } else {
-            hines::solve(&nd.parent[..m], &nd.a, &nd.b, &mut self.d, &mut self.rhs, &mut self.inv_d);
-        }
-        for i in m..nd.parent.len() {
-            let p = nd.parent[i];
-            self.rhs[i] = passive_leaf_dv(self.v[i], self.v[p], self.rhs[p]);
-        }
-        if c.secondorder == 2 {
-            self.correct_ion_currents();
-        }
-        let factor = if c.secondorder > 0 { 2.0 } else { 1.0 };
-        for (v, dv) in self.v.iter_mut().zip(&self.rhs) {
-            *v += factor * dv;
-        }
-        c.t += 0.5 * c.dt;
-        let t = c.t;
-        self.each_block(t, c, |b, ions, nv| b.kernel.advance_state(&mut b.data, ions, nv));
-        self.record(c, recorders, true, t, t_start);
-        self.network.deliver(t + 0.5 * c.dt, &mut self.blocks);
-    }
-
-    /// secondorder 2: ion currents move to the step midpoint, i += di/dv · Δv.
-    fn correct_ion_currents(&mut self) {
-        for b in &mut self.blocks {
-            if crate::mechanisms::info(b.data.mech).kind != MechKind::Ion {
-                continue;
-            }
-            let (vars, node) = (&mut b.data.vars, &b.data.node);
-            for k in 0..node.len() {
-                vars[ions::I][k] += vars[ions::DIDV][k] * self.rhs[node[k]];
-            }
-        }
-    }
-
-    pub fn read(&self, s: Source, t: f64) -> f64 {
-        match s {
-            Source::Time => t,
-            Source::Node(i) => self.v[i],
-            Source::Var { block, var, instance } => self.blocks[block].data.vars[var][instance],
-        }
-    }
-
-    /// Samples every-step recorders (`every_step`) and the timed samples due by `limit` (ms),
-    /// from the state at c.t. `t_before` is the time a sample-time recording of t stores: at the
-    /// end of a step NEURON's global t still holds the step's start.
-    fn record(&self, c: &Clock, recorders: &mut [Option<Recorder>], every_step: bool, limit: f64, t_before: f64) {
-        for &(r, s) in &self.sources {
-            let Some(rec) = recorders[r].as_mut() else { continue };
-            if rec.schedule == Schedule::EveryStep {
-                if every_step {
-                    rec.push(self.read(s, c.t));
+        let mut left = steps;
+        while left > 0 {
+            let n = left.min(self.exchange_steps.max(1));
+            let start = *c;
+            let run = |g: &mut Group| {
+                let mut gc = start;
+                for _ in 0..n {
+                    g.step(&mut gc);
                 }
-                continue;
-            }
-            while let Some(te) = rec.next_time().filter(|&te| te <= limit) {
-                let value = match (s, &rec.schedule) {
-                    (Source::Time, Schedule::Interval(_)) => te,
-                    (Source::Time, _) => t_before,
-                    _ => self.read(s, c.t),
-                };
-                rec.push(value);
+                gc
+            };
+            let clocks: Vec<Clock> = match &self.pool {
+                Some(pool) => pool.install(|| self.groups.par_iter_mut().map(run).collect()),
+                None => self.groups.iter_mut().map(run).collect(),
+            };
+            *c = clocks[0];
+            self.exchange_spikes();
+            left -= n;
+        }
+    }
+
+    /// Spikes whose NetCons reach other groups become events there.
+    fn exchange_spikes(&mut self) {
+        if self.groups.len() == 1 {
+            return;
+        }
+        let mut local = Vec::new();
+        for (k, g) in self.groups.iter_mut().enumerate() {
+            local.extend(g.network.take_outgoing().into_iter().map(|(t, ps)| (t, ps, k)));
+        }
+        for (t, ps, from) in self.exchange.gather(local) {
+            for (k, g) in self.groups.iter_mut().enumerate() {
+                if k != from {
+                    g.network.receive(ps, t);
+                }
             }
         }
+    }
+
+    /// Spikes logged since the last call, (time ms, PreSyn), in NEURON's recording order.
+    pub fn take_spikes(&mut self) -> Vec<(f64, usize)> {
+        crate::network::merge_spike_logs(self.groups.iter_mut().map(|g| g.network.take_spike_log()).collect())
     }
 }

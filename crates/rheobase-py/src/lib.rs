@@ -285,6 +285,10 @@ impl Engine {
     fn threads(&self) -> usize {
         self.model.threads()
     }
+    /// Cell groups of the lowered model (one per thread unless delays between groups are short).
+    fn cell_groups(&mut self) -> usize {
+        self.model.groups()
+    }
     fn remote_min_delay(&self) -> Option<f64> {
         self.model.remote_min_delay()
     }

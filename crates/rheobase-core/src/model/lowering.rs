@@ -2,84 +2,247 @@
 //! mechanism type in node order, resolved recordings), and its state goes back into the
 //! description before a structural edit drops it.
 
-use super::Model;
 use super::network::SpikeSource;
-use crate::discretise::{discretise, set_passive_leaves_last, Nodes};
+use super::Model;
+use crate::discretise::{discretise_trees, set_passive_leaves_last, Nodes};
+use crate::events::{Action, Event};
 use crate::hines::NO_PARENT;
 use crate::mechanisms::{self, Block, BlockData, MechId, MechKind};
 use crate::morphology::{place, Place, SectionId};
 use crate::network::{Detector, LoweredNetCon, Network};
 use crate::recording::Target;
-use crate::simulation::{Simulation, Source};
+use crate::simulation::{Group, InProcess, Simulation, Source};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// A simulation plus where each description item landed in it.
 pub(super) struct Lowered {
     pub(super) sim: Simulation,
-    /// (section, mechanism) → (block, instance per segment)
+    /// Section → its cell group (usize::MAX for deleted sections).
+    pub(super) group_of: Vec<usize>,
+    /// (section, mechanism) → (block, instance per segment) in the section's group.
     pub(super) density: HashMap<(SectionId, MechId), (usize, Vec<usize>)>,
-    /// point process → (block, instance)
-    pub(super) point: HashMap<usize, (usize, usize)>,
+    /// Point process → (group, block, instance).
+    pub(super) point: HashMap<usize, (usize, usize, usize)>,
+    /// Recorder → (group, slot in the group's recorders).
+    pub(super) recorder: HashMap<usize, (usize, usize)>,
+    /// NetCon → the group of its target.
+    pub(super) netcon_group: Vec<Option<usize>>,
+}
+
+impl Lowered {
+    /// The group holding a section.
+    pub(super) fn group(&self, id: SectionId) -> &Group {
+        &self.sim.groups[self.group_of[id]]
+    }
+
+    pub(super) fn group_mut(&mut self, id: SectionId) -> &mut Group {
+        &mut self.sim.groups[self.group_of[id]]
+    }
+}
+
+/// Splits trees (given by their node counts) into at most `n` contiguous runs of about equal size.
+fn partition(weights: &[usize], n: usize) -> Vec<std::ops::Range<usize>> {
+    let n = n.clamp(1, weights.len().max(1));
+    let total: usize = weights.iter().sum();
+    let mut runs = Vec::with_capacity(n);
+    let (mut start, mut acc) = (0, 0);
+    for (k, &w) in weights.iter().enumerate() {
+        acc += w;
+        // Close run r when its share of the total is reached (keeping one tree per later run).
+        let r = runs.len();
+        if r + 1 < n && acc * n >= total * (r + 1) && weights.len() - (k + 1) >= n - r - 1 {
+            runs.push(start..k + 1);
+            start = k + 1;
+        }
+    }
+    runs.push(start..weights.len());
+    runs
 }
 
 impl Model {
     /// Copies the simulation's state back into the description and drops it.
     pub fn invalidate(&mut self) {
         let Some(l) = self.sim.take() else { return };
-        let sim = &l.sim;
         for (id, s) in self.sections.iter_mut().enumerate() {
             let Some(s) = s else { continue };
-            let Some(sn) = sim.nodes.sections[id].as_ref() else { continue };
+            let g = &l.sim.groups[l.group_of[id]];
+            let sn = g.nodes.sections[id].as_ref().expect("live sections are lowered");
             for (i, &n) in sn.segment.iter().enumerate() {
-                s.v_mv[i] = sim.v[n];
+                s.v_mv[i] = g.v[n];
             }
-            s.v_end_mv = sim.v[sn.end];
+            s.v_end_mv = g.v[sn.end];
             if s.parent.is_none() {
-                s.v_root_mv = sim.v[sn.start];
+                s.v_root_mv = g.v[sn.start];
             }
             for m in &mut s.mechs {
                 let (b, inst) = &l.density[&(id, m.mech)];
                 for (var, values) in m.values.iter_mut().enumerate() {
                     for (i, val) in values.iter_mut().enumerate() {
-                        *val = sim.blocks[*b].data.vars[var][inst[i]];
+                        *val = g.blocks[*b].data.vars[var][inst[i]];
                     }
                 }
             }
         }
         for (pp, p) in self.points.iter_mut().enumerate() {
-            if let (Some(p), Some((b, i))) = (p.as_mut(), l.point.get(&pp)) {
+            if let (Some(p), Some(&(g, b, i))) = (p.as_mut(), l.point.get(&pp)) {
                 for (var, val) in p.values.iter_mut().enumerate() {
-                    *val = sim.blocks[*b].data.vars[var][*i];
+                    *val = l.sim.groups[g].blocks[b].data.vars[var][i];
                 }
             }
         }
-        // NET_RECEIVE may have changed weights; pending events and crossings in progress carry
-        // over to the next lowering.
-        let mut net = l.sim.network;
+        // NET_RECEIVE may have changed weights (the target's group holds them); pending events,
+        // crossings in progress and recordings carry over to the next lowering.
         for (nc, desc) in self.netcons.iter_mut().enumerate() {
-            if let Some(desc) = desc {
-                desc.weights.clone_from(&net.netcons[nc].weights);
+            if let (Some(desc), Some(g)) = (desc, l.netcon_group[nc]) {
+                desc.weights.clone_from(&l.sim.groups[g].network.netcons[nc].weights);
             }
         }
-        for d in &net.detectors {
-            self.presyns[d.presyn].above = d.above;
+        let mut sim = l.sim;
+        for g in &mut sim.groups {
+            for d in &g.network.detectors {
+                self.presyns[d.presyn].above = d.above;
+            }
+            for ev in g.network.queue.drain_sorted() {
+                self.pending.push(ev.t, ev.action);
+            }
+            for (id, _, rec) in g.recorders.drain(..) {
+                if let (Some(slot), Some(rec)) = (self.recorders.get_mut(id), rec) {
+                    *slot = Some(rec);
+                }
+            }
         }
-        self.pending = std::mem::take(&mut net.queue);
     }
 
-    /// Builds the simulation from the description.
+    /// The pool that runs cell groups on `threads` threads (None for one thread).
+    fn thread_pool(&mut self) -> Option<Arc<rayon::ThreadPool>> {
+        if self.threads <= 1 {
+            return None;
+        }
+        if self.pool.as_ref().is_none_or(|p| p.current_num_threads() != self.threads) {
+            // A pool that cannot start leaves the groups to run one after the other.
+            self.pool = rayon::ThreadPoolBuilder::new().num_threads(self.threads).build().ok().map(Arc::new);
+        }
+        self.pool.clone()
+    }
+
+    /// Builds the simulation from the description: trees are split into one cell group per
+    /// thread (fewer when the minimum delay between groups is under two steps).
     pub(super) fn lower(&mut self) {
-        let mut nodes = discretise(&self.sections);
+        let (roots, _) = crate::discretise::tree_order(&self.sections);
+        let order_of = |r: SectionId| crate::discretise::subtree_order(&self.sections, &[r]);
+        let weights: Vec<usize> = roots
+            .iter()
+            .map(|&r| order_of(r).iter().map(|&id| self.sections[id].as_ref().unwrap().nseg() + 1).sum::<usize>() + 1)
+            .collect();
+        let mut runs = partition(&weights, self.threads);
+        let mut group_of = self.assign_groups(&roots, &runs);
+        let exchange_steps = self.exchange_steps(&group_of);
+        if runs.len() > 1 && exchange_steps.is_none() {
+            runs = partition(&weights, 1);
+            group_of = self.assign_groups(&roots, &runs);
+        }
+        let mut lowered = Lowered {
+            sim: Simulation {
+                groups: Vec::new(),
+                exchange_steps: exchange_steps.unwrap_or(1),
+                pool: if runs.len() > 1 { self.thread_pool() } else { None },
+                exchange: Box::new(InProcess),
+            },
+            group_of: group_of.sections,
+            density: HashMap::new(),
+            point: HashMap::new(),
+            recorder: HashMap::new(),
+            netcon_group: group_of.netcons,
+        };
+        let mut pending: Vec<Event> = std::mem::take(&mut self.pending).drain_sorted();
+        for (g, run) in runs.iter().enumerate() {
+            let mut group = self.lower_group(g, &roots[run.clone()], &mut lowered, &group_of.points);
+            // Pending events go to the group that holds their target.
+            pending.retain(|ev| {
+                let here = match ev.action {
+                    Action::NetCon { netcon } => lowered.netcon_group[netcon] == Some(g),
+                    Action::SelfEvent { pp, .. } => group_of.points.get(pp).copied().flatten() == Some(g),
+                };
+                if here {
+                    group.network.queue.push(ev.t, ev.action);
+                }
+                !here
+            });
+            lowered.sim.groups.push(group);
+        }
+        self.sim = Some(lowered);
+    }
+
+    /// Which group each section, point process and NetCon target belongs to.
+    fn assign_groups(&self, roots: &[SectionId], runs: &[std::ops::Range<usize>]) -> GroupOf {
+        let mut sections = vec![usize::MAX; self.sections.len()];
+        for (g, run) in runs.iter().enumerate() {
+            for id in crate::discretise::subtree_order(&self.sections, &roots[run.clone()]) {
+                sections[id] = g;
+            }
+        }
+        let mut points: Vec<Option<usize>> =
+            self.points.iter().map(|p| p.as_ref().and_then(|p| p.loc).map(|(s, _)| sections[s])).collect();
+        // An artificial cell joins the group of its first target, so its events stay local.
+        for nc in self.netcons.iter().flatten() {
+            let (Some(ps), Some(target)) = (nc.presyn, nc.target) else { continue };
+            if let Some(SpikeSource::Point(src)) = self.presyns[ps].source {
+                if points[src].is_none() && self.points[src].is_some() {
+                    points[src] = points[target];
+                }
+            }
+        }
+        for (pp, g) in points.iter_mut().enumerate() {
+            if g.is_none() && self.points[pp].as_ref().is_some_and(|p| mechanisms::info(p.mech).kind == MechKind::Artificial) {
+                *g = Some(0);
+            }
+        }
+        let netcons = self.netcons.iter().map(|nc| nc.as_ref().and_then(|nc| nc.target).and_then(|t| points[t])).collect();
+        GroupOf { sections, points, netcons }
+    }
+
+    /// Steps between spike exchanges: a spike must reach every other group before any event it
+    /// causes there is due, so the interval is the smallest delay between groups less one step
+    /// (a spike may come up to dt/2 before the interval starts). None when that is under 1 step.
+    fn exchange_steps(&self, g: &GroupOf) -> Option<u64> {
+        let source_group = |ps: usize| match self.presyns[ps].source {
+            Some(SpikeSource::Voltage { sec, .. }) => Some(g.sections[sec]),
+            Some(SpikeSource::Point(pp)) => g.points[pp],
+            _ => None,
+        };
+        let mut min_delay = f64::INFINITY;
+        for (k, nc) in self.netcons.iter().enumerate() {
+            let Some(nc) = nc else { continue };
+            if let (Some(from), Some(to)) = (nc.presyn.and_then(source_group), g.netcons[k]) {
+                if from != to {
+                    min_delay = min_delay.min(nc.delay);
+                }
+            }
+        }
+        if min_delay.is_infinite() {
+            return Some(u64::MAX);
+        }
+        let steps = (min_delay / self.clock.dt + 1e-9).floor() - 1.0;
+        (steps >= 1.0).then_some(steps as u64)
+    }
+
+    /// One cell group: the trees of `roots`, the point processes and recordings on them, their
+    /// part of the network.
+    fn lower_group(&mut self, g: usize, roots: &[SectionId], l: &mut Lowered, point_group: &[Option<usize>]) -> Group {
+        let mut nodes = discretise_trees(&self.sections, roots);
         // Nodes that carry a point process stay in the tree solve.
         let mut busy = vec![false; nodes.parent.len()];
         for p in self.points.iter().flatten() {
             if let Some((id, x)) = p.loc {
-                let s = self.sections[id].as_ref().unwrap();
-                busy[nodes.sections[id].as_ref().unwrap().node(place(s.nseg(), x).unwrap())] = true;
+                if l.group_of[id] == g {
+                    let s = self.sections[id].as_ref().unwrap();
+                    busy[nodes.sections[id].as_ref().unwrap().node(place(s.nseg(), x).unwrap())] = true;
+                }
             }
         }
         set_passive_leaves_last(&mut nodes, &busy);
-        let (_, order) = crate::discretise::tree_order(&self.sections);
+        let order = crate::discretise::subtree_order(&self.sections, roots);
         let n = nodes.parent.len();
         let mut v = vec![0.0; n];
         for &id in &order {
@@ -127,15 +290,14 @@ impl Model {
                 density.insert((id, mech), (b, inst));
             }
             for (pp, p) in self.points.iter().enumerate() {
-                let Some(p) = p.as_ref().filter(|p| p.mech == mech) else { continue };
+                let Some(p) = p.as_ref().filter(|p| p.mech == mech && point_group[pp] == Some(g)) else { continue };
                 let node = match p.loc {
                     Some((id, x)) => {
                         let s = self.sections[id].as_ref().unwrap();
                         nodes.sections[id].as_ref().unwrap().node(place(s.nseg(), x).unwrap())
                     }
                     // Artificial cells have no node; their kernels never read one.
-                    None if info.kind == MechKind::Artificial => 0,
-                    None => continue,
+                    None => 0,
                 };
                 let i = add(&mut data, node, &mut p.values.iter().copied());
                 point.insert(pp, (b, i));
@@ -180,67 +342,75 @@ impl Model {
             blocks.push(Block { data, kernel: (info.make_kernel)() });
         }
 
-        let mut sources = Vec::new();
-        for (r, rec) in self.recorders.iter().enumerate() {
-            let Some(rec) = rec else { continue };
-            let src = match rec.target {
-                Target::Time => Some(Source::Time),
-                Target::Voltage { sec, x } => self
-                    .sections
-                    .get(sec)
-                    .and_then(|s| s.as_ref())
+        let mut recorders = Vec::new();
+        for (r, rec) in self.recorders.iter_mut().enumerate() {
+            let Some(target) = rec.as_ref().map(|rec| rec.target.clone()) else { continue };
+            let section = |sec: SectionId| self.sections.get(sec).and_then(|s| s.as_ref()).filter(|_| l.group_of[sec] == g);
+            let src = match target {
+                // Time is recorded by the first group.
+                Target::Time => (g == 0).then_some(Source::Time),
+                Target::Voltage { sec, x } => section(sec)
                     .map(|s| Source::Node(nodes.sections[sec].as_ref().unwrap().node(place(s.nseg(), x).unwrap()))),
-                Target::Density { sec, x, mech, var } => {
-                    let s = self.sections.get(sec).and_then(|s| s.as_ref());
-                    match (s, density.get(&(sec, mech))) {
-                        (Some(s), Some((b, inst))) => match place(s.nseg(), x).unwrap() {
-                            Place::Segment(i) => Some(Source::Var { block: *b, var, instance: inst[i] }),
-                            _ => None,
-                        },
+                Target::Density { sec, x, mech, var } => match (section(sec), density.get(&(sec, mech))) {
+                    (Some(s), Some((b, inst))) => match place(s.nseg(), x).unwrap() {
+                        Place::Segment(i) => Some(Source::Var { block: *b, var, instance: inst[i] }),
                         _ => None,
-                    }
-                }
+                    },
+                    _ => None,
+                },
                 Target::Point { pp, var } => point.get(&pp).map(|&(b, i)| Source::Var { block: b, var, instance: i }),
             };
             if let Some(src) = src {
-                sources.push((r, src));
+                l.recorder.insert(r, (g, recorders.len()));
+                recorders.push((r, src, rec.take()));
             }
         }
 
-        let network = self.lower_network(&nodes, &blocks, &point);
-        let path = (0..nodes.solved).all(|i| nodes.parent[i] == if i == 0 { NO_PARENT } else { i - 1 });
-        let sim = Simulation {
-            rhs: vec![0.0; n],
-            d: vec![0.0; n],
-            inv_d: vec![0.0; n],
-            path,
-            v,
-            nodes,
-            blocks,
-            sources,
-            network,
-        };
-        self.sim = Some(Lowered { sim, density, point });
+        let network = self.lower_network(g, &nodes, &blocks, &point, l);
+        for ((id, mech), v) in density {
+            l.density.insert((id, mech), v);
+        }
+        for (pp, (b, i)) in point {
+            l.point.insert(pp, (g, b, i));
+        }
+        // The two-ended solve changes rounding: use it only when the whole model is one cable.
+        let path = self.sections.iter().flatten().filter(|s| s.parent.is_none()).count() == 1
+            && (0..nodes.solved).all(|i| nodes.parent[i] == if i == 0 { NO_PARENT } else { i - 1 });
+        Group { rhs: vec![0.0; n], d: vec![0.0; n], inv_d: vec![0.0; n], path, v, nodes, blocks, recorders, network }
     }
+}
+
+/// The group of each section, point process and NetCon target.
+struct GroupOf {
+    sections: Vec<usize>,
+    points: Vec<Option<usize>>,
+    netcons: Vec<Option<usize>>,
 }
 
 impl Model {
     /// Detectors for voltage sources, NetCons resolved to (block, instance), and the maps
     /// between point processes and block instances that event delivery needs.
-    fn lower_network(&mut self, nodes: &Nodes, blocks: &[Block], point: &HashMap<usize, (usize, usize)>) -> Network {
+    fn lower_network(
+        &self,
+        g: usize,
+        nodes: &Nodes,
+        blocks: &[Block],
+        point: &HashMap<usize, (usize, usize)>,
+        l: &Lowered,
+    ) -> Network {
         let mut net = Network::default();
-        net.queue = std::mem::take(&mut self.pending);
         net.point_at = vec![None; self.points.len()];
         net.point_of = blocks.iter().map(|b| vec![usize::MAX; b.data.len()]).collect();
         net.presyn_of_point = blocks.iter().map(|b| vec![None; b.data.len()]).collect();
         net.fanout = vec![Vec::new(); self.presyns.len()];
+        net.exported = vec![false; self.presyns.len()];
         for (&pp, &(b, i)) in point {
             net.point_at[pp] = Some((b, i));
             net.point_of[b][i] = pp;
         }
         for (ps, p) in self.presyns.iter().enumerate() {
             match p.source {
-                Some(SpikeSource::Voltage { sec, x }) => {
+                Some(SpikeSource::Voltage { sec, x }) if l.group_of[sec] == g => {
                     let s = self.sections[sec].as_ref().unwrap();
                     let node = nodes.sections[sec].as_ref().unwrap().node(place(s.nseg(), x).unwrap());
                     net.detectors.push(Detector { presyn: ps, node, threshold: p.threshold, above: p.above });
@@ -250,17 +420,22 @@ impl Model {
                         net.presyn_of_point[b][i] = Some(ps);
                     }
                 }
-                Some(SpikeSource::Gid) | None => {}
+                _ => {}
             }
         }
         for (k, nc) in self.netcons.iter().enumerate() {
             let lowered = match nc {
                 Some(nc) => {
+                    let here = l.netcon_group[k] == Some(g);
                     if let Some(ps) = nc.presyn {
-                        net.fanout[ps].push(k);
+                        if here {
+                            net.fanout[ps].push(k);
+                        } else if l.netcon_group[k].is_some() {
+                            net.exported[ps] = true;
+                        }
                     }
                     LoweredNetCon {
-                        target: nc.target.and_then(|pp| net.point_at[pp]),
+                        target: if here { nc.target.and_then(|pp| net.point_at[pp]) } else { None },
                         weights: nc.weights.clone(),
                         delay: nc.delay,
                         active: nc.active,

@@ -53,6 +53,7 @@ pub struct Model {
     random_streams: u32,
     /// Threads the cell groups run on (`pc.nthread`).
     threads: usize,
+    pool: Option<std::sync::Arc<rayon::ThreadPool>>,
 }
 
 impl Default for Model {
@@ -84,6 +85,7 @@ impl Model {
             pending: Default::default(),
             random_streams: 0,
             threads: 1,
+            pool: None,
         }
     }
 
@@ -227,8 +229,9 @@ impl Model {
             None => Vec::new(),
         };
         if let Some(l) = self.sim.as_mut() {
+            let g = l.group_mut(id);
             for n in nodes {
-                l.sim.nodes.cm_uf_cm2[n] = cm;
+                g.nodes.cm_uf_cm2[n] = cm;
             }
         }
         let s = self.sections[id].as_mut().expect("checked");
@@ -275,22 +278,28 @@ impl Model {
 
     // ----------------------------------------------------------------------------- geometry
 
-    /// Node arrays: the lowered ones when available, else discretised afresh.
-    fn nodes(&self) -> std::borrow::Cow<'_, Nodes> {
+    /// The node arrays holding a live section: its group's when lowered, else discretised afresh.
+    fn nodes(&self, id: SectionId) -> std::borrow::Cow<'_, Nodes> {
         match &self.sim {
-            Some(l) => std::borrow::Cow::Borrowed(&l.sim.nodes),
+            Some(l) => std::borrow::Cow::Borrowed(&l.group(id).nodes),
             None => std::borrow::Cow::Owned(discretise(&self.sections)),
         }
     }
 
     fn lowered_section(&self, id: SectionId) -> Option<&SectionNodes> {
-        self.sim.as_ref().and_then(|l| l.sim.nodes.sections[id].as_ref())
+        self.sim.as_ref().and_then(|l| l.group(id).nodes.sections[id].as_ref())
     }
 
+    /// Where x falls on a live section (validates both).
+    pub(crate) fn place_in(&self, id: SectionId, x: f64) -> Result<Place> {
+        place(self.section(id)?.nseg(), x)
+    }
+
+    /// The node at x in the numbering of [`Model::nodes`].
     fn node_of(&self, id: SectionId, x: f64) -> Result<(Place, usize)> {
         let s = self.section(id)?;
         let p = place(s.nseg(), x)?;
-        let nodes = self.nodes();
+        let nodes = self.nodes(id);
         let sn = nodes.sections[id].as_ref().expect("live sections are lowered");
         Ok((p, sn.node(p)))
     }
@@ -307,7 +316,7 @@ impl Model {
     /// Axial resistance between the node at x and its parent node, MΩ.
     pub fn ri(&self, id: SectionId, x: f64) -> Result<f64> {
         let (_, node) = self.node_of(id, x)?;
-        Ok(self.nodes().ri_mohm[node])
+        Ok(self.nodes(id).ri_mohm[node])
     }
 
     /// Volume of the segment at x, µm³ (0 at the ends).
@@ -319,16 +328,21 @@ impl Model {
         })
     }
 
+    /// An identifier of the node at x, unique in the model (equal for locations on one node).
     pub fn node_index(&self, id: SectionId, x: f64) -> Result<usize> {
-        Ok(self.node_of(id, x)?.1)
+        let node = self.node_of(id, x)?.1;
+        Ok(match &self.sim {
+            Some(l) => l.sim.groups[..l.group_of[id]].iter().map(|g| g.v.len()).sum::<usize>() + node,
+            None => node,
+        })
     }
 
     // ----------------------------------------------------------------------------- voltage
 
     pub fn v(&self, id: SectionId, x: f64) -> Result<f64> {
-        let (p, node) = self.node_of(id, x)?;
+        let p = self.place_in(id, x)?;
         if let Some(l) = &self.sim {
-            return Ok(l.sim.v[node]);
+            return Ok(l.group(id).v[self.node_of(id, x)?.1]);
         }
         Ok(self.described_v(id, p))
     }
@@ -351,11 +365,10 @@ impl Model {
 
     pub fn set_v(&mut self, id: SectionId, x: f64, v: f64) -> Result<()> {
         finite("v", v)?;
+        self.place_in(id, x)?;
+        self.ensure_lowered();
         let (_, node) = self.node_of(id, x)?;
-        if self.sim.is_none() {
-            self.lower();
-        }
-        self.sim.as_mut().unwrap().sim.v[node] = v;
+        self.sim.as_mut().unwrap().group_mut(id).v[node] = v;
         Ok(())
     }
 
@@ -437,7 +450,7 @@ impl Model {
         let (m, v, k, i) = self.density_site(id, x, mech, var)?;
         if let Some(l) = &self.sim {
             let (b, inst) = &l.density[&(id, m)];
-            return Ok(l.sim.blocks[*b].data.vars[v][inst[i]]);
+            return Ok(l.group(id).blocks[*b].data.vars[v][inst[i]]);
         }
         Ok(self.sections[id].as_ref().unwrap().mechs[k].values[v][i])
     }
@@ -454,9 +467,10 @@ impl Model {
         };
         let (m, v, k, _) = self.density_site(id, 0.5, mech, var)?;
         if let Some(l) = self.sim.as_mut() {
-            let (b, inst) = &l.density[&(id, m)];
+            let (b, inst) = l.density[&(id, m)].clone();
+            let g = l.group_mut(id);
             for &i in &segs {
-                l.sim.blocks[*b].data.vars[v][inst[i]] = value;
+                g.blocks[b].data.vars[v][inst[i]] = value;
             }
         }
         let s = self.sections[id].as_mut().unwrap();
@@ -529,8 +543,8 @@ impl Model {
         let p = self.point(pp)?;
         let v = self.var_of(p.mech, var)?;
         if let Some(l) = &self.sim {
-            if let Some((b, i)) = l.point.get(&pp) {
-                return Ok(l.sim.blocks[*b].data.vars[v][*i]);
+            if let Some(&(g, b, i)) = l.point.get(&pp) {
+                return Ok(l.sim.groups[g].blocks[b].data.vars[v][i]);
             }
         }
         Ok(p.values[v])
@@ -540,8 +554,8 @@ impl Model {
         finite(var, value)?;
         let v = self.var_of(self.point(pp)?.mech, var)?;
         if let Some(l) = self.sim.as_mut() {
-            if let Some(&(b, i)) = l.point.get(&pp) {
-                let blk = &mut l.sim.blocks[b];
+            if let Some(&(g, b, i)) = l.point.get(&pp) {
+                let blk = &mut l.sim.groups[g].blocks[b];
                 blk.data.vars[v][i] = value;
                 blk.kernel.state_written(&mut blk.data);
             }
@@ -622,7 +636,7 @@ impl Model {
                 })?;
                 *slot = value;
                 if let Some(l) = self.sim.as_mut() {
-                    for b in &mut l.sim.blocks {
+                    for b in l.sim.groups.iter_mut().flat_map(|g| g.blocks.iter_mut()) {
                         let info = mechanisms::info(b.data.mech);
                         if let Some(g) = info.globals.iter().position(|g| g.name == name) {
                             b.data.globals[g] = value;
@@ -640,7 +654,7 @@ impl Model {
     fn check_target(&self, t: &Target) -> Result<()> {
         match *t {
             Target::Time => Ok(()),
-            Target::Voltage { sec, x } => self.node_of(sec, x).map(|_| ()),
+            Target::Voltage { sec, x } => self.place_in(sec, x).map(|_| ()),
             Target::Density { sec, x, mech, var } => {
                 let info = mechanisms::info(mech);
                 self.density_site(sec, x, info.name, info.vars[var].name).map(|_| ())
@@ -679,15 +693,23 @@ impl Model {
         Ok(self.recorders.len() - 1)
     }
 
+    /// The recorder, wherever it is (in its group while the model is lowered).
+    fn recorder_mut(&mut self, id: usize) -> Option<&mut Option<Recorder>> {
+        if let Some(&(g, slot)) = self.sim.as_ref().and_then(|l| l.recorder.get(&id)) {
+            return Some(&mut self.sim.as_mut().unwrap().sim.groups[g].recorders[slot].2);
+        }
+        self.recorders.get_mut(id)
+    }
+
     pub fn record_remove(&mut self, id: usize) {
-        if let Some(r) = self.recorders.get_mut(id) {
+        if let Some(r) = self.recorder_mut(id) {
             *r = None;
         }
     }
 
     /// Hands over the samples taken since the last call.
     pub fn record_take(&mut self, id: usize) -> Vec<f64> {
-        match self.recorders.get_mut(id).and_then(|r| r.as_mut()) {
+        match self.recorder_mut(id).and_then(|r| r.as_mut()) {
             Some(r) => std::mem::take(&mut r.data),
             None => Vec::new(),
         }
@@ -702,7 +724,7 @@ impl Model {
         }
         self.ensure_lowered();
         let l = self.sim.as_mut().unwrap();
-        l.sim.initialize(&mut self.clock, v_init, &mut self.recorders);
+        l.sim.initialize(&mut self.clock, v_init);
         for r in self.spike_records.iter_mut().flatten() {
             *r = SpikeRecord::default();
         }
@@ -712,18 +734,14 @@ impl Model {
 
     pub fn fadvance(&mut self) {
         self.ensure_lowered();
-        let l = self.sim.as_mut().unwrap();
-        l.sim.step(&mut self.clock, &mut self.recorders);
-        self.collect_spikes();
+        self.advance(1);
     }
 
     /// Runs `steps` fixed steps (the caller chunks long runs to check for interrupts).
     pub fn advance(&mut self, steps: u64) {
         self.ensure_lowered();
         let l = self.sim.as_mut().unwrap();
-        for _ in 0..steps {
-            l.sim.step(&mut self.clock, &mut self.recorders);
-        }
+        l.sim.advance(&mut self.clock, steps);
         self.collect_spikes();
     }
 
@@ -754,5 +772,10 @@ impl Model {
     pub fn simulation(&mut self) -> &Simulation {
         self.ensure_lowered();
         &self.sim.as_ref().unwrap().sim
+    }
+
+    /// Number of cell groups of the lowered simulation.
+    pub fn groups(&mut self) -> usize {
+        self.simulation().groups.len()
     }
 }

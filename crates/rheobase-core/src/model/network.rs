@@ -105,7 +105,6 @@ impl Model {
         let presyn = match source {
             SourceSpec::None => None,
             SourceSpec::Voltage { sec, x } => {
-                self.node_of(sec, x)?;
                 let x = self.snap(sec, x)?;
                 Some(self.presyn_for(SpikeSource::Voltage { sec, x }, None))
             }
@@ -161,15 +160,17 @@ impl Model {
         }
         self.netcon_mut(nc)?.weights[k] = w;
         if let Some(l) = self.sim.as_mut() {
-            l.sim.network.netcons[nc].weights[k] = w;
+            for g in &mut l.sim.groups {
+                g.network.netcons[nc].weights[k] = w;
+            }
         }
         Ok(())
     }
 
     pub fn netcon_weights(&self, nc: usize) -> Result<Vec<f64>> {
         self.netcon_ref(nc)?;
-        Ok(match &self.sim {
-            Some(l) => l.sim.network.netcons[nc].weights.clone(),
+        Ok(match self.sim.as_ref().and_then(|l| Some(l).zip(l.netcon_group[nc])) {
+            Some((l, g)) => l.sim.groups[g].network.netcons[nc].weights.clone(),
             None => self.netcons[nc].as_ref().unwrap().weights.clone(),
         })
     }
@@ -181,7 +182,9 @@ impl Model {
         }
         self.netcon_mut(nc)?.delay = delay_ms;
         if let Some(l) = self.sim.as_mut() {
-            l.sim.network.netcons[nc].delay = delay_ms;
+            for g in &mut l.sim.groups {
+                g.network.netcons[nc].delay = delay_ms;
+            }
         }
         Ok(())
     }
@@ -189,7 +192,9 @@ impl Model {
     pub fn netcon_set_active(&mut self, nc: usize, active: bool) -> Result<()> {
         self.netcon_mut(nc)?.active = active;
         if let Some(l) = self.sim.as_mut() {
-            l.sim.network.netcons[nc].active = active;
+            for g in &mut l.sim.groups {
+                g.network.netcons[nc].active = active;
+            }
         }
         Ok(())
     }
@@ -213,7 +218,9 @@ impl Model {
     fn set_presyn_threshold(&mut self, ps: usize, th: f64) {
         self.presyns[ps].threshold = th;
         if let Some(l) = self.sim.as_mut() {
-            l.sim.network.set_threshold(ps, th);
+            for g in &mut l.sim.groups {
+                g.network.set_threshold(ps, th);
+            }
         }
     }
 
@@ -261,14 +268,18 @@ impl Model {
         finite("event time", t)?;
         self.netcon_ref(nc)?;
         self.ensure_lowered();
-        self.sim.as_mut().unwrap().sim.network.queue.push(t, Action::NetCon { netcon: nc });
+        let l = self.sim.as_mut().unwrap();
+        // Without a target the event reaches nothing.
+        if let Some(g) = l.netcon_group[nc] {
+            l.sim.groups[g].network.queue.push(t, Action::NetCon { netcon: nc });
+        }
         Ok(())
     }
 
     /// Moves the spikes the simulation logged into the spike records.
     pub(super) fn collect_spikes(&mut self) {
         let Some(l) = self.sim.as_mut() else { return };
-        for (t, ps) in l.sim.network.take_spikes() {
+        for (t, ps) in l.sim.take_spikes() {
             if let Some((rid, id)) = self.presyns[ps].record {
                 if let Some(r) = self.spike_records[rid].as_mut() {
                     r.times.push(t);

@@ -1,0 +1,202 @@
+//! A cell group: the lowered arrays of some whole cells (flat node arrays, one instance block per
+//! mechanism type, their network part and recordings) and NEURON's fixed step on them (see
+//! DESIGN.md, "Numerical contract"). Groups share nothing, so they step on separate threads.
+
+use crate::discretise::{passive_leaf_dv, Nodes};
+use crate::hines::{self, NO_PARENT};
+use crate::mechanisms::{ions, Block, MechKind, NodeView};
+use crate::network::Network;
+use crate::recording::{Recorder, Schedule};
+
+/// Where a recorder reads its value.
+#[derive(Debug, Clone, Copy)]
+pub enum Source {
+    Time,
+    Node(usize),
+    Var { block: usize, var: usize, instance: usize },
+}
+
+/// A recording resolved to its storage in a group: (recorder id in the description, where it
+/// reads, the recorder while the simulation is lowered; None once removed).
+pub type RecorderSlot = (usize, Source, Option<Recorder>);
+
+/// Time and the integration settings the step needs.
+#[derive(Debug, Clone, Copy)]
+pub struct Clock {
+    /// ms
+    pub t: f64,
+    /// ms
+    pub dt: f64,
+    /// °C
+    pub celsius: f64,
+    /// 0: backward Euler; 1: Crank–Nicolson; 2: CN with ion currents corrected.
+    pub secondorder: i32,
+}
+
+pub struct Group {
+    pub nodes: Nodes,
+    /// mV
+    pub v: Vec<f64>,
+    pub rhs: Vec<f64>,
+    pub d: Vec<f64>,
+    /// Scratch for the solver.
+    pub inv_d: Vec<f64>,
+    /// The solved nodes form one unbranched cable (node i's parent is i − 1): solve it from
+    /// both ends at once.
+    pub path: bool,
+    /// In registry order: ion blocks precede every mechanism that uses them.
+    pub blocks: Vec<Block>,
+    pub recorders: Vec<RecorderSlot>,
+    pub network: Network,
+}
+
+impl Group {
+    fn view(&mut self, t: f64, c: &Clock) -> (NodeView<'_>, &mut Vec<Block>) {
+        let nv = NodeView {
+            v: &self.v,
+            rhs: &mut self.rhs,
+            d: &mut self.d,
+            area: &self.nodes.area_um2,
+            t,
+            dt: c.dt,
+            celsius: c.celsius,
+        };
+        (nv, &mut self.blocks)
+    }
+
+    /// Calls `f` on every block with the blocks before it (ions) available.
+    fn each_block(&mut self, t: f64, c: &Clock, f: impl Fn(&mut Block, &mut [Block], &mut NodeView)) {
+        let (mut nv, blocks) = self.view(t, c);
+        for k in 0..blocks.len() {
+            let (before, rest) = blocks.split_at_mut(k);
+            f(&mut rest[0], before, &mut nv);
+        }
+    }
+
+    /// rhs and d of the tree matrix for a step of size dt (NEURON's setup_tree_matrix): the
+    /// capacitance term, every mechanism's current and conductance, then the axial terms.
+    /// (NEURON adds the capacitance after the mechanisms; the sums differ by rounding only.)
+    fn setup_matrix(&mut self, t: f64, c: &Clock) {
+        let cj = if c.secondorder > 0 { 2.0 / c.dt } else { 1.0 / c.dt };
+        let cfac = 0.001 * cj;
+        self.rhs.fill(0.0);
+        for (d, &cm) in self.d.iter_mut().zip(&self.nodes.cm_uf_cm2) {
+            *d = cfac * cm;
+        }
+        self.each_block(t, c, |b, ions, nv| b.kernel.current(&mut b.data, ions, nv));
+        let nd = &self.nodes;
+        // Passive leaves (beyond `solved`) are left out: their terms cancel in the solve.
+        for i in 0..nd.solved {
+            let p = nd.parent[i];
+            if p != NO_PARENT {
+                let dv = self.v[p] - self.v[i];
+                self.rhs[i] -= nd.b[i] * dv;
+                self.rhs[p] += nd.a[i] * dv;
+                self.d[i] -= nd.b[i];
+                self.d[p] -= nd.a[i];
+            }
+        }
+    }
+
+    /// finitialize: optionally set every node to v_init, run INITIAL blocks, evaluate currents
+    /// once without changing states, record t = 0.
+    pub fn initialize(&mut self, c: &mut Clock, v_init: Option<f64>) {
+        c.t = 0.0;
+        if let Some(v) = v_init {
+            self.v.fill(v);
+        }
+        let t = c.t;
+        self.network.reset();
+        self.each_block(t, c, |b, ions, nv| b.kernel.initialize(&mut b.data, ions, nv));
+        self.network.initial_events(&mut self.blocks);
+        // Events due at t = 0 (NetStim with start 0, delay 0) act before the t = 0 sample.
+        self.network.deliver(t, &mut self.blocks);
+        self.setup_matrix(t, c);
+        for (_, _, r) in &mut self.recorders {
+            if let Some(r) = r {
+                r.restart();
+            }
+        }
+        self.record(c, true, c.t, c.t);
+    }
+
+    /// One fixed step of dt (NEURON's fadvance).
+    pub fn step(&mut self, c: &mut Clock) {
+        let t_start = c.t;
+        self.network.check_thresholds(&self.v, t_start);
+        self.network.deliver(t_start + 0.5 * c.dt, &mut self.blocks);
+        self.record(c, false, t_start + 0.5 * c.dt, t_start);
+        c.t += 0.5 * c.dt;
+        let t_mid = c.t;
+        self.setup_matrix(t_mid, c);
+        let nd = &self.nodes;
+        let m = nd.solved;
+        if self.path {
+            hines::solve_path(&nd.a[..m], &nd.b[..m], &mut self.d[..m], &mut self.rhs[..m]);
+        } else {
+            hines::solve(&nd.parent[..m], &nd.a, &nd.b, &mut self.d, &mut self.rhs, &mut self.inv_d);
+        }
+        for i in m..nd.parent.len() {
+            let p = nd.parent[i];
+            self.rhs[i] = passive_leaf_dv(self.v[i], self.v[p], self.rhs[p]);
+        }
+        if c.secondorder == 2 {
+            self.correct_ion_currents();
+        }
+        let factor = if c.secondorder > 0 { 2.0 } else { 1.0 };
+        for (v, dv) in self.v.iter_mut().zip(&self.rhs) {
+            *v += factor * dv;
+        }
+        c.t += 0.5 * c.dt;
+        let t = c.t;
+        self.each_block(t, c, |b, ions, nv| b.kernel.advance_state(&mut b.data, ions, nv));
+        self.record(c, true, t, t_start);
+        self.network.deliver(t + 0.5 * c.dt, &mut self.blocks);
+    }
+
+    /// secondorder 2: ion currents move to the step midpoint, i += di/dv · Δv.
+    fn correct_ion_currents(&mut self) {
+        for b in &mut self.blocks {
+            if crate::mechanisms::info(b.data.mech).kind != MechKind::Ion {
+                continue;
+            }
+            let (vars, node) = (&mut b.data.vars, &b.data.node);
+            for k in 0..node.len() {
+                vars[ions::I][k] += vars[ions::DIDV][k] * self.rhs[node[k]];
+            }
+        }
+    }
+
+    pub fn read(&self, s: Source, t: f64) -> f64 {
+        match s {
+            Source::Time => t,
+            Source::Node(i) => self.v[i],
+            Source::Var { block, var, instance } => self.blocks[block].data.vars[var][instance],
+        }
+    }
+
+    /// Samples every-step recorders (`every_step`) and the timed samples due by `limit` (ms),
+    /// from the state at c.t. `t_before` is the time a sample-time recording of t stores: at the
+    /// end of a step NEURON's global t still holds the step's start.
+    fn record(&mut self, c: &Clock, every_step: bool, limit: f64, t_before: f64) {
+        let mut slots = std::mem::take(&mut self.recorders);
+        for (_, s, rec) in &mut slots {
+            let (s, Some(rec)) = (*s, rec.as_mut()) else { continue };
+            if rec.schedule == Schedule::EveryStep {
+                if every_step {
+                    rec.push(self.read(s, c.t));
+                }
+                continue;
+            }
+            while let Some(te) = rec.next_time().filter(|&te| te <= limit) {
+                let value = match (s, &rec.schedule) {
+                    (Source::Time, Schedule::Interval(_)) => te,
+                    (Source::Time, _) => t_before,
+                    _ => self.read(s, c.t),
+                };
+                rec.push(value);
+            }
+        }
+        self.recorders = slots;
+    }
+}
