@@ -41,6 +41,10 @@ pub struct Group {
     pub d: Vec<f64>,
     /// Scratch for the solver.
     pub inv_d: Vec<f64>,
+    /// [`Nodes::axial_diagonal`], S/cm².
+    pub d_axial: Vec<f64>,
+    /// [`hines::independent_runs`] of the solved nodes (their levels).
+    pub solve_runs: Vec<(usize, usize)>,
     /// The solved nodes form one unbranched cable (node i's parent is i − 1): solve it from
     /// both ends at once.
     pub path: bool,
@@ -74,26 +78,28 @@ impl Group {
     }
 
     /// rhs and d of the tree matrix for a step of size dt (NEURON's setup_tree_matrix): the
-    /// capacitance term, every mechanism's current and conductance, then the axial terms.
-    /// (NEURON adds the capacitance after the mechanisms; the sums differ by rounding only.)
+    /// capacitance and the constant axial part of the diagonal, every mechanism's current and
+    /// conductance, then the axial currents. (NEURON sums the diagonal in another order; the
+    /// results differ by rounding only.)
     fn setup_matrix(&mut self, t: f64, c: &Clock) {
         let cj = if c.secondorder > 0 { 2.0 / c.dt } else { 1.0 / c.dt };
         let cfac = 0.001 * cj;
         self.rhs.fill(0.0);
-        for (d, &cm) in self.d.iter_mut().zip(&self.nodes.cm_uf_cm2) {
-            *d = cfac * cm;
+        for ((d, &cm), &dax) in self.d.iter_mut().zip(&self.nodes.cm_uf_cm2).zip(&self.d_axial) {
+            *d = cfac * cm + dax;
         }
         self.each_block(t, c, |b, ions, nv| b.kernel.current(&mut b.data, ions, nv));
         let nd = &self.nodes;
         // Passive leaves (beyond `solved`) are left out: their terms cancel in the solve.
-        for i in 0..nd.solved {
-            let p = nd.parent[i];
+        let m = nd.solved;
+        let (parent, a, b, v) = (&nd.parent[..m], &nd.a[..m], &nd.b[..m], &self.v[..]);
+        let rhs = &mut self.rhs[..];
+        for i in 0..m {
+            let p = parent[i];
             if p != NO_PARENT {
-                let dv = self.v[p] - self.v[i];
-                self.rhs[i] -= nd.b[i] * dv;
-                self.rhs[p] += nd.a[i] * dv;
-                self.d[i] -= nd.b[i];
-                self.d[p] -= nd.a[i];
+                let dv = v[p] - v[i];
+                rhs[i] -= b[i] * dv;
+                rhs[p] += a[i] * dv;
             }
         }
     }
@@ -134,7 +140,7 @@ impl Group {
         if self.path {
             hines::solve_path(&nd.a[..m], &nd.b[..m], &mut self.d[..m], &mut self.rhs[..m]);
         } else {
-            hines::solve(&nd.parent[..m], &nd.a, &nd.b, &mut self.d, &mut self.rhs, &mut self.inv_d);
+            hines::solve(&nd.parent[..m], &self.solve_runs, &nd.a, &nd.b, &mut self.d, &mut self.rhs, &mut self.inv_d);
         }
         for i in m..nd.parent.len() {
             let p = nd.parent[i];

@@ -6,55 +6,66 @@
 
 pub const NO_PARENT: usize = usize::MAX;
 
-/// Solves in place: on return `rhs` holds x. `d` is overwritten; `inv_d` is scratch of the same
-/// length.
+/// Splits nodes 0..n into consecutive runs in which no node's parent lies inside the run. With
+/// nodes ordered level by level a run is a whole level, and the nodes of a run can be eliminated
+/// (and back-substituted) independently of each other.
+pub fn independent_runs(parent: &[usize]) -> Vec<(usize, usize)> {
+    let mut runs = Vec::new();
+    let mut start = 0;
+    for (i, &p) in parent.iter().enumerate() {
+        if p != NO_PARENT && p >= start {
+            runs.push((start, i));
+            start = i;
+        }
+    }
+    if start < parent.len() {
+        runs.push((start, parent.len()));
+    }
+    runs
+}
+
+/// Solves in place: on return `rhs` holds x. `runs` are [`independent_runs`] of `parent`; `d`
+/// is overwritten; `inv_d` is scratch of the same length.
 ///
-/// Along an unbranched stretch each node waits on its child, so the latency of that chain sets
-/// the speed: the diagonal update divides a·b by d directly (one division on the chain), the
-/// contribution of a node to the node just before it (the usual case: its parent) stays in a
-/// register instead of going through memory, and back substitution uses reciprocals computed off
-/// the chain. This reorders NEURON's arithmetic; results agree with its triang/bksub to rounding.
-pub fn solve(parent: &[usize], a: &[f64], b: &[f64], d: &mut [f64], rhs: &mut [f64], inv_d: &mut [f64]) {
-    let n = parent.len();
-    let (a, b, d, rhs, inv_d) = (&a[..n], &b[..n], &mut d[..n], &mut rhs[..n], &mut inv_d[..n]);
-    // Contribution of node i+1 to node i when i is its parent, not yet stored.
-    let (mut pending_d, mut pending_rhs) = (0.0, 0.0);
-    for i in (0..n).rev() {
-        let di = d[i] - pending_d;
-        let ri = rhs[i] - pending_rhs;
-        d[i] = di;
-        rhs[i] = ri;
-        let inv = 1.0 / di;
-        inv_d[i] = inv;
-        let p = parent[i];
-        let dr = (a[i] * inv) * ri;
-        if i > 0 && p == i - 1 {
-            // On the chain: a second division is cheaper than waiting for the reciprocal.
-            (pending_d, pending_rhs) = ((a[i] * b[i]) / di, dr);
-        } else {
-            // Off the chain (interleaved cells), division throughput is the limit: reuse inv.
-            (pending_d, pending_rhs) = (0.0, 0.0);
+/// Elimination goes run by run from the last: first a pass over the run's contiguous arrays
+/// (the divisions, vectorised), then the contributions to the parents in reverse node order;
+/// back substitution goes run by run from the first. Every node is eliminated with the same
+/// operations whatever else shares the arrays, so a cell gives the same numbers in any cell
+/// group. This reorders NEURON's arithmetic; results agree with its triang/bksub to rounding.
+pub fn solve(parent: &[usize], runs: &[(usize, usize)], a: &[f64], b: &[f64], d: &mut [f64], rhs: &mut [f64], inv_d: &mut [f64]) {
+    for &(start, end) in runs.iter().rev() {
+        eliminate_run(&a[start..end], &b[start..end], &mut d[start..end], &mut inv_d[start..end]);
+        for i in (start..end).rev() {
+            let p = parent[i];
             if p != NO_PARENT {
-                d[p] -= (a[i] * b[i]) * inv;
-                rhs[p] -= dr;
+                // d[i] now holds the node's contribution to its parent's diagonal.
+                d[p] -= d[i];
+                rhs[p] -= (a[i] * inv_d[i]) * rhs[i];
             }
         }
     }
-    let mut x_prev = 0.0;
-    for i in 0..n {
-        let p = parent[i];
-        let x_p = if i > 0 && p == i - 1 {
-            x_prev
-        } else if p != NO_PARENT {
-            rhs[p]
-        } else {
-            0.0
-        };
-        let x = rhs[i] * inv_d[i] - (b[i] * inv_d[i]) * x_p;
-        rhs[i] = x;
-        x_prev = x;
+    for &(start, end) in runs {
+        for i in start..end {
+            let p = parent[i];
+            let x_p = if p != NO_PARENT { rhs[p] } else { 0.0 };
+            rhs[i] = rhs[i] * inv_d[i] - (b[i] * inv_d[i]) * x_p;
+        }
     }
 }
+
+/// 1/d of each node of a run, and (in d) its contribution a·b/d to its parent's diagonal.
+#[inline(always)]
+fn reciprocals(a: &[f64], b: &[f64], d: &mut [f64], inv_d: &mut [f64]) {
+    let n = d.len();
+    let (a, b, inv_d) = (&a[..n], &b[..n], &mut inv_d[..n]);
+    for k in 0..n {
+        let inv = 1.0 / d[k];
+        inv_d[k] = inv;
+        d[k] = (a[k] * b[k]) * inv;
+    }
+}
+
+crate::fastmath::avx2_dispatch!(fn eliminate_run(a: &[f64], b: &[f64], d: &mut [f64], inv_d: &mut [f64]) => reciprocals);
 
 /// Solves an unbranched cable (parent[i] = i − 1, node 0 the root) by eliminating from both
 /// ends at once toward the middle ("twisted" elimination): two independent dependency chains of
@@ -65,7 +76,7 @@ pub fn solve_path(a: &[f64], b: &[f64], d: &mut [f64], rhs: &mut [f64]) {
     let (a, b, rhs) = (&a[..n], &b[..n], &mut rhs[..n]);
     if n < 4 {
         let parent: Vec<usize> = (0..n).map(|i| if i == 0 { NO_PARENT } else { i - 1 }).collect();
-        return solve(&parent, a, b, d, rhs, &mut vec![0.0; n]);
+        return solve(&parent, &independent_runs(&parent), a, b, d, rhs, &mut vec![0.0; n]);
     }
     let m = n / 2;
     // Lower half: rows n−1 … m+1 eliminated upward; upper half: rows 0 … m−1 downward. Each
@@ -161,11 +172,29 @@ mod tests {
             }
             let rhs: Vec<f64> = seeds.iter().map(|s| s.2).collect();
             let (mut d1, mut x1) = (d.clone(), rhs.clone());
-            solve(&parent, &a, &b, &mut d1, &mut x1, &mut vec![0.0; n]);
+            solve(&parent, &independent_runs(&parent), &a, &b, &mut d1, &mut x1, &mut vec![0.0; n]);
             let (mut d2, mut x2) = (d, rhs);
             solve_path(&a, &b, &mut d2, &mut x2);
             for (p, q) in x1.iter().zip(&x2) {
                 prop_assert!((p - q).abs() <= 1e-12 * (1.0 + p.abs()), "{p} vs {q}");
+            }
+        }
+
+        #[test]
+        fn runs_hold_no_parent_of_their_own_nodes(
+            seeds in prop::collection::vec(0.0f64..1.0, 1..80),
+        ) {
+            let parent: Vec<usize> =
+                seeds.iter().enumerate().map(|(i, s)| if i == 0 { NO_PARENT } else { (s * i as f64) as usize }).collect();
+            let runs = independent_runs(&parent);
+            prop_assert_eq!(runs.first().unwrap().0, 0);
+            prop_assert_eq!(runs.last().unwrap().1, parent.len());
+            for w in runs.windows(2) {
+                prop_assert_eq!(w[0].1, w[1].0);
+            }
+            for &(start, end) in &runs {
+                prop_assert!(start < end);
+                prop_assert!(parent[start..end].iter().all(|&p| p == NO_PARENT || p < start));
             }
         }
 
@@ -200,7 +229,7 @@ mod tests {
             }
             let want = dense_solve(m, rhs.clone());
             let mut got = rhs;
-            solve(&parent, &a, &b, &mut d, &mut got, &mut vec![0.0; n]);
+            solve(&parent, &independent_runs(&parent), &a, &b, &mut d, &mut got, &mut vec![0.0; n]);
             for (g, w) in got.iter().zip(&want) {
                 prop_assert!((g - w).abs() <= 1e-10 * (1.0 + w.abs()), "{g} vs {w}");
             }

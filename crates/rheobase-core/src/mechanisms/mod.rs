@@ -98,6 +98,21 @@ pub struct BlockData {
     /// Instances sit on consecutive nodes starting at node[0], and instance k of every ion it
     /// uses is instance k of the ion block: kernels may then use plain slices (vectorisable).
     pub contiguous: bool,
+    /// Maximal runs of instances on consecutive nodes: (first instance, first node, length).
+    /// Kernels that touch no ion sweep each run with plain slices.
+    pub runs: Vec<(usize, usize, usize)>,
+}
+
+/// The runs of consecutive nodes in a block's node list (see [`BlockData::runs`]).
+pub fn node_runs(node: &[usize]) -> Vec<(usize, usize, usize)> {
+    let mut runs: Vec<(usize, usize, usize)> = Vec::new();
+    for (k, &nd) in node.iter().enumerate() {
+        match runs.last_mut() {
+            Some((k0, n0, len)) if *n0 + *len == nd && *k0 + *len == k => *len += 1,
+            _ => runs.push((k, nd, 1)),
+        }
+    }
+    runs
 }
 
 impl BlockData {

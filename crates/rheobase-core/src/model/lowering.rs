@@ -271,6 +271,7 @@ impl Model {
                 ion_instance: vec![Vec::new(); if info.kind == MechKind::Ion { 0 } else { info.ions.len() }],
                 globals: info.globals.iter().map(|g| self.globals[g.name]).collect(),
                 contiguous: false,
+                runs: Vec::new(),
             };
             let b = blocks.len();
             let add = |data: &mut BlockData, node: usize, values: &mut dyn Iterator<Item = f64>| {
@@ -338,6 +339,7 @@ impl Model {
             }
             data.contiguous = data.node.iter().enumerate().all(|(k, &nd)| nd == data.node[0] + k)
                 && data.ion_instance.iter().all(|ix| ix.iter().enumerate().all(|(k, &i)| i == k));
+            data.runs = crate::mechanisms::node_runs(&data.node);
             block_of_mech.insert(mech, b);
             blocks.push(Block { data, kernel: (info.make_kernel)() });
         }
@@ -376,7 +378,19 @@ impl Model {
         // The two-ended solve changes rounding: use it only when the whole model is one cable.
         let path = self.sections.iter().flatten().filter(|s| s.parent.is_none()).count() == 1
             && (0..nodes.solved).all(|i| nodes.parent[i] == if i == 0 { NO_PARENT } else { i - 1 });
-        Group { rhs: vec![0.0; n], d: vec![0.0; n], inv_d: vec![0.0; n], path, v, nodes, blocks, recorders, network }
+        Group {
+            rhs: vec![0.0; n],
+            d: vec![0.0; n],
+            inv_d: vec![0.0; n],
+            d_axial: nodes.axial_diagonal(),
+            solve_runs: crate::hines::independent_runs(&nodes.parent[..nodes.solved]),
+            path,
+            v,
+            nodes,
+            blocks,
+            recorders,
+            network,
+        }
     }
 }
 
