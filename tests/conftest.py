@@ -45,6 +45,15 @@ def _delete_all_sections(n):
         n.delete_section(sec=sec)
 
 
+def _clear_gids(n):
+    # NEURON keeps gids (set_gid2node, pc.cell, gid_connect) per process, not per object: forget
+    # them so one test's network does not make the next one's set_gid2node fail.
+    try:
+        n.ParallelContext().gid_clear()
+    except Exception:  # nothing to clear, or an older NEURON without it
+        pass
+
+
 @pytest.fixture
 def nrn(request):
     """NEURON's `n` with stdrun.hoc loaded; globals reset and section leaks checked after the test."""
@@ -59,6 +68,7 @@ def nrn(request):
         yield n
     finally:
         _reset_nrn_globals(n)
+        _clear_gids(n)
         gc.collect()
         leaked = [sec.name() for sec in n.allsec()]
         _delete_all_sections(n)
