@@ -221,7 +221,11 @@ class Model:
                 self._engine.spike_record_remove(rid)
                 del self._spike_recordings[rid]
                 continue
-            times, ids = self._engine.spike_record_take(rid)
+            taken = self._engine.spike_record_take(rid)
+            if taken is None:  # its sources now record elsewhere; the Vectors keep their spikes
+                del self._spike_recordings[rid]
+                continue
+            times, ids = taken
             if restart:
                 tvec._record_reset()
                 if idvec is not None:

@@ -15,6 +15,13 @@ from ._section import Segment, _number
 _netcon_counter = itertools.count()
 
 
+def _finite(what, value):
+    value = _number(what, value)
+    if not math.isfinite(value):
+        raise ValueError(f"{what} must be a finite number, got {value}")
+    return value
+
+
 def _vector(what, vec):
     from .vector import Vector
 
@@ -85,21 +92,26 @@ class NetCon:
         elif source is not None:
             raise TypeError("NetCon source must be seg._ref_v, a point process, an artificial cell or None, "
                             f"got {type(source).__name__}" + (" (rheobase watches v only)" if hasattr(source, "_record_into") else ""))
+        # Check the optional values first: a refused NetCon must not change the shared threshold.
+        if threshold is not None:
+            threshold = _finite("NetCon threshold", threshold)
+        if delay is not None:
+            delay = _finite("NetCon delay", delay)
+            if delay < 0:
+                raise ValueError(f"NetCon delay must be >= 0 ms, got {delay}")
+        if weight is not None:
+            weight = _finite("NetCon weight", weight)
         engine = model._engine
         nid = engine.netcon_new(target._id if target is not None else None, **kwargs)
         object.__setattr__(self, "_model", model)
         object.__setattr__(self, "_id", nid)
         object.__setattr__(self, "_index", next(_netcon_counter))
-        try:
-            if threshold is not None:
-                self.threshold = threshold
-            if delay is not None:
-                self.delay = delay
-            if weight is not None:
-                self.weight[0] = weight
-        except Exception:
-            engine.netcon_delete(nid)
-            raise
+        if threshold is not None:
+            self.threshold = threshold
+        if delay is not None:
+            self.delay = delay
+        if weight is not None:
+            self.weight[0] = weight
 
     def __del__(self):
         try:
@@ -144,17 +156,19 @@ class NetCon:
         self._engine.netcon_set_threshold(self._id, _number("NetCon.threshold", value))
 
     def active(self, on=None):
-        """The NetCon's state (1.0 active); `active(False)` stops it sending events."""
+        """1.0 while the NetCon delivers events (never without a target); `active(False)` stops
+        it. Returns the state before the call, as NEURON does."""
+        before = 1.0 if self._engine.netcon_active(self._id) and self._ends()[1] is not None else 0.0
         if on is not None:
             self._engine.netcon_set_active(self._id, bool(on))
-        return 1.0 if self._engine.netcon_active(self._id) else 0.0
+        return before
 
     # ---------------------------------------------------------------- ends
     def _ends(self):
         return self._engine.netcon_ends(self._id)
 
     def pre(self):
-        """The source point process or artificial cell (None for a voltage source)."""
+        """The source point process or artificial cell (None for other sources)."""
         src = self._ends()[0]
         return self._model._point_object(src[1]) if src and src[0] == "pp" else None
 
@@ -182,7 +196,7 @@ class NetCon:
         return None if seg is None else seg.sec.cell()
 
     def valid(self):
-        """1.0 when both the source and the target exist."""
+        """1.0 when the target and the source (if it was given one) exist."""
         src, target, _ = self._ends()
         return 1.0 if src is not None and target is not None else 0.0
 
@@ -310,10 +324,10 @@ class ParallelContext:
         return float(self._model._engine.threads())
 
     # ---------------------------------------------------------------- gids
-    def _gid(self, gid):
+    def _gid(self, gid, error=ValueError):
         gid = _number("gid", gid)
         if gid != int(gid) or gid < 0:
-            raise ValueError(f"a gid must be an integer >= 0, got {gid}")
+            raise error(f"a gid must be an integer >= 0, got {gid}")
         return int(gid)
 
     def set_gid2node(self, gid, rank):
@@ -327,7 +341,7 @@ class ParallelContext:
     def gid_exists(self, gid):
         """0: not on this host; 1: owned (set_gid2node); 2: has a spike source (pc.cell);
         3: also an output cell."""
-        gid = self._gid(gid)
+        gid = self._gid(gid, RuntimeError)
         if gid not in self._owned:
             return 0.0
         if not self._model._engine.gid_has_source(gid):
@@ -353,6 +367,8 @@ class ParallelContext:
 
     def threshold(self, gid, th=None):
         gid = self._gid(gid)
+        if not self._model._engine.gid_has_source(gid):
+            raise RuntimeError(f"pc.threshold: gid {gid} is not associated with a spike source (pc.cell)")
         if th is not None:
             self._model._engine.gid_set_threshold(gid, _number("threshold", th))
         return self._model._engine.gid_threshold(gid)
@@ -361,7 +377,10 @@ class ParallelContext:
         """A NetCon from gid srcgid's spikes to target (set its weight and delay)."""
         if not isinstance(target, PointProcess):
             raise TypeError(f"gid_connect: the target must be a point process, got {type(target).__name__}")
-        return NetCon(self._model, None, target, _gid=self._gid(srcgid))
+        srcgid = self._gid(srcgid)
+        if srcgid in self._owned and not self._model._engine.gid_has_source(srcgid):
+            raise RuntimeError(f"gid_connect: gid {srcgid} is owned by this host but has no cell (call pc.cell first)")
+        return NetCon(self._model, None, target, _gid=srcgid)
 
     def spike_record(self, gid, tvec, idvec):
         """Record the spikes of gid (or of every gid when gid is -1) as (time, gid) pairs."""

@@ -112,7 +112,7 @@ impl Group {
             self.v.fill(v);
         }
         let t = c.t;
-        self.network.reset();
+        self.network.reset(c.dt);
         self.each_block(t, c, |b, ions, nv| b.kernel.initialize(&mut b.data, ions, nv));
         self.network.initial_events(&mut self.blocks);
         // Events due at t = 0 (NetStim with start 0, delay 0) act before the t = 0 sample.
@@ -157,7 +157,8 @@ impl Group {
         let t = c.t;
         self.each_block(t, c, |b, ions, nv| b.kernel.advance_state(&mut b.data, ions, nv));
         self.record(c, true, t, t_start);
-        self.network.deliver(t + 0.5 * c.dt, &mut self.blocks);
+        // Events due by the new t act now; those up to t + dt/2 wait for the next step's start.
+        self.network.deliver(t, &mut self.blocks);
     }
 
     /// secondorder 2: ion currents move to the step midpoint, i += di/dv · Δv.

@@ -57,8 +57,9 @@ pub struct Network {
 
 impl Network {
     /// finitialize: no pending events, no crossing in progress.
-    pub fn reset(&mut self) {
+    pub fn reset(&mut self, dt_ms: f64) {
         self.queue.clear();
+        self.queue.set_step(dt_ms, 0.0);
         for d in &mut self.detectors {
             d.above = false;
         }

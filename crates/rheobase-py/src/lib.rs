@@ -196,12 +196,13 @@ impl Engine {
         self.model.netcon_ids().len()
     }
     /// (source, target pp or None, gid of the source or None); the source is ("v", sec, x),
-    /// ("pp", pp, 0), ("gid", 0, 0) for a gid still without a cell, or None.
+    /// ("pp", pp, 0), ("gid", 0, 0) for a gid still without a cell, ("none", 0, 0) for a NetCon
+    /// made without a source, or None once the source is deleted.
     #[allow(clippy::type_complexity)]
     fn netcon_ends(&self, nc: usize) -> PyResult<(Option<(&'static str, usize, f64)>, Option<usize>, Option<i64>)> {
         let n = self.model.netcon(nc).py()?;
         let (source, gid) = match n.presyn.map(|p| self.model.presyn(p)) {
-            None => (None, None),
+            None => (Some(("none", 0, 0.0)), None),
             Some(p) => {
                 let src = match p.source {
                     Some(SpikeSource::Voltage { sec, x }) => Some(("v", sec, x)),
@@ -244,15 +245,16 @@ impl Engine {
     fn netcon_event(&mut self, nc: usize, t: f64) -> PyResult<()> {
         self.model.netcon_event(nc, t).py()
     }
-    /// The spikes recorded since the last call: (times ms, ids) as numpy arrays.
+    /// The spikes recorded since the last call: (times ms, ids) as numpy arrays; None once the
+    /// record has stopped.
     #[allow(clippy::type_complexity)]
     fn spike_record_take<'py>(
         &mut self,
         py: Python<'py>,
         rid: usize,
-    ) -> (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>) {
-        let (t, ids) = self.model.spike_record_take(rid);
-        (t.into_pyarray(py), ids.into_pyarray(py))
+    ) -> Option<(Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>)> {
+        let (t, ids) = self.model.spike_record_take(rid)?;
+        Some((t.into_pyarray(py), ids.into_pyarray(py)))
     }
     fn spike_record_remove(&mut self, rid: usize) {
         self.model.spike_record_remove(rid)

@@ -112,7 +112,9 @@ impl Kernel for Exp2Syn {
         let f = blk.vars[FACTOR][k];
         blk.vars[A][k] += w[0] * f;
         blk.vars[B][k] += w[0] * f;
-        self.active.insert(k);
+        if blk.vars[A][k] != 0.0 || blk.vars[B][k] != 0.0 {
+            self.active.insert(k);
+        }
     }
 
     fn state_written(&mut self, blk: &mut BlockData) {

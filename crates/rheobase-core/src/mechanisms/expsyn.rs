@@ -78,7 +78,10 @@ impl Kernel for ExpSyn {
 
     fn net_receive(&mut self, blk: &mut BlockData, k: usize, w: &mut [f64], _: f64, _: f64, _: &mut Outbox) {
         blk.vars[G][k] += w[0];
-        self.active.insert(k);
+        // A zero weight leaves a silent synapse silent.
+        if blk.vars[G][k] != 0.0 {
+            self.active.insert(k);
+        }
     }
 
     fn state_written(&mut self, blk: &mut BlockData) {

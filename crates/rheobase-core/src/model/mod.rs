@@ -9,7 +9,7 @@ mod lowering;
 pub mod network;
 
 use lowering::Lowered;
-use network::{NetCon, PreSyn, SpikeRecord};
+use network::{NetCon, NetworkIndex, PreSyn, SpikeRecord};
 
 use crate::discretise::{discretise, Nodes, SectionNodes};
 use crate::error::{arc_position, finite, positive, suggest, Error, Result};
@@ -47,6 +47,7 @@ pub struct Model {
     spike_records: Vec<Option<SpikeRecord>>,
     /// gid → its PreSyn.
     gids: HashMap<i64, usize>,
+    index: NetworkIndex,
     /// Events pending while the simulation is dropped for a structural edit.
     pending: crate::events::EventQueue,
     /// Random123 streams handed out so far (the k-th gets ids (1, 0, k), as in NEURON).
@@ -82,6 +83,7 @@ impl Model {
             netcons: Vec::new(),
             spike_records: Vec::new(),
             gids: HashMap::new(),
+            index: NetworkIndex::default(),
             pending: Default::default(),
             random_streams: 0,
             threads: 1,

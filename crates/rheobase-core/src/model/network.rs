@@ -6,6 +6,7 @@ use crate::error::{finite, Error, Result};
 use crate::events::Action;
 use crate::mechanisms;
 use crate::morphology::SectionId;
+use std::collections::HashMap;
 
 /// NEURON's default NetCon threshold, mV.
 pub const DEFAULT_THRESHOLD_MV: f64 = 10.0;
@@ -57,6 +58,17 @@ pub struct SpikeRecord {
     pub ids: Vec<f64>,
 }
 
+/// Lookups that keep building and deleting large networks linear in their size.
+#[derive(Debug, Clone, Default)]
+pub struct NetworkIndex {
+    /// PreSyns watching v on a section.
+    on_section: HashMap<SectionId, Vec<usize>>,
+    /// The PreSyn of a point process's `net_event`s.
+    of_point: HashMap<usize, usize>,
+    /// NetCons targeting a point process.
+    targeting: HashMap<usize, Vec<usize>>,
+}
+
 /// Where a new NetCon's events come from.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum SourceSpec {
@@ -79,12 +91,28 @@ impl Model {
         Ok(self.netcons[nc].as_mut().unwrap())
     }
 
+    /// The PreSyn watching `source` (created if none does; every gid placeholder is new).
     fn presyn_for(&mut self, source: SpikeSource, gid: Option<i64>) -> usize {
-        if let Some(i) = self.presyns.iter().position(|p| p.source == Some(source) && source != SpikeSource::Gid) {
-            return i;
+        let existing = match source {
+            SpikeSource::Voltage { sec, .. } => self.index.on_section.get(&sec).and_then(|ps| {
+                ps.iter().copied().find(|&p| self.presyns[p].source == Some(source))
+            }),
+            SpikeSource::Point(pp) => self.index.of_point.get(&pp).copied(),
+            SpikeSource::Gid => None,
+        };
+        if let Some(p) = existing {
+            return p;
         }
+        let p = self.presyns.len();
         self.presyns.push(PreSyn { source: Some(source), threshold: DEFAULT_THRESHOLD_MV, record: None, gid, above: false });
-        self.presyns.len() - 1
+        match source {
+            SpikeSource::Voltage { sec, .. } => self.index.on_section.entry(sec).or_default().push(p),
+            SpikeSource::Point(pp) => {
+                self.index.of_point.insert(pp, p);
+            }
+            SpikeSource::Gid => {}
+        }
+        p
     }
 
     /// `NetCon(source, target)`: threshold, delay and weights get NEURON's defaults.
@@ -122,6 +150,7 @@ impl Model {
             }),
         };
         self.invalidate();
+        let nc = self.netcons.len();
         self.netcons.push(Some(NetCon {
             presyn,
             target,
@@ -129,13 +158,19 @@ impl Model {
             delay: DEFAULT_DELAY_MS,
             active: true,
         }));
-        Ok(self.netcons.len() - 1)
+        if let Some(pp) = target {
+            self.index.targeting.entry(pp).or_default().push(nc);
+        }
+        Ok(nc)
     }
 
     pub fn netcon_delete(&mut self, nc: usize) -> Result<()> {
-        self.netcon_ref(nc)?;
+        let target = self.netcon_ref(nc)?.target;
         self.invalidate();
         self.netcons[nc] = None;
+        if let Some(list) = target.and_then(|pp| self.index.targeting.get_mut(&pp)) {
+            list.retain(|&k| k != nc);
+        }
         Ok(())
     }
 
@@ -233,8 +268,19 @@ impl Model {
             .presyn
             .ok_or_else(|| Error::Value("NetCon.record: this NetCon has no source".into()))?;
         let rid = self.spike_record_new();
-        self.presyns[ps].record = Some((rid, id));
+        self.set_presyn_record(ps, Some((rid, id)));
         Ok(rid)
+    }
+
+    /// A source records into one place; a record that no source feeds any more stops (its
+    /// Vectors keep what they hold, as NEURON's do).
+    fn set_presyn_record(&mut self, ps: usize, record: Option<(usize, f64)>) {
+        let old = std::mem::replace(&mut self.presyns[ps].record, record);
+        if let Some((rid, _)) = old {
+            if !self.presyns.iter().any(|p| matches!(p.record, Some((r, _)) if r == rid)) {
+                self.spike_records[rid] = None;
+            }
+        }
     }
 
     fn spike_record_new(&mut self) -> usize {
@@ -242,12 +288,11 @@ impl Model {
         self.spike_records.len() - 1
     }
 
-    /// Hands over the spikes recorded since the last call: (times ms, ids).
-    pub fn spike_record_take(&mut self, rid: usize) -> (Vec<f64>, Vec<f64>) {
-        match self.spike_records.get_mut(rid).and_then(|r| r.as_mut()) {
-            Some(r) => (std::mem::take(&mut r.times), std::mem::take(&mut r.ids)),
-            None => (Vec::new(), Vec::new()),
-        }
+    /// Hands over the spikes recorded since the last call: (times ms, ids); None once the
+    /// record has stopped (its sources record elsewhere).
+    pub fn spike_record_take(&mut self, rid: usize) -> Option<(Vec<f64>, Vec<f64>)> {
+        let r = self.spike_records.get_mut(rid)?.as_mut()?;
+        Some((std::mem::take(&mut r.times), std::mem::take(&mut r.ids)))
     }
 
     pub fn spike_record_remove(&mut self, rid: usize) {
@@ -266,7 +311,9 @@ impl Model {
     /// clears pending events.
     pub fn netcon_event(&mut self, nc: usize, t: f64) -> Result<()> {
         finite("event time", t)?;
-        self.netcon_ref(nc)?;
+        if !self.netcon_ref(nc)?.active {
+            return Ok(());
+        }
         self.ensure_lowered();
         let l = self.sim.as_mut().unwrap();
         // Without a target the event reaches nothing.
@@ -291,33 +338,29 @@ impl Model {
 
     /// A deleted point process stops being a source or a target (NetCon.valid() becomes false).
     pub(super) fn forget_point_in_network(&mut self, pp: usize) {
-        for p in &mut self.presyns {
-            if p.source == Some(SpikeSource::Point(pp)) {
-                p.source = None;
-            }
+        if let Some(p) = self.index.of_point.remove(&pp) {
+            self.presyns[p].source = None;
         }
-        for nc in self.netcons.iter_mut().flatten() {
-            if nc.target == Some(pp) {
-                nc.target = None;
+        for nc in self.index.targeting.remove(&pp).unwrap_or_default() {
+            if let Some(n) = self.netcons[nc].as_mut() {
+                n.target = None;
             }
         }
     }
 
     /// A deleted section stops being watched.
     pub(super) fn forget_section_in_network(&mut self, sec: SectionId) {
-        for p in &mut self.presyns {
-            if matches!(p.source, Some(SpikeSource::Voltage { sec: s, .. }) if s == sec) {
-                p.source = None;
-            }
+        for p in self.index.on_section.remove(&sec).unwrap_or_default() {
+            self.presyns[p].source = None;
         }
     }
 
     /// nseg changed: watched locations move to the centre of the segment that now holds them.
     pub(super) fn move_sources(&mut self, sec: SectionId, nseg: usize) {
         use crate::morphology::{segment_centre, segment_index};
-        for p in &mut self.presyns {
-            if let Some(SpikeSource::Voltage { sec: s, x }) = p.source.as_mut() {
-                if *s == sec && *x > 0.0 && *x < 1.0 {
+        for &p in self.index.on_section.get(&sec).map_or(&[][..], |v| &v[..]) {
+            if let Some(SpikeSource::Voltage { x, .. }) = self.presyns[p].source.as_mut() {
+                if *x > 0.0 && *x < 1.0 {
                     *x = segment_centre(nseg, segment_index(nseg, *x));
                 }
             }
@@ -384,7 +427,7 @@ impl Model {
         };
         let rid = self.spike_record_new();
         for (g, ps) in targets {
-            self.presyns[ps].record = Some((rid, g as f64));
+            self.set_presyn_record(ps, Some((rid, g as f64)));
         }
         Ok(rid)
     }
