@@ -763,9 +763,9 @@ def test_record_delegates_to_reference():
         v.record(3.0)
 
 
-def test_play_not_implemented():
-    with pytest.raises(NotImplementedError, match="issue 4"):
-        Vector([1, 2]).play(object())
+def test_play_needs_a_reference():
+    with pytest.raises(TypeError, match="reference"):
+        Vector([1, 2]).play(object(), 0.1)
 
 
 def test_record_reset_and_extend():

@@ -10,6 +10,9 @@ import weakref
 
 from . import _mechanisms as M
 from ._engine import Engine
+from ._handlers import CVode as _CVode
+from ._handlers import FInitializeHandler as _FInitializeHandler
+from ._handlers import Handlers
 from ._introspection import topology_text
 from ._network import NetConType, ParallelContext
 from ._point import PointProcessType
@@ -31,10 +34,14 @@ class Model:
         object.__setattr__(self, "_engine", Engine())
         object.__setattr__(self, "_sections", {})  # engine id -> weakref(Section)
         object.__setattr__(self, "_points", {})  # engine id -> weakref(PointProcess)
+        object.__setattr__(self, "_table_readers", {})  # engine id -> weakref(APCount), flushed with recordings
         object.__setattr__(self, "_recordings", {})  # id(vec) -> (weakref(vec), recorder id)
         object.__setattr__(self, "_spike_recordings", {})  # record id -> (weakref(tvec), weakref(idvec))
+        object.__setattr__(self, "_plays", {})  # id(vec) -> (weakref(vec), play id, weakref(tvec) or dt)
         object.__setattr__(self, "NetCon", NetConType(self))
         object.__setattr__(self, "_pc_state", {"owned": set(), "output": set()})
+        object.__setattr__(self, "_handlers", Handlers())
+        object.__setattr__(self, "cvode", _CVode(self))
         # The standard run system's variables (stdrun.hoc), always present here.
         object.__setattr__(self, "tstop", 5.0)  # ms
         object.__setattr__(self, "v_init", -65.0)  # mV
@@ -123,8 +130,11 @@ class Model:
     # ---------------------------------------------------------------- point processes
     def _register_point(self, pp):
         self._points[pp._id] = weakref.ref(pp)
+        if hasattr(pp, "_flush"):
+            self._table_readers[pp._id] = weakref.ref(pp)
 
     def _forget_point(self, pid):
+        self._table_readers.pop(pid, None)
         if self._points.pop(pid, None) is not None:
             self._engine.point_delete(pid)
 
@@ -204,6 +214,47 @@ class Model:
                 vec._record_reset()
             vec._record_extend(self._engine.record_take(rid))
         self._flush_spikes(restart)
+        for ref in list(self._table_readers.values()):
+            p = ref()
+            if p is not None:
+                p._flush(restart)
+
+    # ---------------------------------------------------------------- playing
+    @staticmethod
+    def _play_data(vec, tvec_or_dt):
+        """(values, times, dt) for the engine from the live Vectors."""
+        values = vec.to_python()
+        if isinstance(tvec_or_dt, bool) or not isinstance(tvec_or_dt, (int, float, Vector)):
+            raise TypeError("Vector.play: the second argument must be a Vector of times or an interval dt (ms), "
+                            f"got {type(tvec_or_dt).__name__}")
+        if isinstance(tvec_or_dt, Vector):
+            return values, tvec_or_dt.to_python(), None
+        return values, None, float(tvec_or_dt)
+
+    def _add_play(self, vec, ref, tvec_or_dt, continuous):
+        values, times, dt = self._play_data(vec, tvec_or_dt)
+        pid = ref._play(self._engine, values, times, dt, continuous)
+        self._remove_play(vec)  # a Vector plays one thing at a time
+        # Like NEURON, the play holds its Vectors weakly: it stops when either is garbage.
+        tref = weakref.ref(tvec_or_dt) if isinstance(tvec_or_dt, Vector) else (lambda dt=tvec_or_dt: dt)
+        self._plays[id(vec)] = (weakref.ref(vec), pid, tref)
+        vec._playing_in = self
+
+    def _remove_play(self, vec):
+        old = self._plays.pop(id(vec), None)
+        if old is not None:
+            self._engine.play_remove(old[1])
+
+    def _sync_plays(self):
+        """Plays use their Vectors as they are at finitialize (NEURON reads them live)."""
+        for key, (vref, pid, tref) in list(self._plays.items()):
+            vec, tvec_or_dt = vref(), tref()
+            if vec is None or tvec_or_dt is None:
+                self._engine.play_remove(pid)
+                del self._plays[key]
+                continue
+            values, times, dt = self._play_data(vec, tvec_or_dt)
+            self._engine.play_set_data(pid, values, times, dt)
 
     def _add_spike_recording(self, rid, tvec, idvec):
         """Spikes of record `rid` go to tvec (and their ids to idvec). A Vector records one
@@ -234,25 +285,71 @@ class Model:
             if idvec is not None:
                 idvec._record_extend(ids)
 
+    def FInitializeHandler(self, *args):
+        """`n.FInitializeHandler([type, ] callable)`: a callback during finitialize."""
+        return _FInitializeHandler(self, *args)
+
+    def CVode(self):
+        """`n.CVode()`: the fixed step's stand-in for NEURON's CVode object (`active()` is 0;
+        `event(t, callable)` schedules a callback)."""
+        return self.cvode
+
+    def cvode_active(self, on=None):
+        return self.cvode.active(on)
+
     def ParallelContext(self):
         """`n.ParallelContext()`: gids, spike recording, threads and psolve in this process."""
         return ParallelContext(self)
 
     # ---------------------------------------------------------------- running
     def finitialize(self, v=None):
-        """Initialise: every node to v (mV) when given, INITIAL blocks, t = 0, record t = 0."""
+        """Initialise: every node to v (mV) when given, INITIAL blocks, t = 0, record t = 0;
+        FInitializeHandlers run between the parts (see FInitializeHandler)."""
         if v is not None:
             if isinstance(v, bool) or not isinstance(v, (int, float)):
                 raise TypeError(f"finitialize: v must be a number (mV), got {type(v).__name__}")
             v = float(v)
-        self._engine.finitialize(v)
+        handlers = self._handlers
+        handlers.run_init(3)
+        handlers.clear_events()
+        for p in self._live_points():
+            if hasattr(p, "_sync"):
+                p._sync()
+        self._sync_plays()
+        if handlers.has_init():
+            self._engine.finitialize_part("start", v)
+            handlers.run_init(0)
+            self._engine.finitialize_part("mechanisms")
+            handlers.run_init(1)
+            self._engine.finitialize_part("finish")
+        else:
+            self._engine.finitialize(v)
         self._flush_recordings(restart=True)
+        handlers.run_due(self.t)
+        handlers.run_init(2)
         return 1.0
 
     def fadvance(self):
         self._engine.fadvance()
         self._flush_recordings()
+        self._handlers.run_due(self.t)
         return 1.0
+
+    def _advance_until(self, t_limit, max_steps=None):
+        """Steps while t < t_limit (ms), at most max_steps, calling CVode events as the run
+        reaches them; returns the steps taken."""
+        done = 0
+        while max_steps is None or done < max_steps:
+            te = self._handlers.next_event()
+            limit = t_limit if te is None else min(t_limit, te - 1e-9)
+            left = None if max_steps is None else max_steps - done
+            n = self._engine.advance_until(limit) if left is None else self._engine.advance_until(limit, left)
+            done += n
+            self._flush_recordings()
+            self._handlers.run_due(self.t)
+            if te is None or te - 1e-9 >= t_limit or n == 0 and self.t >= t_limit:
+                break
+        return done
 
     def continuerun(self, tstop, progress=False):
         """Advance until t reaches tstop (ms), as stdrun's continuerun. `progress=True` shows a
@@ -260,6 +357,10 @@ class Model:
         the model usable at the time reached."""
         if isinstance(tstop, bool) or not isinstance(tstop, (int, float)):
             raise TypeError(f"continuerun: tstop must be a number (ms), got {type(tstop).__name__}")
+        if self._handlers.next_event() is not None:
+            # CVode events: step to each in turn (continuerun's rule: while t < tstop − dt/2).
+            self._advance_until(float(tstop) - 0.5 * self.dt)
+            return 0.0
         bar = _ProgressBar(self.t, float(tstop)) if progress else None
         try:
             self._engine.continuerun(float(tstop), self._nstep_steprun, bar.update if bar else None)

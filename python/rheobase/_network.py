@@ -425,10 +425,13 @@ class ParallelContext:
         steps = int((limit - model.t) / dt + 1e-9)
         try:
             if steps > 3:
-                model._engine.advance(steps)
+                if model._handlers.next_event() is None:
+                    model._engine.advance(steps)
+                else:
+                    model._advance_until(float("inf"), steps)
             else:
                 while model.t <= limit - dt:
-                    model._engine.fadvance()
+                    model.fadvance()
         finally:
             model._flush_recordings()
         return 0.0

@@ -2,6 +2,7 @@
 attributes. A point process lives while Python references it, as in NEURON."""
 
 import itertools
+import math
 
 from . import _mechanisms as M
 from ._refs import PointRef
@@ -146,7 +147,157 @@ class NetStim(PointProcess):
         return sorted(super().__dir__() + ["noiseFromRandom123", "seed"])
 
 
-_CLASSES = {"NetStim": NetStim}
+class VecStim(PointProcess):
+    """`n.VecStim()`: spikes at the times of a Vector, `vs.play(tvec)` (NEURON's vecevent.mod,
+    built in here). As in NEURON the VecStim keeps using the Vector: changes to it count from
+    the next finitialize."""
+
+    __slots__ = ("_tvec",)
+
+    def play(self, tvec=None):
+        """Play the times (ms) of tvec; `play()` stops playing."""
+        from .vector import Vector
+
+        if tvec is not None and not isinstance(tvec, Vector):
+            raise TypeError(f"VecStim.play: expected a Vector of times, got {type(tvec).__name__}")
+        object.__setattr__(self, "_tvec", tvec)
+        self._sync()
+        return 0.0
+
+    def _sync(self):
+        tvec = getattr(self, "_tvec", None)
+        self._model._engine.point_set_table(self._id, [] if tvec is None else tvec.to_python())
+
+    def __dir__(self):
+        return sorted(super().__dir__() + ["play"])
+
+
+class APCount(PointProcess):
+    """`n.APCount(seg)`: counts crossings of `thresh` (mV); `apc.record(vec)` stores their times."""
+
+    __slots__ = ("_vec",)
+
+    def record(self, vec=None):
+        """Store every crossing time (ms) in vec; `record()` stops recording."""
+        from .vector import Vector
+
+        if vec is not None and not isinstance(vec, Vector):
+            raise TypeError(f"APCount.record: expected a Vector, got {type(vec).__name__}")
+        self._model._engine.point_take_table(self._id)  # earlier crossings are not the new vec's
+        object.__setattr__(self, "_vec", vec)
+        return 0.0
+
+    def _flush(self, restart):
+        vec = getattr(self, "_vec", None)
+        times = self._model._engine.point_take_table(self._id)
+        if vec is not None:
+            if restart:
+                vec._record_reset()
+            vec._record_extend(times)
+
+    def __dir__(self):
+        return sorted(super().__dir__() + ["record"])
+
+
+class _ArtificialCell(PointProcess):
+    """An ARTIFICIAL_CELL whose FUNCTIONs (M(), ...) are computed here from its variables,
+    hidden ones included, and the Model's current t, with NEURON's formulas and operation order."""
+
+    __slots__ = ()
+
+    _FUNCTIONS = ()
+
+    def _vars(self, *names):
+        get, pid = self._model._engine.point_get, self._id
+        return [get(pid, name) for name in names]
+
+    def __dir__(self):
+        return sorted(super().__dir__() + list(self._FUNCTIONS))
+
+
+def _hoc_exp(x):
+    """exp as NEURON's mod files use it (hoc_Exp): 0 below -700, capped at exp(700)."""
+    if x < -700.0:
+        return 0.0
+    return math.exp(700.0) if x > 700.0 else math.exp(x)
+
+
+class IntFire1(_ArtificialCell):
+    """`n.IntFire1()`: leaky integrate-and-fire cell (NEURON's intfire1.mod)."""
+
+    __slots__ = ()
+    _FUNCTIONS = ("M",)
+
+    def M(self):
+        """m decayed to the current t; while refractory 2 for the first 0.5 ms, then -1 (a
+        display value that draws the spike)."""
+        m, t0, tau, refractory = self._vars("m", "t0", "tau", "refractory")
+        t = self._model.t
+        if refractory == 0:
+            return m * _hoc_exp(-(t - t0) / tau)
+        if refractory == 1:
+            return 2.0 if t - t0 < 0.5 else -1.0
+        return 0.0
+
+
+class IntFire2(_ArtificialCell):
+    """`n.IntFire2()`: integrate-and-fire cell with a decaying synaptic current and a bias ib
+    (NEURON's intfire2.mod)."""
+
+    __slots__ = ()
+    _FUNCTIONS = ("I", "M")
+
+    def M(self):
+        """The membrane state at the current t."""
+        taus, taum, ib, i, m, t0 = self._vars("taus", "taum", "ib", "i", "m", "t0")
+        t = self._model.t
+        f = taus / (taus - taum)
+        x = (i - ib) * _hoc_exp(-(t - t0) / taus)
+        return ib + f * x + (m - (ib + (i - ib) * f)) * _hoc_exp(-(t - t0) / taum)
+
+    def I(self):  # noqa: E743 (NEURON's name)
+        """The synaptic current at the current t."""
+        taus, ib, i, t0 = self._vars("taus", "ib", "i", "t0")
+        x = (i - ib) * _hoc_exp(-(self._model.t - t0) / taus)
+        return x + ib
+
+
+class IntFire4(_ArtificialCell):
+    """`n.IntFire4()`: integrate-and-fire cell with an exponential excitatory current and an
+    alpha-like inhibitory current (NEURON's intfire4.mod)."""
+
+    __slots__ = ()
+    _FUNCTIONS = ("E", "I", "M")
+
+    def _newstates(self):
+        """(e, i2, m) advanced from t0 to the current t (NEURON's newstates)."""
+        e, i1, i2, m, t0, ke, ki1, ki2, km, be, bi1, bi2, a, b = self._vars(
+            "e", "i1", "i2", "m", "t0", "ke", "ki1", "ki2", "km", "be", "bi1", "bi2", "a", "b")
+        d = self._model.t - t0
+        ee = _hoc_exp(-ke * d)
+        ei1 = _hoc_exp(-ki1 * d)
+        ei2 = _hoc_exp(-ki2 * d)
+        em = _hoc_exp(-km * d)
+        enew = e * ee
+        i2new = i2 * ei2 + bi1 * i1 * (ei2 - ei1)
+        mnew = m * em + be * e * (em - ee) + (bi2 * i2 + a * i1) * (em - ei2) - b * i1 * (em - ei1)
+        return enew, i2new, mnew
+
+    def M(self):
+        """The membrane state at the current t."""
+        return self._newstates()[2]
+
+    def E(self):
+        """The excitatory current ae·e at the current t."""
+        return self._vars("ae")[0] * self._newstates()[0]
+
+    def I(self):  # noqa: E743 (NEURON's name)
+        """The inhibitory current ai2·i2 at the current t."""
+        return self._vars("ai2")[0] * self._newstates()[1]
+
+
+_CLASSES = {"NetStim": NetStim, "VecStim": VecStim, "APCount": APCount,
+            "IntFire1": IntFire1, "IntFire2": IntFire2, "IntFire4": IntFire4}
 
 
 class PointProcessType:

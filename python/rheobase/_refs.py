@@ -39,6 +39,10 @@ class _Ref:
         self._model._add_recording(vec, self, (interval, times))
         return vec
 
+    def _play_from(self, vec, args, continuous):
+        """`vec.play(ref, tvec or dt[, continuous])`."""
+        self._model._add_play(vec, self, args, continuous)
+
 
 class TimeRef(_Ref):
     def _get(self):
@@ -49,6 +53,9 @@ class TimeRef(_Ref):
 
     def _register(self, engine, schedule):
         return engine.record_time(*schedule)
+
+    def _play(self, *args):
+        raise ValueError("Vector.play cannot play into t")
 
     def __repr__(self):
         return "data_handle<double>{t}"
@@ -67,6 +74,9 @@ class VoltageRef(_Ref):
 
     def _register(self, engine, schedule):
         return engine.record_v(self._seg.sec._checked_id(), self._seg.x, *schedule)
+
+    def _play(self, engine, values, times, dt, continuous):
+        return engine.play_v(self._seg.sec._checked_id(), self._seg.x, values, times, dt, continuous)
 
     def __repr__(self):
         return f"data_handle<double>{{{self._seg}.v}}"
@@ -87,6 +97,11 @@ class DensityRef(_Ref):
         sec = self._seg.sec
         return engine.record_density(sec._checked_id(), self._seg._mech_x(), self._mech, self._var, *schedule)
 
+    def _play(self, engine, values, times, dt, continuous):
+        sec = self._seg.sec
+        return engine.play_density(sec._checked_id(), self._seg._mech_x(), self._mech, self._var, values, times, dt,
+                                   continuous)
+
     def __repr__(self):
         return f"data_handle<double>{{cont={self._mech} {self._var} {self._seg}}}"
 
@@ -104,6 +119,9 @@ class PointRef(_Ref):
 
     def _register(self, engine, schedule):
         return engine.record_point(self._pp._id, self._var, *schedule)
+
+    def _play(self, engine, values, times, dt, continuous):
+        return engine.play_point(self._pp._id, self._var, values, times, dt, continuous)
 
     def __repr__(self):
         return f"data_handle<double>{{cont={self._pp._mech} {self._var}}}"

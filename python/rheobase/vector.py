@@ -200,7 +200,7 @@ class Vector:
     class-wide counter that, as in NEURON, restarts at 0 when no Vector is alive.
     """
 
-    __slots__ = ("_buf", "_n", "_label", "_index", "__weakref__")
+    __slots__ = ("_buf", "_n", "_label", "_index", "_playing_in", "__weakref__")
 
     # ------------------------------------------------------------------
     # construction, naming, lifetime
@@ -1115,9 +1115,25 @@ class Vector:
             )
         return record_into(self, *args)
 
-    def play(self, *args):
-        """Not yet available."""
-        raise NotImplementedError("Vector.play arrives with events and networks (issue 4)")
+    def play(self, ref, tvec_or_dt, continuous=False):
+        """Play this Vector's values into a variable during a run: `vec.play(seg._ref_v, tvec)`,
+        `vec.play(stim._ref_amp, dt)` (element j at j·dt), `vec.play(ref, tvec, True)` (linear
+        interpolation). NEURON's fixed-step timing: a discrete element takes effect at the step
+        boundary nearest its time; a continuous play is evaluated at each half step. Changes to
+        this Vector (or tvec) count from the next finitialize. Returns this Vector."""
+        play_from = getattr(ref, "_play_from", None)
+        if play_from is None or getattr(ref, "_play", None) is None:
+            raise TypeError("Vector.play: the first argument must be a reference such as seg._ref_v, "
+                            "stim._ref_amp or seg._ref_gnabar_hh")
+        play_from(self, tvec_or_dt, bool(continuous))
+        return self
+
+    def play_remove(self):
+        """Stop playing this Vector."""
+        model = getattr(self, "_playing_in", None)
+        if model is not None:
+            model._remove_play(self)
+        return 0.0
 
     def _record_reset(self):
         """Engine hook: size 0, keep the buffer (called at finitialize)."""

@@ -210,7 +210,9 @@ fn order_by_level(nd: &mut Nodes, sections: &[Option<Section>]) {
     }
     // The mechanisms of a node's section as a bit set (u64::MAX sorts zero-area nodes last).
     let class = |i: usize| match nd.owner[i] {
-        Some((sec, _)) => sections[sec].as_ref().map_or(0, |s| s.mechs.iter().fold(0u64, |m, x| m | 1 << (x.mech % 64))),
+        Some((sec, _)) => {
+            sections[sec].as_ref().map_or(0, |s| s.mechs.iter().fold(0u64, |m, x| m | 1 << (x.mech % 64)))
+        }
         None => u64::MAX,
     };
     let mut order: Vec<usize> = (0..n).collect();

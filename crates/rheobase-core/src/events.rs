@@ -15,6 +15,8 @@ pub enum Action {
     /// `net_send(delay, flag)`: the point process `pp` receives `flag`; `weights_of` is the
     /// NetCon whose weights NET_RECEIVE sees (the one that caused the send, if any).
     SelfEvent { pp: usize, flag: f64, weights_of: Option<usize> },
+    /// Element `index` of a discrete `Vector.play` takes effect.
+    Play { play: usize, index: usize },
 }
 
 impl Action {
@@ -25,6 +27,7 @@ impl Action {
         match *self {
             Action::NetCon { netcon } => (0, netcon),
             Action::SelfEvent { pp, .. } => (1, pp),
+            Action::Play { play, .. } => (2, play),
         }
     }
 }

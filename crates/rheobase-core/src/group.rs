@@ -20,6 +20,16 @@ pub enum Source {
 /// reads, the recorder while the simulation is lowered; None once removed).
 pub type RecorderSlot = (usize, Source, Option<Recorder>);
 
+/// The parts of finitialize: t = 0, plays at 0 and v set (then NEURON's type-0
+/// FInitializeHandlers run); INITIAL blocks (then type 1); events due at 0, the currents and the
+/// t = 0 record (then type 2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InitPart {
+    Start,
+    Mechanisms,
+    Finish,
+}
+
 /// Time and the integration settings the step needs.
 #[derive(Debug, Clone, Copy)]
 pub struct Clock {
@@ -104,36 +114,46 @@ impl Group {
         }
     }
 
-    /// finitialize: optionally set every node to v_init, run INITIAL blocks, evaluate currents
-    /// once without changing states, record t = 0.
-    pub fn initialize(&mut self, c: &mut Clock, v_init: Option<f64>) {
-        c.t = 0.0;
-        if let Some(v) = v_init {
-            self.v.fill(v);
-        }
+    /// One part of finitialize (NEURON's order; FInitializeHandlers run between the parts).
+    pub fn initialize(&mut self, c: &mut Clock, part: InitPart, v_init: Option<f64>) {
         let t = c.t;
-        self.network.reset(c.dt);
-        self.each_block(t, c, |b, ions, nv| b.kernel.initialize(&mut b.data, ions, nv));
-        self.network.initial_events(&mut self.blocks);
-        // Events due at t = 0 (NetStim with start 0, delay 0) act before the t = 0 sample.
-        self.network.deliver(t, &mut self.blocks);
-        self.setup_matrix(t, c);
-        for (_, _, r) in &mut self.recorders {
-            if let Some(r) = r {
-                r.restart();
+        match part {
+            InitPart::Start => {
+                // Plays take their t = 0 values, then v is set.
+                self.network.reset(c.dt);
+                self.network.play_continuous(t, &mut self.blocks, &mut self.v);
+                self.network.deliver(t, &mut self.blocks, &mut self.v);
+                if let Some(v) = v_init {
+                    self.v.fill(v);
+                }
+            }
+            InitPart::Mechanisms => {
+                self.each_block(t, c, |b, ions, nv| b.kernel.initialize(&mut b.data, ions, nv));
+                self.network.initial_events(&mut self.blocks);
+            }
+            InitPart::Finish => {
+                // Events due at t = 0 (NetStim with start 0, delay 0) act before the t = 0 sample.
+                self.network.deliver(t, &mut self.blocks, &mut self.v);
+                self.setup_matrix(t, c);
+                for (_, _, r) in &mut self.recorders {
+                    if let Some(r) = r {
+                        r.restart();
+                    }
+                }
+                self.record(c, true, c.t, c.t);
             }
         }
-        self.record(c, true, c.t, c.t);
     }
 
     /// One fixed step of dt (NEURON's fadvance).
     pub fn step(&mut self, c: &mut Clock) {
         let t_start = c.t;
         self.network.check_thresholds(&self.v, t_start);
-        self.network.deliver(t_start + 0.5 * c.dt, &mut self.blocks);
+        self.network.deliver(t_start + 0.5 * c.dt, &mut self.blocks, &mut self.v);
         self.record(c, false, t_start + 0.5 * c.dt, t_start);
         c.t += 0.5 * c.dt;
         let t_mid = c.t;
+        self.network.play_continuous(t_mid, &mut self.blocks, &mut self.v);
         self.setup_matrix(t_mid, c);
         let nd = &self.nodes;
         let m = nd.solved;
@@ -155,10 +175,11 @@ impl Group {
         }
         c.t += 0.5 * c.dt;
         let t = c.t;
+        self.network.play_continuous(t, &mut self.blocks, &mut self.v);
         self.each_block(t, c, |b, ions, nv| b.kernel.advance_state(&mut b.data, ions, nv));
         self.record(c, true, t, t_start);
         // Events due by the new t act now; those up to t + dt/2 wait for the next step's start.
-        self.network.deliver(t, &mut self.blocks);
+        self.network.deliver(t, &mut self.blocks, &mut self.v);
     }
 
     /// secondorder 2: ion currents move to the step midpoint, i += di/dv · Δv.

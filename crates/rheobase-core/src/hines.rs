@@ -32,7 +32,15 @@ pub fn independent_runs(parent: &[usize]) -> Vec<(usize, usize)> {
 /// back substitution goes run by run from the first. Every node is eliminated with the same
 /// operations whatever else shares the arrays, so a cell gives the same numbers in any cell
 /// group. This reorders NEURON's arithmetic; results agree with its triang/bksub to rounding.
-pub fn solve(parent: &[usize], runs: &[(usize, usize)], a: &[f64], b: &[f64], d: &mut [f64], rhs: &mut [f64], inv_d: &mut [f64]) {
+pub fn solve(
+    parent: &[usize],
+    runs: &[(usize, usize)],
+    a: &[f64],
+    b: &[f64],
+    d: &mut [f64],
+    rhs: &mut [f64],
+    inv_d: &mut [f64],
+) {
     for &(start, end) in runs.iter().rev() {
         eliminate_run(&a[start..end], &b[start..end], &mut d[start..end], &mut inv_d[start..end]);
         for i in (start..end).rev() {

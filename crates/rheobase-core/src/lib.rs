@@ -15,6 +15,7 @@ pub mod mechanisms;
 pub mod model;
 pub mod morphology;
 pub mod network;
+pub mod play;
 pub mod point;
 pub mod random123;
 pub mod recording;

@@ -3,6 +3,8 @@
 
 use crate::events::{Action, EventQueue, Outbox};
 use crate::mechanisms::Block;
+use crate::play::LoweredPlay;
+use crate::simulation::Source;
 
 /// NEURON stamps a threshold crossing detected at the start of a step at t + 1e-10 ms.
 pub const SPIKE_TIME_OFFSET_MS: f64 = 1e-10;
@@ -41,6 +43,8 @@ pub struct Network {
     pub exported: Vec<bool>,
     /// Spikes for other groups since the last exchange: (time ms, PreSyn).
     outgoing: Vec<(f64, usize)>,
+    /// `Vector.play`s writing into this group, by play index (None: elsewhere or removed).
+    pub plays: Vec<Option<LoweredPlay>>,
     /// Point process → (block, instance), for self events.
     pub point_at: Vec<Option<(usize, usize)>>,
     /// (block, instance) → point process, for what kernels send.
@@ -56,10 +60,17 @@ pub struct Network {
 }
 
 impl Network {
-    /// finitialize: no pending events, no crossing in progress.
+    /// finitialize: no pending events but the first element of each discrete play, no crossing
+    /// in progress.
     pub fn reset(&mut self, dt_ms: f64) {
         self.queue.clear();
         self.queue.set_step(dt_ms, 0.0);
+        for lp in self.plays.iter_mut().flatten() {
+            lp.ubound = 0;
+            if let Some(t) = lp.play.next_time(0, 0.0) {
+                self.queue.push(t, Action::Play { play: lp.id, index: 0 });
+            }
+        }
         for d in &mut self.detectors {
             d.above = false;
         }
@@ -129,8 +140,15 @@ impl Network {
         }
     }
 
+    /// Continuous plays write their value at time t.
+    pub fn play_continuous(&self, t: f64, blocks: &mut [Block], v: &mut [f64]) {
+        for lp in self.plays.iter().flatten().filter(|lp| lp.play.continuous && !lp.play.is_empty()) {
+            write(lp.source, lp.play.value_at(t, lp.ubound), blocks, v);
+        }
+    }
+
     /// Delivers every event due by `til` (ms) in time order; NET_RECEIVE sees t = the event's time.
-    pub fn deliver(&mut self, til: f64, blocks: &mut [Block]) {
+    pub fn deliver(&mut self, til: f64, blocks: &mut [Block], v: &mut [f64]) {
         self.batch += 1;
         while let Some(ev) = self.queue.pop_due(til) {
             let mut out = std::mem::take(&mut self.outbox);
@@ -152,6 +170,23 @@ impl Network {
                     let blk = &mut blocks[b];
                     blk.kernel.net_receive(&mut blk.data, i, w, flag, ev.t, &mut out);
                     self.dispatch(b, &mut out, weights_of);
+                }
+                Action::Play { play, index } => {
+                    let Some(lp) = self.plays.get_mut(play).and_then(|p| p.as_mut()) else { continue };
+                    if lp.play.continuous {
+                        // Element `index`'s time has come: the next segment opens.
+                        if index + 1 < lp.play.len() {
+                            lp.ubound = index + 1;
+                            let t = lp.play.next_time(index + 1, ev.t).expect("within the play");
+                            self.queue.push(t, Action::Play { play, index: index + 1 });
+                        }
+                        write(lp.source, lp.play.value_at(ev.t, lp.ubound), blocks, v);
+                    } else {
+                        write(lp.source, lp.play.values[index], blocks, v);
+                        if let Some(t) = lp.play.next_time(index + 1, ev.t) {
+                            self.queue.push(t, Action::Play { play, index: index + 1 });
+                        }
+                    }
                 }
             }
             self.outbox = out;
@@ -180,4 +215,17 @@ pub fn merge_spike_logs(logs: Vec<Vec<(u64, f64, usize)>>) -> Vec<(f64, usize)> 
     let mut s: Vec<(u64, f64, usize)> = logs.into_iter().flatten().collect();
     s.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.cmp(&b.2)));
     s.into_iter().map(|(_, t, ps)| (t, ps)).collect()
+}
+
+/// A played value into its variable (kernels are told, so that caches follow).
+fn write(source: Source, value: f64, blocks: &mut [Block], v: &mut [f64]) {
+    match source {
+        Source::Node(i) => v[i] = value,
+        Source::Var { block, var, instance } => {
+            let blk = &mut blocks[block];
+            blk.data.vars[var][instance] = value;
+            blk.kernel.state_written(&mut blk.data);
+        }
+        Source::Time => {}
+    }
 }

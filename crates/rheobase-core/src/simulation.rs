@@ -5,7 +5,7 @@
 //! relative order, events are ordered by (time, NetCon/point process) rather than by arrival, and
 //! a spike reaches another group before any event it causes is due.
 
-pub use crate::group::{Clock, Group, RecorderSlot, Source};
+pub use crate::group::{Clock, Group, InitPart, RecorderSlot, Source};
 use rayon::prelude::*;
 use std::sync::Arc;
 
@@ -37,15 +37,18 @@ pub struct Simulation {
 }
 
 impl Simulation {
-    /// finitialize on every group, then the spikes of t = 0 (NetStim with start 0) travel.
-    pub fn initialize(&mut self, c: &mut Clock, v_init: Option<f64>) {
-        let start = *c;
-        for g in &mut self.groups {
-            let mut gc = start;
-            g.initialize(&mut gc, v_init);
-            *c = gc;
+    /// A part of finitialize on every group; after the last, the spikes of t = 0 (NetStim with
+    /// start 0) travel.
+    pub fn initialize(&mut self, c: &mut Clock, part: InitPart, v_init: Option<f64>) {
+        if part == InitPart::Start {
+            c.t = 0.0;
         }
-        self.exchange_spikes();
+        for g in &mut self.groups {
+            g.initialize(&mut c.clone(), part, v_init);
+        }
+        if part == InitPart::Finish {
+            self.exchange_spikes();
+        }
     }
 
     /// Runs `steps` fixed steps.

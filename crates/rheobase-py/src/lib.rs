@@ -8,7 +8,9 @@ use pyo3::exceptions::{PyAttributeError, PyKeyboardInterrupt, PyReferenceError, 
 use pyo3::prelude::*;
 use rheobase_core::mechanisms::{self, MechKind, VarKind};
 use rheobase_core::model::network::{SourceSpec, SpikeSource};
+use rheobase_core::play::PlayTimes;
 use rheobase_core::recording::{Schedule, Target};
+use rheobase_core::simulation::InitPart;
 use rheobase_core::{Error, Model};
 
 /// Engine error → Python exception carrying the engine's message.
@@ -165,6 +167,12 @@ impl Engine {
     }
     fn point_set(&mut self, pp: usize, var: &str, value: f64) -> PyResult<()> {
         self.model.point_set(pp, var, value).py()
+    }
+    fn point_set_table(&mut self, pp: usize, values: Vec<f64>) -> PyResult<()> {
+        self.model.point_set_table(pp, values).py()
+    }
+    fn point_take_table<'py>(&mut self, py: Python<'py>, pp: usize) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        Ok(self.model.point_take_table(pp).py()?.into_pyarray(py))
     }
     fn points_in(&self, sec: usize) -> Vec<usize> {
         self.model.points_in(sec)
@@ -350,6 +358,57 @@ impl Engine {
         self.model.record_remove(id)
     }
 
+    // --- playing: each play_* takes either element times (ms) or an interval dt (ms)
+    #[pyo3(signature = (sec, x, values, times=None, dt=None, continuous=false))]
+    fn play_v(
+        &mut self,
+        sec: usize,
+        x: f64,
+        values: Vec<f64>,
+        times: Option<Vec<f64>>,
+        dt: Option<f64>,
+        continuous: bool,
+    ) -> PyResult<usize> {
+        self.model.play_new(Target::Voltage { sec, x }, play_times(times, dt)?, values, continuous).py()
+    }
+    #[pyo3(signature = (sec, x, mech, var, values, times=None, dt=None, continuous=false))]
+    #[allow(clippy::too_many_arguments)]
+    fn play_density(
+        &mut self,
+        sec: usize,
+        x: f64,
+        mech: &str,
+        var: &str,
+        values: Vec<f64>,
+        times: Option<Vec<f64>>,
+        dt: Option<f64>,
+        continuous: bool,
+    ) -> PyResult<usize> {
+        let m = self.model.find_mechanism(mech).py()?;
+        let target = Target::Density { sec, x, mech: m, var: var_index(m, var)? };
+        self.model.play_new(target, play_times(times, dt)?, values, continuous).py()
+    }
+    #[pyo3(signature = (pp, var, values, times=None, dt=None, continuous=false))]
+    fn play_point(
+        &mut self,
+        pp: usize,
+        var: &str,
+        values: Vec<f64>,
+        times: Option<Vec<f64>>,
+        dt: Option<f64>,
+        continuous: bool,
+    ) -> PyResult<usize> {
+        let target = Target::Point { pp, var: var_index(self.model.point(pp).py()?.mech, var)? };
+        self.model.play_new(target, play_times(times, dt)?, values, continuous).py()
+    }
+    #[pyo3(signature = (id, values, times=None, dt=None))]
+    fn play_set_data(&mut self, id: usize, values: Vec<f64>, times: Option<Vec<f64>>, dt: Option<f64>) -> PyResult<()> {
+        self.model.play_set_data(id, play_times(times, dt)?, values).py()
+    }
+    fn play_remove(&mut self, id: usize) {
+        self.model.play_remove(id)
+    }
+
     // --- running
     #[pyo3(signature = (v=None))]
     fn finitialize(&mut self, py: Python<'_>, v: Option<f64>) -> PyResult<()> {
@@ -358,6 +417,36 @@ impl Engine {
     }
     fn fadvance(&mut self) {
         self.model.fadvance()
+    }
+    /// One part of finitialize: "start" (t = 0, plays, v set), "mechanisms" (INITIAL blocks),
+    /// "finish" (events due at 0, currents, the t = 0 record).
+    #[pyo3(signature = (part, v=None))]
+    fn finitialize_part(&mut self, py: Python<'_>, part: &str, v: Option<f64>) -> PyResult<()> {
+        let part = match part {
+            "start" => InitPart::Start,
+            "mechanisms" => InitPart::Mechanisms,
+            "finish" => InitPart::Finish,
+            _ => return Err(PyValueError::new_err(format!("unknown finitialize part '{part}'"))),
+        };
+        let model = &mut self.model;
+        py.detach(|| model.finitialize_part(part, v)).py()
+    }
+    /// Steps while t < t_limit (ms), at most max_steps, releasing the GIL; returns the steps
+    /// taken.
+    #[pyo3(signature = (t_limit, max_steps=u64::MAX))]
+    fn advance_until(&mut self, py: Python<'_>, t_limit: f64, max_steps: u64) -> PyResult<u64> {
+        let mut total = 0;
+        while total < max_steps {
+            let chunk = (max_steps - total).min(STEPS_PER_CHECK);
+            let model = &mut self.model;
+            let n = py.detach(|| model.advance_until(t_limit, chunk)).py()?;
+            total += n;
+            py.check_signals()?;
+            if n < chunk {
+                break;
+            }
+        }
+        Ok(total)
     }
     /// Runs `steps` fixed steps, releasing the GIL and checking for Ctrl-C between chunks.
     fn advance(&mut self, py: Python<'_>, steps: u64) -> PyResult<()> {
@@ -392,6 +481,14 @@ impl Engine {
                 return Ok(());
             }
         }
+    }
+}
+
+fn play_times(times: Option<Vec<f64>>, dt: Option<f64>) -> PyResult<PlayTimes> {
+    match (times, dt) {
+        (Some(t), None) => Ok(PlayTimes::At(t)),
+        (None, Some(dt)) => Ok(PlayTimes::Every(dt)),
+        _ => Err(PyValueError::new_err("a play takes either element times or an interval")),
     }
 }
 

@@ -3,13 +3,20 @@
 //! so the solver never knows which is which.
 
 pub mod active;
+pub mod alphasynapse;
+pub mod apcount;
 pub mod exp2syn;
 pub mod expsyn;
 pub mod hh;
 pub mod iclamp;
+pub mod intfire1;
+pub mod intfire2;
+pub mod intfire4;
 pub mod ions;
 pub mod netstim;
 pub mod pas;
+pub mod seclamp;
+pub mod vecstim;
 
 use crate::events::Outbox;
 
@@ -101,6 +108,9 @@ pub struct BlockData {
     /// Maximal runs of instances on consecutive nodes: (first instance, first node, length).
     /// Kernels that touch no ion sweep each run with plain slices.
     pub runs: Vec<(usize, usize, usize)>,
+    /// A vector of numbers per instance for point processes that hold one (VecStim's spike
+    /// times, APCount's recorded crossings); empty otherwise.
+    pub tables: Vec<Vec<f64>>,
 }
 
 /// The runs of consecutive nodes in a block's node list (see [`BlockData::runs`]).
@@ -199,9 +209,16 @@ pub fn registry() -> &'static [MechInfo] {
             ions::info("ca"),
             hh::info(),
             iclamp::info(),
+            alphasynapse::info(),
             expsyn::info(),
             exp2syn::info(),
+            seclamp::info(),
+            apcount::info(),
             netstim::info(),
+            vecstim::info(),
+            intfire1::info(),
+            intfire2::info(),
+            intfire4::info(),
         ]
     })
 }

@@ -46,7 +46,14 @@ impl Kernel for Pas {
         let [g, e, i] = &mut blk.vars[..] else { unreachable!() };
         for &(k0, n0, len) in &blk.runs {
             let (k, n) = (k0..k0 + len, n0..n0 + len);
-            leak_current(&g[k.clone()], &e[k.clone()], &mut i[k], &nv.v[n.clone()], &mut nv.rhs[n.clone()], &mut nv.d[n]);
+            leak_current(
+                &g[k.clone()],
+                &e[k.clone()],
+                &mut i[k],
+                &nv.v[n.clone()],
+                &mut nv.rhs[n.clone()],
+                &mut nv.d[n],
+            );
         }
     }
 

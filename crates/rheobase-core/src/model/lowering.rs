@@ -10,6 +10,7 @@ use crate::hines::NO_PARENT;
 use crate::mechanisms::{self, Block, BlockData, MechId, MechKind};
 use crate::morphology::{place, Place, SectionId};
 use crate::network::{Detector, LoweredNetCon, Network};
+use crate::play::LoweredPlay;
 use crate::recording::Target;
 use crate::simulation::{Group, InProcess, Simulation, Source};
 use std::collections::HashMap;
@@ -86,9 +87,11 @@ impl Model {
         }
         for (pp, p) in self.points.iter_mut().enumerate() {
             if let (Some(p), Some(&(g, b, i))) = (p.as_mut(), l.point.get(&pp)) {
+                let data = &l.sim.groups[g].blocks[b].data;
                 for (var, val) in p.values.iter_mut().enumerate() {
-                    *val = l.sim.groups[g].blocks[b].data.vars[var][i];
+                    *val = data.vars[var][i];
                 }
+                p.table.clone_from(&data.tables[i]);
             }
         }
         // NET_RECEIVE may have changed weights (the target's group holds them); pending events,
@@ -163,6 +166,7 @@ impl Model {
                 let here = match ev.action {
                     Action::NetCon { netcon } => lowered.netcon_group[netcon] == Some(g),
                     Action::SelfEvent { pp, .. } => group_of.points.get(pp).copied().flatten() == Some(g),
+                    Action::Play { play, .. } => group.network.plays.get(play).is_some_and(|p| p.is_some()),
                 };
                 if here {
                     group.network.queue.push(ev.t, ev.action);
@@ -194,11 +198,14 @@ impl Model {
             }
         }
         for (pp, g) in points.iter_mut().enumerate() {
-            if g.is_none() && self.points[pp].as_ref().is_some_and(|p| mechanisms::info(p.mech).kind == MechKind::Artificial) {
+            if g.is_none()
+                && self.points[pp].as_ref().is_some_and(|p| mechanisms::info(p.mech).kind == MechKind::Artificial)
+            {
                 *g = Some(0);
             }
         }
-        let netcons = self.netcons.iter().map(|nc| nc.as_ref().and_then(|nc| nc.target).and_then(|t| points[t])).collect();
+        let netcons =
+            self.netcons.iter().map(|nc| nc.as_ref().and_then(|nc| nc.target).and_then(|t| points[t])).collect();
         GroupOf { sections, points, netcons }
     }
 
@@ -272,6 +279,7 @@ impl Model {
                 globals: info.globals.iter().map(|g| self.globals[g.name]).collect(),
                 contiguous: false,
                 runs: Vec::new(),
+                tables: Vec::new(),
             };
             let b = blocks.len();
             let add = |data: &mut BlockData, node: usize, values: &mut dyn Iterator<Item = f64>| {
@@ -301,6 +309,8 @@ impl Model {
                     None => 0,
                 };
                 let i = add(&mut data, node, &mut p.values.iter().copied());
+                data.tables.resize(i + 1, Vec::new());
+                data.tables[i].clone_from(&p.table);
                 point.insert(pp, (b, i));
             }
             if data.is_empty() {
@@ -314,6 +324,8 @@ impl Model {
                 new_of[old] = new;
             }
             data.node = perm.iter().map(|&k| data.node[k]).collect();
+            data.tables.resize(data.node.len(), Vec::new());
+            data.tables = perm.iter().map(|&k| std::mem::take(&mut data.tables[k])).collect();
             for var in &mut data.vars {
                 *var = perm.iter().map(|&k| var[k]).collect();
             }
@@ -344,11 +356,11 @@ impl Model {
             blocks.push(Block { data, kernel: (info.make_kernel)() });
         }
 
-        let mut recorders = Vec::new();
-        for (r, rec) in self.recorders.iter_mut().enumerate() {
-            let Some(target) = rec.as_ref().map(|rec| rec.target.clone()) else { continue };
-            let section = |sec: SectionId| self.sections.get(sec).and_then(|s| s.as_ref()).filter(|_| l.group_of[sec] == g);
-            let src = match target {
+        // Where a recorded or played variable lives in this group (None: in another group).
+        let resolve = |target: &Target| -> Option<Source> {
+            let section =
+                |sec: SectionId| self.sections.get(sec).and_then(|s| s.as_ref()).filter(|_| l.group_of[sec] == g);
+            match *target {
                 // Time is recorded by the first group.
                 Target::Time => (g == 0).then_some(Source::Time),
                 Target::Voltage { sec, x } => section(sec)
@@ -361,14 +373,26 @@ impl Model {
                     _ => None,
                 },
                 Target::Point { pp, var } => point.get(&pp).map(|&(b, i)| Source::Var { block: b, var, instance: i }),
-            };
-            if let Some(src) = src {
-                l.recorder.insert(r, (g, recorders.len()));
-                recorders.push((r, src, rec.take()));
             }
+        };
+        let mut recorders = Vec::new();
+        for (r, rec) in self.recorders.iter_mut().enumerate() {
+            let Some(src) = rec.as_ref().and_then(|rec| resolve(&rec.target)) else { continue };
+            l.recorder.insert(r, (g, recorders.len()));
+            recorders.push((r, src, rec.take()));
         }
+        let plays: Vec<Option<LoweredPlay>> = self
+            .plays
+            .iter()
+            .enumerate()
+            .map(|(id, p)| {
+                let play = p.as_ref()?;
+                Some(LoweredPlay { id, play: play.clone(), source: resolve(&play.target)?, ubound: 0 })
+            })
+            .collect();
 
-        let network = self.lower_network(g, &nodes, &blocks, &point, l);
+        let mut network = self.lower_network(g, &nodes, &blocks, &point, l);
+        network.plays = plays;
         for ((id, mech), v) in density {
             l.density.insert((id, mech), v);
         }

@@ -15,8 +15,9 @@ use crate::discretise::{discretise, Nodes, SectionNodes};
 use crate::error::{arc_position, finite, positive, suggest, Error, Result};
 use crate::mechanisms::{self, MechId, MechKind};
 use crate::morphology::{place, segment_centre, segment_index, Inserted, Place, Section, SectionId};
+use crate::play::{Play, PlayTimes};
 use crate::recording::{Recorder, Schedule, Target};
-use crate::simulation::{Clock, Simulation};
+use crate::simulation::{Clock, InitPart, Simulation};
 use std::collections::HashMap;
 use std::f64::consts::PI;
 
@@ -30,12 +31,15 @@ pub struct PointProcess {
     /// Section and x; x is snapped to the centre of its segment (0 and 1 stay exact).
     pub loc: Option<(SectionId, f64)>,
     pub values: Vec<f64>,
+    /// See [`crate::mechanisms::BlockData::tables`].
+    pub table: Vec<f64>,
 }
 
 pub struct Model {
     sections: Vec<Option<Section>>,
     points: Vec<Option<PointProcess>>,
     recorders: Vec<Option<Recorder>>,
+    plays: Vec<Option<Play>>,
     clock: Clock,
     /// Mechanism globals such as usetable_hh, by full name.
     globals: HashMap<&'static str, f64>,
@@ -75,6 +79,7 @@ impl Model {
             sections: Vec::new(),
             points: Vec::new(),
             recorders: Vec::new(),
+            plays: Vec::new(),
             clock: Clock { t: 0.0, dt: 0.025, celsius: 6.3, secondorder: 0 },
             globals,
             sim: None,
@@ -503,7 +508,7 @@ impl Model {
             self.random_streams += 1;
             values[k..k + 3].copy_from_slice(&[1.0, 0.0, self.random_streams as f64]);
         }
-        self.points.push(Some(PointProcess { mech, loc, values }));
+        self.points.push(Some(PointProcess { mech, loc, values, table: Vec::new() }));
         Ok(self.points.len() - 1)
     }
 
@@ -564,6 +569,28 @@ impl Model {
         }
         self.points[pp].as_mut().unwrap().values[v] = value;
         Ok(())
+    }
+
+    /// Replaces a point process's table (`VecStim.play(tvec)`).
+    pub fn point_set_table(&mut self, pp: usize, table: Vec<f64>) -> Result<()> {
+        if table.iter().any(|x| !x.is_finite()) {
+            return Err(Error::Value("the values must be finite numbers".into()));
+        }
+        self.point(pp)?;
+        if let Some(&(g, b, i)) = self.sim.as_ref().and_then(|l| l.point.get(&pp)) {
+            self.sim.as_mut().unwrap().sim.groups[g].blocks[b].data.tables[i].clone_from(&table);
+        }
+        self.points[pp].as_mut().unwrap().table = table;
+        Ok(())
+    }
+
+    /// Hands over the numbers a point process added to its table (APCount's crossings).
+    pub fn point_take_table(&mut self, pp: usize) -> Result<Vec<f64>> {
+        self.point(pp)?;
+        if let Some(&(g, b, i)) = self.sim.as_ref().and_then(|l| l.point.get(&pp)) {
+            return Ok(std::mem::take(&mut self.sim.as_mut().unwrap().sim.groups[g].blocks[b].data.tables[i]));
+        }
+        Ok(std::mem::take(&mut self.points[pp].as_mut().unwrap().table))
     }
 
     /// Point processes located in a section, in creation order.
@@ -717,19 +744,99 @@ impl Model {
         }
     }
 
+    // ----------------------------------------------------------------------------- playing
+
+    fn check_play(&self, target: &Target, times: &PlayTimes, values: &[f64], continuous: bool) -> Result<()> {
+        if *target == Target::Time {
+            return Err(Error::Value("Vector.play cannot play into t".into()));
+        }
+        self.check_target(target)?;
+        if values.iter().any(|v| !v.is_finite()) {
+            return Err(Error::Value("Vector.play: the values must be finite numbers".into()));
+        }
+        match times {
+            PlayTimes::Every(dt) => {
+                positive("Vector.play interval", *dt)?;
+                if continuous {
+                    return Err(Error::Value(
+                        "Vector.play in continuous mode needs a Vector of times, not an interval".into(),
+                    ));
+                }
+            }
+            PlayTimes::At(t) => {
+                if t.iter().any(|x| !x.is_finite()) || t.windows(2).any(|w| w[1] < w[0]) {
+                    return Err(Error::Value("Vector.play: the times must be finite and non-decreasing".into()));
+                }
+                if continuous && (t.is_empty() || values.len() < t.len()) {
+                    return Err(Error::Value(format!(
+                        "Vector.play in continuous mode needs a value for each of its {} times, got {}",
+                        t.len(),
+                        values.len()
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `vec.play(ref, tvec or dt[, continuous])`. Returns the play's id.
+    pub fn play_new(&mut self, target: Target, times: PlayTimes, values: Vec<f64>, continuous: bool) -> Result<usize> {
+        self.check_play(&target, &times, &values, continuous)?;
+        self.invalidate();
+        self.plays.push(Some(Play { target, times, values, continuous }));
+        Ok(self.plays.len() - 1)
+    }
+
+    /// New times and values for a play (the Vectors changed); its target stays.
+    pub fn play_set_data(&mut self, id: usize, times: PlayTimes, values: Vec<f64>) -> Result<()> {
+        let play =
+            self.plays.get(id).and_then(|p| p.as_ref()).ok_or_else(|| Error::Deleted("the play has stopped".into()))?;
+        self.check_play(&play.target, &times, &values, play.continuous)?;
+        let play = self.plays[id].as_mut().unwrap();
+        (play.times, play.values) = (times, values);
+        let play = play.clone();
+        if let Some(l) = self.sim.as_mut() {
+            for g in &mut l.sim.groups {
+                if let Some(Some(lp)) = g.network.plays.get_mut(id) {
+                    lp.play = play.clone();
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `vec.play_remove()`.
+    pub fn play_remove(&mut self, id: usize) {
+        if self.plays.get(id).is_some_and(|p| p.is_some()) {
+            self.invalidate();
+            self.plays[id] = None;
+        }
+    }
+
     // ----------------------------------------------------------------------------- running
 
     /// finitialize(v): v_init None keeps the present voltages.
     pub fn finitialize(&mut self, v_init: Option<f64>) -> Result<()> {
+        for part in [InitPart::Start, InitPart::Mechanisms, InitPart::Finish] {
+            self.finitialize_part(part, v_init)?;
+        }
+        Ok(())
+    }
+
+    /// One part of finitialize (the caller runs FInitializeHandlers between them); v_init is
+    /// used by the first.
+    pub fn finitialize_part(&mut self, part: InitPart, v_init: Option<f64>) -> Result<()> {
         if let Some(v) = v_init {
             finite("v_init", v)?;
         }
         self.ensure_lowered();
-        let l = self.sim.as_mut().unwrap();
-        l.sim.initialize(&mut self.clock, v_init);
-        for r in self.spike_records.iter_mut().flatten() {
-            *r = SpikeRecord::default();
+        if part == InitPart::Start {
+            for r in self.spike_records.iter_mut().flatten() {
+                *r = SpikeRecord::default();
+            }
         }
+        let l = self.sim.as_mut().unwrap();
+        l.sim.initialize(&mut self.clock, part, v_init);
         self.collect_spikes();
         Ok(())
     }
@@ -737,6 +844,20 @@ impl Model {
     pub fn fadvance(&mut self) {
         self.ensure_lowered();
         self.advance(1);
+    }
+
+    /// Steps while t < `t_limit` (ms; may be infinite), at most `max_steps`; returns the number
+    /// of steps taken.
+    pub fn advance_until(&mut self, t_limit: f64, max_steps: u64) -> Result<u64> {
+        if t_limit.is_nan() {
+            return Err(Error::Value("t_limit must be a number, got NaN".into()));
+        }
+        let mut done = 0;
+        while self.clock.t < t_limit && done < max_steps {
+            self.advance(1);
+            done += 1;
+        }
+        Ok(done)
     }
 
     /// Runs `steps` fixed steps (the caller chunks long runs to check for interrupts).

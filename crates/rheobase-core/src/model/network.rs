@@ -94,9 +94,11 @@ impl Model {
     /// The PreSyn watching `source` (created if none does; every gid placeholder is new).
     fn presyn_for(&mut self, source: SpikeSource, gid: Option<i64>) -> usize {
         let existing = match source {
-            SpikeSource::Voltage { sec, .. } => self.index.on_section.get(&sec).and_then(|ps| {
-                ps.iter().copied().find(|&p| self.presyns[p].source == Some(source))
-            }),
+            SpikeSource::Voltage { sec, .. } => self
+                .index
+                .on_section
+                .get(&sec)
+                .and_then(|ps| ps.iter().copied().find(|&p| self.presyns[p].source == Some(source))),
             SpikeSource::Point(pp) => self.index.of_point.get(&pp).copied(),
             SpikeSource::Gid => None,
         };
@@ -104,7 +106,13 @@ impl Model {
             return p;
         }
         let p = self.presyns.len();
-        self.presyns.push(PreSyn { source: Some(source), threshold: DEFAULT_THRESHOLD_MV, record: None, gid, above: false });
+        self.presyns.push(PreSyn {
+            source: Some(source),
+            threshold: DEFAULT_THRESHOLD_MV,
+            record: None,
+            gid,
+            above: false,
+        });
         match source {
             SpikeSource::Voltage { sec, .. } => self.index.on_section.entry(sec).or_default().push(p),
             SpikeSource::Point(pp) => {
@@ -382,7 +390,9 @@ impl Model {
         if let Some(&placeholder) = self.gids.get(&gid) {
             if placeholder != ps {
                 if self.presyns[placeholder].source != Some(SpikeSource::Gid) {
-                    return Err(Error::Value(format!("gid {gid} already has a spike source (pc.cell was called for it)")));
+                    return Err(Error::Value(format!(
+                        "gid {gid} already has a spike source (pc.cell was called for it)"
+                    )));
                 }
                 // NetCons made by gid_connect before the source existed now listen to it.
                 for n in self.netcons.iter_mut().flatten() {
