@@ -568,7 +568,6 @@ def test_distance_errors(rb):
     ("PlotShape", "shape plots"),  # Ball and stick 1: n.PlotShape(False).plot(plt)
     ("define_shape", "3-D morphology"),
     ("VClamp", "this point process"),
-    ("PatternStim", "VecStim"),
     ("SectionList", "Python lists of sections"),
     ("Graph", "GUI"),
 ])

@@ -6,7 +6,6 @@ source or target alive (when either is deleted, `nc.valid()` becomes 0).
 
 import itertools
 import math
-import warnings
 
 from ._point import PointProcess
 from ._refs import VoltageRef
@@ -415,11 +414,6 @@ class ParallelContext:
         tstop = _number("psolve: tstop", tstop)
         if not math.isfinite(tstop):
             raise ValueError(f"psolve: tstop must be finite, got {tstop}")
-        unbound = self._model._engine.unbound_gids()
-        if unbound:
-            # NEURON runs on silently (the source may live on another host); say so here.
-            warnings.warn(f"psolve: gid {unbound[0]} is a gid_connect source but no pc.cell provides it; "
-                          "its NetCons receive no spikes", RuntimeWarning, stacklevel=2)
         model, dt = self._model, self._model.dt
         limit = tstop * (1 + 1e-11)
         steps = int((limit - model.t) / dt + 1e-9)

@@ -172,6 +172,31 @@ class VecStim(PointProcess):
         return sorted(super().__dir__() + ["play"])
 
 
+class PatternStim(PointProcess):
+    """`n.PatternStim()`: `ps.play(tvec, gidvec)` replays spikes (times ms, gids) into the
+    NetCons made by `pc.gid_connect` for gids that have no cell in this model. As in NEURON the
+    Vectors are copied by play() and `fake_output` changes nothing."""
+
+    __slots__ = ()
+
+    def play(self, tvec=None, gidvec=None):
+        from .vector import Vector
+
+        if (tvec is None) != (gidvec is None):
+            raise TypeError("PatternStim.play(tvec, gidvec) takes both Vectors (or neither, to stop)")
+        for name, vec in (("tvec", tvec), ("gidvec", gidvec)):
+            if vec is not None and not isinstance(vec, Vector):
+                raise TypeError(f"PatternStim.play: {name} must be a Vector, got {type(vec).__name__}")
+        if tvec is not None and len(tvec) != len(gidvec):
+            raise ValueError(f"PatternStim.play: tvec has {len(tvec)} times but gidvec {len(gidvec)} gids")
+        pairs = [] if tvec is None else [x for pair in zip(tvec.to_python(), gidvec.to_python()) for x in pair]
+        self._model._engine.point_set_table(self._id, pairs)
+        return 0.0
+
+    def __dir__(self):
+        return sorted(super().__dir__() + ["play"])
+
+
 class APCount(PointProcess):
     """`n.APCount(seg)`: counts crossings of `thresh` (mV); `apc.record(vec)` stores their times."""
 
@@ -296,7 +321,7 @@ class IntFire4(_ArtificialCell):
         return self._vars("ai2")[0] * self._newstates()[1]
 
 
-_CLASSES = {"NetStim": NetStim, "VecStim": VecStim, "APCount": APCount,
+_CLASSES = {"NetStim": NetStim, "VecStim": VecStim, "APCount": APCount, "PatternStim": PatternStim,
             "IntFire1": IntFire1, "IntFire2": IntFire2, "IntFire4": IntFire4}
 
 

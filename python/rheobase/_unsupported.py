@@ -6,8 +6,6 @@ AttributeError (so `hasattr(n, "SectionList")` stays False and scripts probing f
 """
 
 _GROUPS = [
-    ("PatternStim is not in rheobase yet (see docs/status.md, 'Not yet'); play spikes with VecStim",
-     ["PatternStim"]),
     ("3-D morphology and shape plots are not in rheobase yet; sections have L and diam only",
      ["define_shape", "PlotShape", "Shape", "pt3dadd", "pt3dclear", "x3d", "y3d", "z3d", "diam3d",
       "arc3d", "n3d"]),

@@ -174,11 +174,13 @@ pub struct Outbox {
     pub sends: Vec<(f64, usize, f64)>,
     /// `net_event`: (spike time ms, instance in the block).
     pub spikes: Vec<(f64, usize)>,
+    /// Spikes on behalf of a gid that has no cell here (PatternStim): (time ms, gid).
+    pub gid_spikes: Vec<(f64, i64)>,
 }
 
 impl Outbox {
     pub fn is_empty(&self) -> bool {
-        self.sends.is_empty() && self.spikes.is_empty()
+        self.sends.is_empty() && self.spikes.is_empty() && self.gid_spikes.is_empty()
     }
 }
 

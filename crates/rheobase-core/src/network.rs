@@ -43,6 +43,8 @@ pub struct Network {
     pub exported: Vec<bool>,
     /// Spikes for other groups since the last exchange: (time ms, PreSyn).
     outgoing: Vec<(f64, usize)>,
+    /// gid → (its PreSyn, true when no cell here provides it: a gid_connect'ed input).
+    pub gids: std::collections::HashMap<i64, (usize, bool)>,
     /// `Vector.play`s writing into this group, by play index (None: elsewhere or removed).
     pub plays: Vec<Option<LoweredPlay>>,
     /// Point process → (block, instance), for self events.
@@ -201,6 +203,12 @@ impl Network {
         }
         for (t, i) in out.spikes.drain(..) {
             if let Some(ps) = self.presyn_of_point[b][i] {
+                self.send(ps, t);
+            }
+        }
+        // NEURON's nrn_fake_fire: only gids without a cell here.
+        for (t, gid) in out.gid_spikes.drain(..) {
+            if let Some(&(ps, true)) = self.gids.get(&gid) {
                 self.send(ps, t);
             }
         }

@@ -15,6 +15,7 @@ pub mod intfire4;
 pub mod ions;
 pub mod netstim;
 pub mod pas;
+pub mod patternstim;
 pub mod seclamp;
 pub mod vecstim;
 
@@ -219,6 +220,7 @@ pub fn registry() -> &'static [MechInfo] {
             intfire1::info(),
             intfire2::info(),
             intfire4::info(),
+            patternstim::info(),
         ]
     })
 }

@@ -213,10 +213,12 @@ impl Model {
     /// causes there is due, so the interval is the smallest delay between groups less one step
     /// (a spike may come up to dt/2 before the interval starts). None when that is under 1 step.
     fn exchange_steps(&self, g: &GroupOf) -> Option<u64> {
+        // A gid input (fed by a PatternStim anywhere) counts as coming from another group.
         let source_group = |ps: usize| match self.presyns[ps].source {
             Some(SpikeSource::Voltage { sec, .. }) => Some(g.sections[sec]),
             Some(SpikeSource::Point(pp)) => g.points[pp],
-            _ => None,
+            Some(SpikeSource::Gid) => Some(usize::MAX),
+            None => None,
         };
         let mut min_delay = f64::INFINITY;
         for (k, nc) in self.netcons.iter().enumerate() {
@@ -442,6 +444,11 @@ impl Model {
         net.presyn_of_point = blocks.iter().map(|b| vec![None; b.data.len()]).collect();
         net.fanout = vec![Vec::new(); self.presyns.len()];
         net.exported = vec![false; self.presyns.len()];
+        net.gids = self
+            .gids
+            .iter()
+            .map(|(&gid, &ps)| (gid, (ps, self.presyns[ps].source == Some(SpikeSource::Gid))))
+            .collect();
         for (&pp, &(b, i)) in point {
             net.point_at[pp] = Some((b, i));
             net.point_of[b][i] = pp;
