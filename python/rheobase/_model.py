@@ -35,6 +35,7 @@ class Model:
         object.__setattr__(self, "_sections", {})  # engine id -> weakref(Section)
         object.__setattr__(self, "_points", {})  # engine id -> weakref(PointProcess)
         object.__setattr__(self, "_table_readers", {})  # engine id -> weakref(APCount), flushed with recordings
+        object.__setattr__(self, "_syncing", {})  # engine id -> weakref(VecStim), re-read at finitialize
         object.__setattr__(self, "_recordings", {})  # id(vec) -> (weakref(vec), recorder id)
         object.__setattr__(self, "_spike_recordings", {})  # record id -> (weakref(tvec), weakref(idvec))
         object.__setattr__(self, "_plays", {})  # id(vec) -> (weakref(vec), play id, weakref(tvec) or dt)
@@ -130,11 +131,14 @@ class Model:
     # ---------------------------------------------------------------- point processes
     def _register_point(self, pp):
         self._points[pp._id] = weakref.ref(pp)
-        if hasattr(pp, "_flush"):
+        if hasattr(type(pp), "_flush"):
             self._table_readers[pp._id] = weakref.ref(pp)
+        if hasattr(type(pp), "_sync"):
+            self._syncing[pp._id] = weakref.ref(pp)
 
     def _forget_point(self, pid):
         self._table_readers.pop(pid, None)
+        self._syncing.pop(pid, None)
         if self._points.pop(pid, None) is not None:
             self._engine.point_delete(pid)
 
@@ -312,8 +316,9 @@ class Model:
         handlers = self._handlers
         handlers.run_init(3)
         handlers.clear_events()
-        for p in self._live_points():
-            if hasattr(p, "_sync"):
+        for ref in list(self._syncing.values()):
+            p = ref()
+            if p is not None:
                 p._sync()
         self._sync_plays()
         if handlers.has_init():

@@ -50,8 +50,8 @@ class PointProcess:
         return var if var in M.var_names(self._mech) else None
 
     def __getattr__(self, name):
-        if name.startswith("__"):
-            raise AttributeError(name)
+        if name.startswith("_") and not name.startswith("_ref_"):
+            raise AttributeError(name)  # internal names: no variable lookup, no suggestion
         if name.startswith("_ref_") and self._var(name[5:]):
             return PointRef(self, self._var(name[5:]))
         var = self._var(name)

@@ -89,16 +89,21 @@ impl Group {
 
     /// rhs and d of the tree matrix for a step of size dt (NEURON's setup_tree_matrix): the
     /// capacitance and the constant axial part of the diagonal, every mechanism's current and
-    /// conductance, then the axial currents. (NEURON sums the diagonal in another order; the
-    /// results differ by rounding only.)
+    /// conductance, then (for the cable solve; the tree solve does it in its own pass) the axial
+    /// currents. (NEURON sums in another order; the results differ by rounding only.)
     fn setup_matrix(&mut self, t: f64, c: &Clock) {
         let cj = if c.secondorder > 0 { 2.0 / c.dt } else { 1.0 / c.dt };
         let cfac = 0.001 * cj;
-        self.rhs.fill(0.0);
-        for ((d, &cm), &dax) in self.d.iter_mut().zip(&self.nodes.cm_uf_cm2).zip(&self.d_axial) {
+        for (((d, rhs), &cm), &dax) in
+            self.d.iter_mut().zip(&mut self.rhs).zip(&self.nodes.cm_uf_cm2).zip(&self.d_axial)
+        {
             *d = cfac * cm + dax;
+            *rhs = 0.0;
         }
         self.each_block(t, c, |b, ions, nv| b.kernel.current(&mut b.data, ions, nv));
+        if !self.path {
+            return; // the tree solve adds the axial currents on its way
+        }
         let nd = &self.nodes;
         // Passive leaves (beyond `solved`) are left out: their terms cancel in the solve.
         let m = nd.solved;
@@ -160,7 +165,17 @@ impl Group {
         if self.path {
             hines::solve_path(&nd.a[..m], &nd.b[..m], &mut self.d[..m], &mut self.rhs[..m]);
         } else {
-            hines::solve(&nd.parent[..m], &self.solve_runs, &nd.a, &nd.b, &mut self.d, &mut self.rhs, &mut self.inv_d);
+            let v = Some(&self.v[..]);
+            hines::solve(
+                &nd.parent[..m],
+                &self.solve_runs,
+                &nd.a,
+                &nd.b,
+                v,
+                &mut self.d,
+                &mut self.rhs,
+                &mut self.inv_d,
+            );
         }
         for i in m..nd.parent.len() {
             let p = nd.parent[i];

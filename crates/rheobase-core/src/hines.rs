@@ -25,18 +25,22 @@ pub fn independent_runs(parent: &[usize]) -> Vec<(usize, usize)> {
 }
 
 /// Solves in place: on return `rhs` holds x. `runs` are [`independent_runs`] of `parent`; `d`
-/// is overwritten; `inv_d` is scratch of the same length.
+/// is overwritten; `inv_d` is scratch of the same length. With `axial_v` (membrane potentials,
+/// mV) the axial currents are added to `rhs` on the way: −b·(v_parent − v) to a node and
+/// a·(v_parent − v) to its parent, in the pass that visits the parents anyway.
 ///
 /// Elimination goes run by run from the last: first a pass over the run's contiguous arrays
 /// (the divisions, vectorised), then the contributions to the parents in reverse node order;
 /// back substitution goes run by run from the first. Every node is eliminated with the same
 /// operations whatever else shares the arrays, so a cell gives the same numbers in any cell
 /// group. This reorders NEURON's arithmetic; results agree with its triang/bksub to rounding.
+#[allow(clippy::too_many_arguments)]
 pub fn solve(
     parent: &[usize],
     runs: &[(usize, usize)],
     a: &[f64],
     b: &[f64],
+    axial_v: Option<&[f64]>,
     d: &mut [f64],
     rhs: &mut [f64],
     inv_d: &mut [f64],
@@ -46,9 +50,16 @@ pub fn solve(
         for i in (start..end).rev() {
             let p = parent[i];
             if p != NO_PARENT {
+                let mut to_parent = 0.0;
+                if let Some(v) = axial_v {
+                    // The node's row is complete once its own axial current is in.
+                    let dv = v[p] - v[i];
+                    rhs[i] -= b[i] * dv;
+                    to_parent = a[i] * dv;
+                }
                 // d[i] now holds the node's contribution to its parent's diagonal.
                 d[p] -= d[i];
-                rhs[p] -= (a[i] * inv_d[i]) * rhs[i];
+                rhs[p] += to_parent - (a[i] * inv_d[i]) * rhs[i];
             }
         }
     }
@@ -84,7 +95,7 @@ pub fn solve_path(a: &[f64], b: &[f64], d: &mut [f64], rhs: &mut [f64]) {
     let (a, b, rhs) = (&a[..n], &b[..n], &mut rhs[..n]);
     if n < 4 {
         let parent: Vec<usize> = (0..n).map(|i| if i == 0 { NO_PARENT } else { i - 1 }).collect();
-        return solve(&parent, &independent_runs(&parent), a, b, d, rhs, &mut vec![0.0; n]);
+        return solve(&parent, &independent_runs(&parent), a, b, None, d, rhs, &mut vec![0.0; n]);
     }
     let m = n / 2;
     // Lower half: rows n−1 … m+1 eliminated upward; upper half: rows 0 … m−1 downward. Each
@@ -180,11 +191,41 @@ mod tests {
             }
             let rhs: Vec<f64> = seeds.iter().map(|s| s.2).collect();
             let (mut d1, mut x1) = (d.clone(), rhs.clone());
-            solve(&parent, &independent_runs(&parent), &a, &b, &mut d1, &mut x1, &mut vec![0.0; n]);
+            solve(&parent, &independent_runs(&parent), &a, &b, None, &mut d1, &mut x1, &mut vec![0.0; n]);
             let (mut d2, mut x2) = (d, rhs);
             solve_path(&a, &b, &mut d2, &mut x2);
             for (p, q) in x1.iter().zip(&x2) {
                 prop_assert!((p - q).abs() <= 1e-12 * (1.0 + p.abs()), "{p} vs {q}");
+            }
+        }
+
+        #[test]
+        fn axial_currents_in_the_solve_equal_adding_them_first(
+            seeds in prop::collection::vec((0.0f64..1.0, 0.1f64..5.0, 0.1f64..5.0, -10.0f64..10.0, -80.0f64..40.0), 2..60),
+        ) {
+            let n = seeds.len();
+            let parent: Vec<usize> =
+                (0..n).map(|i| if i == 0 { NO_PARENT } else { (seeds[i].0 * i as f64) as usize }).collect();
+            let a: Vec<f64> = seeds.iter().map(|s| -s.1).collect();
+            let b: Vec<f64> = seeds.iter().map(|s| -s.2).collect();
+            let v: Vec<f64> = seeds.iter().map(|s| s.4).collect();
+            let mut d = vec![1.0; n];
+            let mut rhs: Vec<f64> = seeds.iter().map(|s| s.3).collect();
+            for i in 1..n {
+                d[i] -= b[i];
+                d[parent[i]] -= a[i];
+            }
+            let runs = independent_runs(&parent);
+            let (mut d1, mut x1) = (d.clone(), rhs.clone());
+            solve(&parent, &runs, &a, &b, Some(&v), &mut d1, &mut x1, &mut vec![0.0; n]);
+            for i in 1..n {
+                let dv = v[parent[i]] - v[i];
+                rhs[i] -= b[i] * dv;
+                rhs[parent[i]] += a[i] * dv;
+            }
+            solve(&parent, &runs, &a, &b, None, &mut d, &mut rhs, &mut vec![0.0; n]);
+            for (p, q) in x1.iter().zip(&rhs) {
+                prop_assert!((p - q).abs() <= 1e-9 * (1.0 + q.abs()), "{p} vs {q}");
             }
         }
 
@@ -237,7 +278,7 @@ mod tests {
             }
             let want = dense_solve(m, rhs.clone());
             let mut got = rhs;
-            solve(&parent, &independent_runs(&parent), &a, &b, &mut d, &mut got, &mut vec![0.0; n]);
+            solve(&parent, &independent_runs(&parent), &a, &b, None, &mut d, &mut got, &mut vec![0.0; n]);
             for (g, w) in got.iter().zip(&want) {
                 prop_assert!((g - w).abs() <= 1e-10 * (1.0 + w.abs()), "{g} vs {w}");
             }
