@@ -25,7 +25,8 @@ pub struct Detector {
 pub struct LoweredNetCon {
     /// (block, instance) of the target.
     pub target: Option<(usize, usize)>,
-    pub weights: Vec<f64>,
+    /// Its weight vector in [`Network::weights`] (one flat array: no pointer to chase per event).
+    pub weights: std::ops::Range<usize>,
     /// ms
     pub delay: f64,
     pub active: bool,
@@ -37,6 +38,11 @@ pub struct Network {
     pub detectors: Vec<Detector>,
     /// By NetCon index; a NetCon has its target here only in the group that holds the target.
     pub netcons: Vec<LoweredNetCon>,
+    /// Every NetCon's weight vector, end to end.
+    pub weights: Vec<f64>,
+    /// Per block: a NetCon event whose weights are all 0 leaves the target unchanged (linear
+    /// synapses: g += w), so it is not delivered at all.
+    pub zero_weight_noop: Vec<bool>,
     /// PreSyn → the NetCons with targets in this group, in creation order.
     pub fanout: Vec<Vec<usize>>,
     /// PreSyn → it drives NetCons whose targets are in other groups.
@@ -156,17 +162,21 @@ impl Network {
             let mut out = std::mem::take(&mut self.outbox);
             match ev.action {
                 Action::NetCon { netcon } => {
-                    let nc = &mut self.netcons[netcon];
+                    let nc = &self.netcons[netcon];
                     let Some((b, i)) = nc.target else { continue };
+                    let w = &mut self.weights[nc.weights.clone()];
+                    if self.zero_weight_noop[b] && w.iter().all(|&x| x == 0.0) {
+                        continue;
+                    }
                     let blk = &mut blocks[b];
-                    blk.kernel.net_receive(&mut blk.data, i, &mut nc.weights, 0.0, ev.t, &mut out);
+                    blk.kernel.net_receive(&mut blk.data, i, w, 0.0, ev.t, &mut out);
                     self.dispatch(b, &mut out, Some(netcon));
                 }
                 Action::SelfEvent { pp, flag, weights_of } => {
                     let Some((b, i)) = self.point_at.get(pp).copied().flatten() else { continue };
                     let mut none: [f64; 0] = [];
                     let w = match weights_of {
-                        Some(nc) => &mut self.netcons[nc].weights[..],
+                        Some(nc) => &mut self.weights[self.netcons[nc].weights.clone()],
                         None => &mut none[..],
                     };
                     let blk = &mut blocks[b];

@@ -108,6 +108,10 @@ impl Kernel for Exp2Syn {
         });
     }
 
+    fn ignores_zero_weights(&self) -> bool {
+        true
+    }
+
     fn net_receive(&mut self, blk: &mut BlockData, k: usize, w: &mut [f64], _: f64, _: f64, _: &mut Outbox) {
         let f = blk.vars[FACTOR][k];
         blk.vars[A][k] += w[0] * f;

@@ -76,6 +76,10 @@ impl Kernel for ExpSyn {
         });
     }
 
+    fn ignores_zero_weights(&self) -> bool {
+        true
+    }
+
     fn net_receive(&mut self, blk: &mut BlockData, k: usize, w: &mut [f64], _: f64, _: f64, _: &mut Outbox) {
         blk.vars[G][k] += w[0];
         // A zero weight leaves a silent synapse silent.

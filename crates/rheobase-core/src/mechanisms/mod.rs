@@ -162,6 +162,11 @@ pub trait Kernel: Send + Sync {
     fn current(&mut self, blk: &mut BlockData, ions: &mut [Block], nv: &mut NodeView);
     /// Advance states over dt with the new v.
     fn advance_state(&mut self, blk: &mut BlockData, ions: &mut [Block], nv: &mut NodeView);
+    /// A NetCon event with all weights 0 changes nothing (NET_RECEIVE adds the weights to
+    /// states), so the solver may skip it.
+    fn ignores_zero_weights(&self) -> bool {
+        false
+    }
     /// The user wrote instance variables directly (between steps): refresh what the kernel
     /// derives from them.
     fn state_written(&mut self, _blk: &mut BlockData) {}

@@ -98,7 +98,8 @@ impl Model {
         // crossings in progress and recordings carry over to the next lowering.
         for (nc, desc) in self.netcons.iter_mut().enumerate() {
             if let (Some(desc), Some(g)) = (desc, l.netcon_group[nc]) {
-                desc.weights.clone_from(&l.sim.groups[g].network.netcons[nc].weights);
+                let net = &l.sim.groups[g].network;
+                desc.weights.copy_from_slice(&net.weights[net.netcons[nc].weights.clone()]);
             }
         }
         let mut sim = l.sim;
@@ -443,6 +444,7 @@ impl Model {
         net.point_of = blocks.iter().map(|b| vec![usize::MAX; b.data.len()]).collect();
         net.presyn_of_point = blocks.iter().map(|b| vec![None; b.data.len()]).collect();
         net.fanout = vec![Vec::new(); self.presyns.len()];
+        net.zero_weight_noop = blocks.iter().map(|b| b.kernel.ignores_zero_weights()).collect();
         net.exported = vec![false; self.presyns.len()];
         net.gids = self
             .gids
@@ -479,14 +481,16 @@ impl Model {
                             net.exported[ps] = true;
                         }
                     }
+                    let w0 = net.weights.len();
+                    net.weights.extend_from_slice(&nc.weights);
                     LoweredNetCon {
                         target: if here { nc.target.and_then(|pp| net.point_at[pp]) } else { None },
-                        weights: nc.weights.clone(),
+                        weights: w0..net.weights.len(),
                         delay: nc.delay,
                         active: nc.active,
                     }
                 }
-                None => LoweredNetCon { target: None, weights: Vec::new(), delay: 0.0, active: false },
+                None => LoweredNetCon { target: None, weights: 0..0, delay: 0.0, active: false },
             };
             net.netcons.push(lowered);
         }

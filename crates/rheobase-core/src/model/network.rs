@@ -204,7 +204,8 @@ impl Model {
         self.netcon_mut(nc)?.weights[k] = w;
         if let Some(l) = self.sim.as_mut() {
             for g in &mut l.sim.groups {
-                g.network.netcons[nc].weights[k] = w;
+                let at = g.network.netcons[nc].weights.start + k;
+                g.network.weights[at] = w;
             }
         }
         Ok(())
@@ -213,7 +214,10 @@ impl Model {
     pub fn netcon_weights(&self, nc: usize) -> Result<Vec<f64>> {
         self.netcon_ref(nc)?;
         Ok(match self.sim.as_ref().and_then(|l| Some(l).zip(l.netcon_group[nc])) {
-            Some((l, g)) => l.sim.groups[g].network.netcons[nc].weights.clone(),
+            Some((l, g)) => {
+                let net = &l.sim.groups[g].network;
+                net.weights[net.netcons[nc].weights.clone()].to_vec()
+            }
             None => self.netcons[nc].as_ref().unwrap().weights.clone(),
         })
     }
