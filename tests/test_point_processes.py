@@ -152,3 +152,44 @@ def test_vecstim_sees_vector_changes_at_finitialize_and_stops(rb):
     with pytest.raises(TypeError):
         vs.play([1.0, 2.0])
     del soma
+
+
+def vclamped(sim, tau2, fac):
+    soma = sim.Section(name="soma")
+    soma.L = soma.diam = 20
+    soma.insert("hh")
+    dend = sim.Section(name="dend")
+    dend.connect(soma(1))
+    dend.L, dend.diam, dend.nseg = 200, 1, 5
+    dend.insert("pas")
+    vc = sim.VClamp(soma(0.5))
+    for j, (dur, amp) in enumerate([(2, -65), (3, -10), (2, -40)]):
+        vc.dur[j], vc.amp[j] = dur, amp
+    vc.tau2, vc.fac = tau2, fac
+    recs = [sim.Vector().record(r) for r in (vc._ref_i, vc._ref_vo, soma(0.5)._ref_v, dend(0.9)._ref_v)]
+    sim.finitialize(-70)
+    sim.continuerun(10)
+    return [np.array(r) for r in recs] + [(vc.dur[1], vc.amp[2])]
+
+
+@pytest.mark.parametrize("tau2, fac", [(0.0, 0.0), (0.01, 0.0), (0.005, 0.5)])
+def test_vclamp(nrn, rb, tau2, fac):
+    want, got = vclamped(nrn, tau2, fac), vclamped(rb, tau2, fac)
+    assert got[4] == want[4] == (3.0, -40.0)
+    scale = np.abs(want[0]).max()  # the clamp current reaches 1e5 nA at the steps
+    np.testing.assert_allclose(got[0], want[0], rtol=0, atol=1e-10 * scale)
+    np.testing.assert_allclose(got[1], want[1], rtol=0, atol=1e-10 * np.abs(want[1]).max())
+    np.testing.assert_allclose(got[2], want[2], rtol=0, atol=1e-6)
+    np.testing.assert_allclose(got[3], want[3], rtol=0, atol=1e-6)
+    if fac == 0:
+        assert abs(want[2][int(4 / 0.025)] - (-10)) < 0.5  # the soma follows the command
+
+
+def test_vclamp_levels_are_three(rb):
+    soma = rb.Section(name="soma")
+    vc = rb.VClamp(soma(0.5))
+    assert list(vc.dur) == [0.0, 0.0, 0.0] and vc.gain == 1e5 and vc.rstim == 1.0
+    with pytest.raises(IndexError):
+        vc.dur[3] = 1
+    with pytest.raises(TypeError):
+        vc.amp[0] = "x"

@@ -567,7 +567,7 @@ def test_distance_errors(rb):
 @pytest.mark.parametrize("name, feature", [
     ("PlotShape", "shape plots"),  # Ball and stick 1: n.PlotShape(False).plot(plt)
     ("define_shape", "3-D morphology"),
-    ("VClamp", "this point process"),
+    ("OClamp", "this point process"),
     ("SectionList", "Python lists of sections"),
     ("Graph", "GUI"),
 ])

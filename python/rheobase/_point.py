@@ -197,6 +197,50 @@ class PatternStim(PointProcess):
         return sorted(super().__dir__() + ["play"])
 
 
+class _LevelArray:
+    """`vc.dur` / `vc.amp` of a VClamp: three values, indexable."""
+
+    __slots__ = ("_pp", "_name")
+
+    def __init__(self, pp, name):
+        self._pp, self._name = pp, name
+
+    def _key(self, j):
+        if isinstance(j, bool) or not isinstance(j, int) or not 0 <= j < 3:
+            raise IndexError(f"VClamp.{self._name} has indices 0, 1, 2, got {j!r}")
+        return f"{self._name}{j}"
+
+    def __len__(self):
+        return 3
+
+    def __getitem__(self, j):
+        return self._pp._model._engine.point_get(self._pp._id, self._key(j))
+
+    def __setitem__(self, j, value):
+        self._pp._model._engine.point_set(self._pp._id, self._key(j), _number(f"VClamp.{self._name}", value))
+
+    def __repr__(self):
+        return repr([self[j] for j in range(3)])
+
+
+class VClamp(PointProcess):
+    """`n.VClamp(seg)`: NEURON's two-amplifier voltage clamp; levels `vc.amp[j]` (mV) for
+    `vc.dur[j]` (ms), j = 0, 1, 2."""
+
+    __slots__ = ()
+
+    @property
+    def dur(self):
+        return _LevelArray(self, "dur")
+
+    @property
+    def amp(self):
+        return _LevelArray(self, "amp")
+
+    def __dir__(self):
+        return sorted(super().__dir__() + ["amp", "dur"])
+
+
 class APCount(PointProcess):
     """`n.APCount(seg)`: counts crossings of `thresh` (mV); `apc.record(vec)` stores their times."""
 
@@ -321,7 +365,7 @@ class IntFire4(_ArtificialCell):
         return self._vars("ai2")[0] * self._newstates()[1]
 
 
-_CLASSES = {"NetStim": NetStim, "VecStim": VecStim, "APCount": APCount, "PatternStim": PatternStim,
+_CLASSES = {"NetStim": NetStim, "VecStim": VecStim, "APCount": APCount, "PatternStim": PatternStim, "VClamp": VClamp,
             "IntFire1": IntFire1, "IntFire2": IntFire2, "IntFire4": IntFire4}
 
 

@@ -15,7 +15,7 @@ _GROUPS = [
     ("n.SectionList/SectionRef are not in rheobase yet; use Python lists of sections "
      "(sec.wholetree(), sec.subtree(), n.allsec())",
      ["SectionList", "SectionRef"]),
-    ("this point process is not in rheobase yet", ["VClamp", "OClamp"]),
+    ("this point process is not in rheobase yet", ["OClamp"]),
     ("hoc code is not interpreted by rheobase; write it in Python",
      ["execute", "execute1", "hoc_ac_"]),
 ]

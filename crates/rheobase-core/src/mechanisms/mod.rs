@@ -17,6 +17,7 @@ pub mod netstim;
 pub mod pas;
 pub mod patternstim;
 pub mod seclamp;
+pub mod vclamp;
 pub mod vecstim;
 
 use crate::events::Outbox;
@@ -219,6 +220,7 @@ pub fn registry() -> &'static [MechInfo] {
             expsyn::info(),
             exp2syn::info(),
             seclamp::info(),
+            vclamp::info(),
             apcount::info(),
             netstim::info(),
             vecstim::info(),
