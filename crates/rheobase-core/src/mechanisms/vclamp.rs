@@ -110,10 +110,11 @@ fn gauss3(m: &mut [[f64; 4]; 3]) -> [f64; 3] {
     for c in 0..3 {
         let piv = (c..3).max_by(|&i, &j| m[i][c].abs().total_cmp(&m[j][c].abs())).unwrap();
         m.swap(c, piv);
-        for r in c + 1..3 {
-            let f = m[r][c] / m[c][c];
-            for j in c..4 {
-                m[r][j] -= f * m[c][j];
+        let pivot_row = m[c];
+        for row in m.iter_mut().skip(c + 1) {
+            let f = row[c] / pivot_row[c];
+            for (x, p) in row.iter_mut().zip(pivot_row).skip(c) {
+                *x -= f * p;
             }
         }
     }
