@@ -130,8 +130,8 @@ impl Kernel for VClamp {
     fn initialize(&mut self, blk: &mut BlockData, _: &mut [Block], nv: &mut NodeView) {
         self.scale = point_scale(&blk.node, nv.area);
         let x = &mut blk.vars;
-        for k in 0..blk.node.len() {
-            let v = nv.v[blk.node[k]];
+        for (k, &nd) in blk.node.iter().enumerate() {
+            let v = nv.v[nd];
             (x[E0][k], x[VO][k], x[VO0][k], x[VI][k], x[VI0][k], x[E][k]) = (0.0, v, v, v, v, 0.0);
         }
     }
