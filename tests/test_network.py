@@ -1071,3 +1071,36 @@ def test_record_and_event_argument_errors(rb):
         nc.event(math.nan)
     rb.continuerun(1)  # nothing was queued or registered by the refused calls
     assert syn.g == 0.0
+
+
+def fake_self_events(sim):
+    cell = sim.IntFire1()
+    cell.tau, cell.refrac = 10, 5
+    out = sim.Vector()
+    detector = sim.NetCon(cell, None)
+    detector.record(out)
+    nc = sim.NetCon(None, cell)
+    nc.weight[0] = 0.6
+    sim.finitialize(-65)
+    returned = [nc.event(1.0), nc.event(2.0)]  # fires at 2 (m > 1), refractory until 7
+    nc.event(3.0, 1)  # a self event with flag 1 ends the refractory period early
+    nc.event(4.0)
+    nc.event(4.5)
+    sim.continuerun(12)
+    return returned, list(out), cell.M()
+
+
+def test_netcon_event_with_flag_is_a_self_event_of_an_artificial_cell(nrn, rb):
+    want = fake_self_events(nrn)
+    assert want[1][:1] == [2.0] and len(want[1]) == 2
+    assert fake_self_events(rb) == want
+
+
+def test_netcon_event_with_flag_needs_an_artificial_cell(rb):
+    soma = rb.Section(name="soma")
+    syn = rb.ExpSyn(soma(0.5))
+    nc = rb.NetCon(None, syn)
+    rb.finitialize(-65)
+    with pytest.raises(ValueError, match="artificial cell"):
+        nc.event(1.0, 1)
+    assert nc.valid() == 1.0

@@ -214,10 +214,13 @@ class NetCon:
         self._model._add_spike_recording(rid, tvec, idvec)
         return 0.0
 
-    def event(self, t):
-        """Deliver this NetCon's weights to its target at time t (ms; not before the current t)."""
-        self._engine.netcon_event(self._id, _number("NetCon.event: time", t))
-        return 0.0
+    def event(self, t, flag=None):
+        """Deliver this NetCon's weights to its target at time t (ms). With a flag, the target
+        (an artificial cell) receives a self event with that flag instead. An event in the past
+        is delivered at the next step, as NEURON does."""
+        flag = None if flag is None else _number("NetCon.event: flag", flag)
+        self._engine.netcon_event(self._id, _number("NetCon.event: time", t), flag)
+        return self.active()
 
     # ---------------------------------------------------------------- identity
     def hname(self):

@@ -92,6 +92,10 @@ impl Network {
         }
     }
 
+    pub fn has_spikes(&self) -> bool {
+        !self.spikes.is_empty()
+    }
+
     /// The spikes sent since the last call: (pass, time ms, PreSyn).
     pub fn take_spike_log(&mut self) -> Vec<(u64, f64, usize)> {
         std::mem::take(&mut self.spikes)

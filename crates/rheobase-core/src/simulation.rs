@@ -100,6 +100,9 @@ impl Simulation {
 
     /// Spikes logged since the last call, (time ms, PreSyn), in NEURON's recording order.
     pub fn take_spikes(&mut self) -> Vec<(f64, usize)> {
+        if self.groups.iter().all(|g| !g.network.has_spikes()) {
+            return Vec::new(); // the common case between spikes: no allocation
+        }
         crate::network::merge_spike_logs(self.groups.iter_mut().map(|g| g.network.take_spike_log()).collect())
     }
 }

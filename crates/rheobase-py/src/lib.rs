@@ -250,8 +250,9 @@ impl Engine {
     fn netcon_record(&mut self, nc: usize, id: f64) -> PyResult<usize> {
         self.model.netcon_record(nc, id).py()
     }
-    fn netcon_event(&mut self, nc: usize, t: f64) -> PyResult<()> {
-        self.model.netcon_event(nc, t).py()
+    #[pyo3(signature = (nc, t, flag=None))]
+    fn netcon_event(&mut self, nc: usize, t: f64, flag: Option<f64>) -> PyResult<()> {
+        self.model.netcon_event(nc, t, flag).py()
     }
     /// The spikes recorded since the last call: (times ms, ids) as numpy arrays; None once the
     /// record has stopped.

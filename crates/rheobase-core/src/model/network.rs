@@ -4,7 +4,7 @@
 use super::Model;
 use crate::error::{finite, Error, Result};
 use crate::events::Action;
-use crate::mechanisms;
+use crate::mechanisms::{self, MechKind};
 use crate::morphology::SectionId;
 use std::collections::HashMap;
 
@@ -321,16 +321,34 @@ impl Model {
     /// `nc.event(t)`: a delivery of this NetCon's weights to its target at t (ms). A time in the
     /// past is delivered at the next step (NET_RECEIVE still sees t), as in NEURON; finitialize
     /// clears pending events.
-    pub fn netcon_event(&mut self, nc: usize, t: f64) -> Result<()> {
+    ///
+    /// `nc.event(t, flag)`: with a flag, a self event of the target (an artificial cell only, as
+    /// in NEURON) that sees this NetCon's weights.
+    pub fn netcon_event(&mut self, nc: usize, t: f64, flag: Option<f64>) -> Result<()> {
         finite("event time", t)?;
-        if !self.netcon_ref(nc)?.active {
+        let n = self.netcon_ref(nc)?;
+        let target = n.target;
+        if let Some(flag) = flag {
+            finite("flag", flag)?;
+            let artificial = target.is_some_and(|pp| {
+                self.points[pp].as_ref().is_some_and(|p| mechanisms::info(p.mech).kind == MechKind::Artificial)
+            });
+            if !artificial {
+                return Err(Error::Value("NetCon.event(t, flag): the target must be an artificial cell".into()));
+            }
+        }
+        if !n.active {
             return Ok(());
         }
         self.ensure_lowered();
         let l = self.sim.as_mut().unwrap();
         // Without a target the event reaches nothing.
         if let Some(g) = l.netcon_group[nc] {
-            l.sim.groups[g].network.queue.push(t, Action::NetCon { netcon: nc });
+            let action = match (flag, target) {
+                (Some(flag), Some(pp)) => Action::SelfEvent { pp, flag, weights_of: Some(nc) },
+                _ => Action::NetCon { netcon: nc },
+            };
+            l.sim.groups[g].network.queue.push(t, action);
         }
         Ok(())
     }
