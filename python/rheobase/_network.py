@@ -7,6 +7,7 @@ source or target alive (when either is deleted, `nc.valid()` becomes 0).
 import itertools
 import math
 
+from ._hoc import HocObject
 from ._point import PointProcess
 from ._refs import VoltageRef
 from ._section import Segment, _number
@@ -61,7 +62,7 @@ class _Weights:
         return repr(list(self))
 
 
-class NetCon:
+class NetCon(HocObject):
     """`n.NetCon(source, target[, threshold, delay, weight], sec=...)`.
 
     source: `seg._ref_v`, a point process or artificial cell (its `net_event`s), or None (events
@@ -225,17 +226,6 @@ class NetCon:
     # ---------------------------------------------------------------- identity
     def hname(self):
         return f"NetCon[{self._index}]"
-
-    def __repr__(self):
-        return self.hname()
-
-    __str__ = __repr__
-
-    def same(self, other):
-        return self is other
-
-    def hocobjptr(self):
-        return id(self)
 
     def __dir__(self):
         return ["active", "delay", "event", "hname", "hocobjptr", "postcell", "postseg", "pre", "precell",

@@ -5,6 +5,7 @@ import itertools
 import math
 
 from . import _mechanisms as M
+from ._hoc import HocObject
 from ._refs import PointRef
 from ._section import Segment, _at, _number
 
@@ -17,7 +18,7 @@ class UnknownVariableError(AttributeError, LookupError):
     code expects AttributeError; this is both."""
 
 
-class PointProcess:
+class PointProcess(HocObject):
     __slots__ = ("_model", "_id", "_mech", "_index", "__weakref__")
 
     def __init__(self, model, mech, loc=None, sec=None):
@@ -100,17 +101,6 @@ class PointProcess:
     # ---------------------------------------------------------------- identity
     def hname(self):
         return f"{self._mech}[{self._index}]"
-
-    def __repr__(self):
-        return self.hname()
-
-    __str__ = __repr__
-
-    def same(self, other):
-        return self is other
-
-    def hocobjptr(self):
-        return id(self)
 
     def baseattr(self, name):
         return getattr(self, name)
