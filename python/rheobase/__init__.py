@@ -9,6 +9,7 @@
 from . import units
 from ._model import Model
 from ._section import Mechanism, Section, Segment
+from .nmodl import NmodlError, compile_mod, load_mechanisms, load_mod
 from .vector import Vector
 
 __version__ = "0.1.0"
@@ -16,4 +17,5 @@ __version__ = "0.1.0"
 n = Model()
 h = n
 
-__all__ = ["Model", "Section", "Segment", "Mechanism", "Vector", "n", "h", "units", "__version__"]
+__all__ = ["Model", "Section", "Segment", "Mechanism", "Vector", "n", "h", "units", "__version__", "NmodlError",
+           "compile_mod", "load_mod", "load_mechanisms"]

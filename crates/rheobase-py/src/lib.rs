@@ -2,6 +2,7 @@
 //! engine, and turns engine errors into Python exceptions; runs release the GIL.
 
 mod neun;
+mod nmodl;
 
 use numpy::{IntoPyArray, PyArray1};
 use pyo3::exceptions::{PyAttributeError, PyKeyboardInterrupt, PyReferenceError, PyValueError};
@@ -561,5 +562,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<neun::NeunPopulation>()?;
     m.add_class::<neun::NeunSynapse>()?;
     m.add_function(wrap_pyfunction!(neun::neun_models, m)?)?;
+    m.add_function(wrap_pyfunction!(nmodl::nmodl_parse, m)?)?;
     Ok(())
 }
