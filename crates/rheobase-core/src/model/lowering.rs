@@ -24,7 +24,7 @@ pub(super) struct Lowered {
     /// (section, mechanism) → (block, instance per segment) in the section's group.
     pub(super) density: HashMap<(SectionId, MechId), (usize, Vec<usize>)>,
     /// Point process → (group, block, instance).
-    pub(super) point: HashMap<usize, (usize, usize, usize)>,
+    pub(super) point: Vec<Option<(usize, usize, usize)>>,
     /// Recorder → (group, slot in the group's recorders).
     pub(super) recorder: HashMap<usize, (usize, usize)>,
     /// NetCon → the group of its target.
@@ -32,6 +32,11 @@ pub(super) struct Lowered {
 }
 
 impl Lowered {
+    /// Where a point process's instance is.
+    pub(super) fn point_at(&self, pp: usize) -> Option<(usize, usize, usize)> {
+        self.point.get(pp).copied().flatten()
+    }
+
     /// The group holding a section.
     pub(super) fn group(&self, id: SectionId) -> &Group {
         &self.sim.groups[self.group_of[id]]
@@ -86,7 +91,7 @@ impl Model {
             }
         }
         for (pp, p) in self.points.iter_mut().enumerate() {
-            if let (Some(p), Some(&(g, b, i))) = (p.as_mut(), l.point.get(&pp)) {
+            if let (Some(p), Some((g, b, i))) = (p.as_mut(), l.point_at(pp)) {
                 let data = &l.sim.groups[g].blocks[b].data;
                 for (var, val) in p.values.iter_mut().enumerate() {
                     *val = data.vars[var][i];
@@ -155,7 +160,7 @@ impl Model {
             },
             group_of: group_of.sections,
             density: HashMap::new(),
-            point: HashMap::new(),
+            point: vec![None; self.points.len()],
             recorder: HashMap::new(),
             netcon_group: group_of.netcons,
         };
@@ -270,7 +275,16 @@ impl Model {
         let registry = mechanisms::registry();
         let mut blocks: Vec<Block> = Vec::new();
         let mut density = HashMap::new();
-        let mut point = HashMap::new();
+        // Point process → (block, instance); this group's point processes by mechanism.
+        let mut point: Vec<Option<(usize, usize)>> = vec![None; self.points.len()];
+        let mut points_of_mech: Vec<Vec<usize>> = vec![Vec::new(); registry.len()];
+        for (pp, p) in self.points.iter().enumerate() {
+            if let (Some(p), Some(pg)) = (p, point_group[pp]) {
+                if pg == g {
+                    points_of_mech[p.mech].push(pp);
+                }
+            }
+        }
         let mut block_of_mech: HashMap<MechId, usize> = HashMap::new();
         for (mech, info) in registry.iter().enumerate() {
             let mut data = BlockData {
@@ -301,8 +315,8 @@ impl Model {
                     .collect();
                 density.insert((id, mech), (b, inst));
             }
-            for (pp, p) in self.points.iter().enumerate() {
-                let Some(p) = p.as_ref().filter(|p| p.mech == mech && point_group[pp] == Some(g)) else { continue };
+            for &pp in &points_of_mech[mech] {
+                let p = self.points[pp].as_ref().expect("live");
                 let node = match p.loc {
                     Some((id, x)) => {
                         let s = self.sections[id].as_ref().unwrap();
@@ -314,7 +328,7 @@ impl Model {
                 let i = add(&mut data, node, &mut p.values.iter().copied());
                 data.tables.resize(i + 1, Vec::new());
                 data.tables[i].clone_from(&p.table);
-                point.insert(pp, (b, i));
+                point[pp] = Some((b, i));
             }
             if data.is_empty() {
                 continue;
@@ -337,8 +351,8 @@ impl Model {
                     inst.iter_mut().for_each(|i| *i = new_of[*i]);
                 }
             }
-            for (blk, i) in point.values_mut() {
-                if *blk == b {
+            for &pp in &points_of_mech[mech] {
+                if let Some((_, i)) = point[pp].as_mut() {
                     *i = new_of[*i];
                 }
             }
@@ -375,7 +389,9 @@ impl Model {
                     },
                     _ => None,
                 },
-                Target::Point { pp, var } => point.get(&pp).map(|&(b, i)| Source::Var { block: b, var, instance: i }),
+                Target::Point { pp, var } => {
+                    point.get(pp).copied().flatten().map(|(b, i)| Source::Var { block: b, var, instance: i })
+                }
             }
         };
         let mut recorders = Vec::new();
@@ -399,8 +415,10 @@ impl Model {
         for ((id, mech), v) in density {
             l.density.insert((id, mech), v);
         }
-        for (pp, (b, i)) in point {
-            l.point.insert(pp, (g, b, i));
+        for (pp, at) in point.into_iter().enumerate() {
+            if let Some((b, i)) = at {
+                l.point[pp] = Some((g, b, i));
+            }
         }
         // The two-ended solve changes rounding: use it only when the whole model is one cable.
         let path = self.sections.iter().flatten().filter(|s| s.parent.is_none()).count() == 1
@@ -436,7 +454,7 @@ impl Model {
         g: usize,
         nodes: &Nodes,
         blocks: &[Block],
-        point: &HashMap<usize, (usize, usize)>,
+        point: &[Option<(usize, usize)>],
         l: &Lowered,
     ) -> Network {
         let mut net = Network::default();
@@ -451,9 +469,11 @@ impl Model {
             .iter()
             .map(|(&gid, &ps)| (gid, (ps, self.presyns[ps].source == Some(SpikeSource::Gid))))
             .collect();
-        for (&pp, &(b, i)) in point {
-            net.point_at[pp] = Some((b, i));
-            net.point_of[b][i] = pp;
+        for (pp, &at) in point.iter().enumerate() {
+            if let Some((b, i)) = at {
+                net.point_at[pp] = Some((b, i));
+                net.point_of[b][i] = pp;
+            }
         }
         for (ps, p) in self.presyns.iter().enumerate() {
             match p.source {

@@ -550,7 +550,7 @@ impl Model {
         let p = self.point(pp)?;
         let v = self.var_of(p.mech, var)?;
         if let Some(l) = &self.sim {
-            if let Some(&(g, b, i)) = l.point.get(&pp) {
+            if let Some((g, b, i)) = l.point_at(pp) {
                 return Ok(l.sim.groups[g].blocks[b].data.vars[v][i]);
             }
         }
@@ -561,7 +561,7 @@ impl Model {
         finite(var, value)?;
         let v = self.var_of(self.point(pp)?.mech, var)?;
         if let Some(l) = self.sim.as_mut() {
-            if let Some(&(g, b, i)) = l.point.get(&pp) {
+            if let Some((g, b, i)) = l.point_at(pp) {
                 let blk = &mut l.sim.groups[g].blocks[b];
                 blk.data.vars[v][i] = value;
                 blk.kernel.state_written(&mut blk.data);
@@ -577,7 +577,7 @@ impl Model {
             return Err(Error::Value("the values must be finite numbers".into()));
         }
         self.point(pp)?;
-        if let Some(&(g, b, i)) = self.sim.as_ref().and_then(|l| l.point.get(&pp)) {
+        if let Some((g, b, i)) = self.sim.as_ref().and_then(|l| l.point_at(pp)) {
             self.sim.as_mut().unwrap().sim.groups[g].blocks[b].data.tables[i].clone_from(&table);
         }
         self.points[pp].as_mut().unwrap().table = table;
@@ -587,7 +587,7 @@ impl Model {
     /// Hands over the numbers a point process added to its table (APCount's crossings).
     pub fn point_take_table(&mut self, pp: usize) -> Result<Vec<f64>> {
         self.point(pp)?;
-        if let Some(&(g, b, i)) = self.sim.as_ref().and_then(|l| l.point.get(&pp)) {
+        if let Some((g, b, i)) = self.sim.as_ref().and_then(|l| l.point_at(pp)) {
             return Ok(std::mem::take(&mut self.sim.as_mut().unwrap().sim.groups[g].blocks[b].data.tables[i]));
         }
         Ok(std::mem::take(&mut self.points[pp].as_mut().unwrap().table))
