@@ -47,27 +47,39 @@ pub fn solve(
 ) {
     for &(start, end) in runs.iter().rev() {
         eliminate_run(&a[start..end], &b[start..end], &mut d[start..end], &mut inv_d[start..end]);
-        for i in (start..end).rev() {
-            let p = parent[i];
-            if p != NO_PARENT {
-                let mut to_parent = 0.0;
-                if let Some(v) = axial_v {
-                    // The node's row is complete once its own axial current is in.
-                    let dv = v[p] - v[i];
-                    rhs[i] -= b[i] * dv;
-                    to_parent = a[i] * dv;
-                }
-                // d[i] now holds the node's contribution to its parent's diagonal.
-                d[p] -= d[i];
-                rhs[p] += to_parent - (a[i] * inv_d[i]) * rhs[i];
+        // Every parent of the run lies before it: split the arrays there, so that the run's own
+        // entries are plain slices and only the parents are indexed.
+        let (d_lo, d_run) = d.split_at_mut(start);
+        let (rhs_lo, rhs_run) = rhs.split_at_mut(start);
+        let n = end - start;
+        let (d_run, rhs_run) = (&d_run[..n], &mut rhs_run[..n]);
+        let (p_run, a_run, b_run, inv_run) = (&parent[start..end], &a[start..end], &b[start..end], &inv_d[start..end]);
+        for k in (0..n).rev() {
+            let p = p_run[k];
+            if p == NO_PARENT {
+                continue;
             }
+            let mut to_parent = 0.0;
+            if let Some(v) = axial_v {
+                // The node's row is complete once its own axial current is in.
+                let dv = v[p] - v[start + k];
+                rhs_run[k] -= b_run[k] * dv;
+                to_parent = a_run[k] * dv;
+            }
+            // d_run[k] now holds the node's contribution to its parent's diagonal.
+            d_lo[p] -= d_run[k];
+            rhs_lo[p] += to_parent - (a_run[k] * inv_run[k]) * rhs_run[k];
         }
     }
     for &(start, end) in runs {
-        for i in start..end {
-            let p = parent[i];
-            let x_p = if p != NO_PARENT { rhs[p] } else { 0.0 };
-            rhs[i] = rhs[i] * inv_d[i] - (b[i] * inv_d[i]) * x_p;
+        let (rhs_lo, rhs_run) = rhs.split_at_mut(start);
+        let n = end - start;
+        let rhs_run = &mut rhs_run[..n];
+        let (p_run, b_run, inv_run) = (&parent[start..end], &b[start..end], &inv_d[start..end]);
+        for k in 0..n {
+            let p = p_run[k];
+            let x_p = if p != NO_PARENT { rhs_lo[p] } else { 0.0 };
+            rhs_run[k] = rhs_run[k] * inv_run[k] - (b_run[k] * inv_run[k]) * x_p;
         }
     }
 }
