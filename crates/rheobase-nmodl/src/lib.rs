@@ -5,9 +5,9 @@
 //! assert_eq!(program.blocks.len(), 1);
 //! ```
 //!
-//! Pipeline (this crate, so far): [`lexer`] (logos) → [`parser`] → [`ast::Program`]. Semantic passes, the kernel IR
-//! and code generation come later and consume the AST; nothing here judges meaning (unknown names, units,
-//! VERBATIM contents) — the parser only checks syntax.
+//! Pipeline (this crate, so far): [`lexer`] (logos) → [`parser`] → [`ast::Program`] → [`sema::analyse`] →
+//! [`sema::Mechanism`]. The parser only checks syntax; the first semantic pass ([`sema`]) reads the interface,
+//! classifies variables and resolves names. Units, VERBATIM contents, the kernel IR and code generation come later.
 //!
 //! # Parser approach: hand-written recursive descent, not chumsky
 //!
@@ -35,6 +35,8 @@ pub mod ast;
 pub mod error;
 pub mod lexer;
 pub mod parser;
+pub mod sema;
 
 pub use error::NmodlError;
 pub use parser::parse;
+pub use sema::{analyse, Mechanism};
