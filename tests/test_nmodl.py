@@ -1,6 +1,6 @@
-"""NMODL from Python (issue 5, first part): the parser's errors reach Python as NmodlError (a
-SyntaxError) with file, line, column and a caret; valid sources name their mechanism and then
-say clearly that compilation is not there yet."""
+"""NMODL from Python (issue 5, first part): parser and analysis errors reach Python as
+NmodlError (a SyntaxError) with file, line, column and a caret; valid sources name their
+mechanism and then say clearly that compilation is not there yet."""
 
 import os
 
@@ -34,6 +34,15 @@ def test_syntax_error_position_and_caret():
     report = str(e)
     assert report.startswith("kd.mod:6:") and "^" in report
     assert e.errors[0][:3] == ("kd.mod", 6, e.offset)
+
+
+def test_undeclared_name_is_reported_at_its_position():
+    bad = KD.replace("ik = gkdbar * n^4 * (v - ek)", "ik = gkbar * n^4 * (v - ek)")
+    with pytest.raises(NmodlError) as err:
+        rheobase.compile_mod(bad, "kd.mod")
+    e = err.value
+    assert (e.lineno, e.text.index("gkbar") + 1) == (5, e.offset)
+    assert "gkbar" in e.msg
 
 
 def test_missing_declaration_and_bad_types(tmp_path):

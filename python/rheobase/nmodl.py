@@ -1,8 +1,9 @@
 """NMODL mechanisms: `rheobase.load_mod(path)`, `rheobase.compile_mod(source)`,
 `rheobase.load_mechanisms(folder)`.
 
-The NMODL front end is in: a source is parsed, and a syntax error raises `NmodlError` (a
-SyntaxError) with file, line, column, the source line and a caret. Compiling a parsed
+The NMODL front end is in: a source is parsed and analysed (declarations, NEURON's RANGE and
+GLOBAL rule, every name resolved), and an error raises `NmodlError` (a SyntaxError) with file,
+line, column, the source line and a caret. Compiling a parsed
 mechanism into a kernel is the next part of the NMODL work: until then these functions raise
 NotImplementedError after checking the syntax, naming the mechanism they found.
 """
@@ -13,7 +14,7 @@ from . import _core
 
 
 class NmodlError(SyntaxError):
-    """A syntax error in an NMODL source. `filename`, `lineno`, `offset` (column, 1-based) and
+    """An error in an NMODL source (syntax, or a name NEURON would reject). `filename`, `lineno`, `offset` (column, 1-based) and
     `text` (the source line) follow SyntaxError; `errors` holds every error found as
     (file, line, column, message) and `str()` renders them with carets."""
 
@@ -28,22 +29,18 @@ class NmodlError(SyntaxError):
 
 
 def _check(source, file):
-    """The (kind, name) an NMODL source declares; raises NmodlError on a syntax error."""
+    """The (kind, name) an NMODL source declares; raises NmodlError on an error."""
     if not isinstance(source, str):
         raise TypeError(f"NMODL source must be a str, got {type(source).__name__}")
-    declared, errors = _core.nmodl_parse(source, file)
+    declared, errors = _core.nmodl_check(source, file)
     if errors:
         raise NmodlError(errors)
-    if declared is None:
-        raise NmodlError([(file, 1, 1, "no SUFFIX, POINT_PROCESS or ARTIFICIAL_CELL in the NEURON block",
-                           source.split("\n", 1)[0], f"{file or '<string>'}:1:1: no SUFFIX, POINT_PROCESS or "
-                           "ARTIFICIAL_CELL in the NEURON block")])
     return declared
 
 
 def _not_compiled(declared, where):
     kind, name = declared
-    raise NotImplementedError(f"{where}: the NMODL syntax is valid ({kind} {name}), but rheobase does not "
+    raise NotImplementedError(f"{where}: the NMODL source is valid ({kind} {name}), but rheobase does not "
                               "compile NMODL mechanisms yet (the JIT is the next part of that work); the "
                               "built-in mechanisms are pas, hh, IClamp, ExpSyn, Exp2Syn, NetStim, ...")
 
@@ -54,7 +51,7 @@ def compile_mod(source, file=None):
 
 
 def load_mod(path):
-    """Load one .mod file (not available yet beyond the syntax check)."""
+    """Load one .mod file (not available yet beyond checking it)."""
     path = os.fspath(path)
     with open(path, encoding="utf-8", errors="replace") as f:
         source = f.read()
@@ -62,7 +59,7 @@ def load_mod(path):
 
 
 def load_mechanisms(folder):
-    """Load every .mod file of a folder (not available yet beyond the syntax check)."""
+    """Load every .mod file of a folder (not available yet beyond checking them)."""
     folder = os.fspath(folder)
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"load_mechanisms: no folder {folder!r}")
@@ -75,5 +72,5 @@ def load_mechanisms(folder):
         with open(path, encoding="utf-8", errors="replace") as f:
             declared.append(_check(f.read(), path))
     names = ", ".join(f"{kind} {name}" for kind, name in declared)
-    raise NotImplementedError(f"load_mechanisms({folder!r}): {len(files)} files with valid syntax ({names}), "
+    raise NotImplementedError(f"load_mechanisms({folder!r}): {len(files)} valid files ({names}), "
                               "but rheobase does not compile NMODL mechanisms yet")

@@ -562,6 +562,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<neun::NeunPopulation>()?;
     m.add_class::<neun::NeunSynapse>()?;
     m.add_function(wrap_pyfunction!(neun::neun_models, m)?)?;
-    m.add_function(wrap_pyfunction!(nmodl::nmodl_parse, m)?)?;
+    m.add_function(wrap_pyfunction!(nmodl::nmodl_check, m)?)?;
     Ok(())
 }

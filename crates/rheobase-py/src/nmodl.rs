@@ -1,42 +1,37 @@
-//! NMODL from Python: parse a source and report its mechanism or its errors.
+//! NMODL from Python: parse and analyse a source, then report its mechanism or its errors.
 
 use pyo3::prelude::*;
-use rheobase_nmodl::ast::{BlockKind, NeuronStmtKind};
+use rheobase_nmodl::sema::MechanismKind;
+use rheobase_nmodl::NmodlError;
 
 /// One error: (file, line, column, message, source line, rendered report).
 type ErrorTuple = (Option<String>, usize, usize, String, String, String);
 
-/// Parses NMODL source. Returns ((kind, name) of the mechanism it declares, if any, and no
-/// errors) or (None, the errors); kind is "SUFFIX", "POINT_PROCESS" or "ARTIFICIAL_CELL".
+/// Parses and analyses NMODL source. Returns ((kind, name) of the mechanism, no errors) or
+/// (None, the errors); kind is "SUFFIX", "POINT_PROCESS" or "ARTIFICIAL_CELL".
 #[pyfunction]
 #[pyo3(signature = (source, file=None))]
-pub fn nmodl_parse(
+pub fn nmodl_check(
     py: Python<'_>,
     source: &str,
     file: Option<&str>,
 ) -> (Option<(&'static str, String)>, Vec<ErrorTuple>) {
-    match py.detach(|| rheobase_nmodl::parse(source, file)) {
-        Ok(program) => {
-            let declared = program.blocks.iter().find_map(|b| match &b.kind {
-                BlockKind::Neuron(stmts) => stmts.iter().find_map(|s| match &s.kind {
-                    NeuronStmtKind::Suffix(id) => Some(("SUFFIX", id.name.clone())),
-                    NeuronStmtKind::PointProcess(id) => Some(("POINT_PROCESS", id.name.clone())),
-                    NeuronStmtKind::ArtificialCell(id) => Some(("ARTIFICIAL_CELL", id.name.clone())),
-                    _ => None,
-                }),
-                _ => None,
-            });
-            (declared, Vec::new())
+    let checked =
+        py.detach(|| rheobase_nmodl::parse(source, file).and_then(|p| rheobase_nmodl::analyse(&p, source, file)));
+    match checked {
+        Ok(m) => {
+            let kind = match m.kind {
+                MechanismKind::Density => "SUFFIX",
+                MechanismKind::Point => "POINT_PROCESS",
+                MechanismKind::Artificial => "ARTIFICIAL_CELL",
+            };
+            (Some((kind, m.name)), Vec::new())
         }
-        Err(errors) => (
-            None,
-            errors
-                .into_iter()
-                .map(|e| {
-                    let rendered = e.render();
-                    (e.file, e.line, e.column, e.message, e.source_line, rendered)
-                })
-                .collect(),
-        ),
+        Err(errors) => (None, errors.into_iter().map(error_tuple).collect()),
     }
+}
+
+fn error_tuple(e: NmodlError) -> ErrorTuple {
+    let rendered = e.render();
+    (e.file, e.line, e.column, e.message, e.source_line, rendered)
 }
