@@ -944,6 +944,23 @@ def test_nthread_value(rb):
     assert pc.nthread() == 3.0
 
 
+def test_cell_groups_follow_threads_and_delays():
+    """One group per thread (whole cells); one group when the delay between groups would be
+    under two steps, since spikes are exchanged between groups only every so many steps."""
+    from rheobase.busyring import NeuronNetwork
+
+    model = rheobase.Model()
+    net = NeuronNetwork(model, 20, 2, 1)
+    for threads, groups in ((1, 1), (2, 2), (3, 3)):
+        net.pc.nthread(threads)
+        model.finitialize(-65)
+        assert model._engine.cell_groups() == groups
+    for nc in net.netcons:
+        nc.delay = 0.04  # < 2 dt between cells of different groups
+    model.finitialize(-65)
+    assert model._engine.cell_groups() == 1
+
+
 # --------------------------------------------------------------------------------------------
 # (f) bad input (rheobase only: NEURON's process is not reliable after some of these errors —
 # a second NetCon after a refused NetCon(v, IClamp) crashes it)

@@ -178,12 +178,6 @@ pub struct Outbox {
     pub gid_spikes: Vec<(f64, i64)>,
 }
 
-impl Outbox {
-    pub fn is_empty(&self) -> bool {
-        self.sends.is_empty() && self.spikes.is_empty() && self.gid_spikes.is_empty()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

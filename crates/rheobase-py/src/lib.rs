@@ -201,9 +201,6 @@ impl Engine {
     fn netcon_delete(&mut self, nc: usize) -> PyResult<()> {
         self.model.netcon_delete(nc).py()
     }
-    fn netcon_count(&self) -> usize {
-        self.model.netcon_ids().len()
-    }
     /// (source, target pp or None, gid of the source or None); the source is ("v", sec, x),
     /// ("pp", pp, 0), ("gid", 0, 0) for a gid still without a cell, ("none", 0, 0) for a NetCon
     /// made without a source, or None once the source is deleted.
@@ -287,9 +284,6 @@ impl Engine {
     }
     fn gid_clear(&mut self) {
         self.model.gid_clear()
-    }
-    fn unbound_gids(&self) -> Vec<i64> {
-        self.model.unbound_gids()
     }
     fn set_threads(&mut self, n: usize) -> PyResult<()> {
         self.model.set_threads(n).py()

@@ -649,7 +649,10 @@ impl Model {
         finite(name, value)?;
         match name {
             "t" => self.clock.t = value,
-            "dt" => self.clock.dt = positive("dt", value)?,
+            "dt" => {
+                self.clock.dt = positive("dt", value)?;
+                self.invalidate_if_grouped(); // the exchange interval counts steps
+            }
             "celsius" => self.clock.celsius = value,
             "secondorder" => {
                 if ![0.0, 1.0, 2.0].contains(&value) {
@@ -883,6 +886,14 @@ impl Model {
             done += chunk;
         }
         Ok(true)
+    }
+
+    /// Drops a simulation split into several cell groups (their exchange interval depends on
+    /// delays and dt); one group has nothing to redo.
+    fn invalidate_if_grouped(&mut self) {
+        if self.sim.as_ref().is_some_and(|l| l.sim.groups.len() > 1) {
+            self.invalidate();
+        }
     }
 
     fn ensure_lowered(&mut self) {

@@ -190,11 +190,6 @@ impl Model {
         &self.presyns[ps]
     }
 
-    /// Live NetCons in creation order.
-    pub fn netcon_ids(&self) -> Vec<usize> {
-        (0..self.netcons.len()).filter(|&i| self.netcons[i].is_some()).collect()
-    }
-
     pub fn netcon_set_weight(&mut self, nc: usize, k: usize, w: f64) -> Result<()> {
         finite("weight", w)?;
         let n = self.netcon_ref(nc)?.weights.len();
@@ -228,6 +223,8 @@ impl Model {
             return Err(Error::Value(format!("NetCon delay must be >= 0 ms, got {delay_ms}")));
         }
         self.netcon_mut(nc)?.delay = delay_ms;
+        // Delays between cell groups set how often they exchange spikes: regroup.
+        self.invalidate_if_grouped();
         if let Some(l) = self.sim.as_mut() {
             for g in &mut l.sim.groups {
                 g.network.netcons[nc].delay = delay_ms;
@@ -462,18 +459,6 @@ impl Model {
             self.set_presyn_record(ps, Some((rid, g as f64)));
         }
         Ok(rid)
-    }
-
-    /// Gids waiting for a source (gid_connect without a matching pc.cell).
-    pub fn unbound_gids(&self) -> Vec<i64> {
-        let mut v: Vec<i64> = self
-            .gids
-            .iter()
-            .filter(|&(_, &p)| self.presyns[p].source == Some(SpikeSource::Gid))
-            .map(|(&g, _)| g)
-            .collect();
-        v.sort_unstable();
-        v
     }
 
     /// `pc.gid_clear()`: forgets every gid (sources and NetCons stay).
