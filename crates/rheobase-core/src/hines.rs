@@ -106,8 +106,22 @@ pub fn solve_path(a: &[f64], b: &[f64], d: &mut [f64], rhs: &mut [f64]) {
     let n = d.len();
     let (a, b, rhs) = (&a[..n], &b[..n], &mut rhs[..n]);
     if n < 4 {
-        let parent: Vec<usize> = (0..n).map(|i| if i == 0 { NO_PARENT } else { i - 1 }).collect();
-        return solve(&parent, &independent_runs(&parent), a, b, None, d, rhs, &mut vec![0.0; n]);
+        // Too short to split: eliminate from the far end (a one-compartment cell solves this every
+        // step, so no allocation).
+        for i in (1..n).rev() {
+            let inv = 1.0 / d[i];
+            d[i - 1] -= (a[i] * b[i]) * inv;
+            rhs[i - 1] -= (a[i] * inv) * rhs[i];
+            d[i] = inv;
+        }
+        if n > 0 {
+            d[0] = 1.0 / d[0];
+            rhs[0] *= d[0];
+        }
+        for i in 1..n {
+            rhs[i] = rhs[i] * d[i] - (b[i] * d[i]) * rhs[i - 1];
+        }
+        return;
     }
     let m = n / 2;
     // Lower half: rows n−1 … m+1 eliminated upward; upper half: rows 0 … m−1 downward. Each
