@@ -54,21 +54,31 @@ pub fn solve(
         let n = end - start;
         let (d_run, rhs_run) = (&d_run[..n], &mut rhs_run[..n]);
         let (p_run, a_run, b_run, inv_run) = (&parent[start..end], &a[start..end], &b[start..end], &inv_d[start..end]);
-        for k in (0..n).rev() {
-            let p = p_run[k];
-            if p == NO_PARENT {
-                continue;
+        match axial_v {
+            Some(v) => {
+                let v_run = &v[start..end];
+                for k in (0..n).rev() {
+                    let p = p_run[k];
+                    if p == NO_PARENT {
+                        continue;
+                    }
+                    // The node's row is complete once its own axial current is in.
+                    let dv = v[p] - v_run[k];
+                    rhs_run[k] -= b_run[k] * dv;
+                    // d_run[k] now holds the node's contribution to its parent's diagonal.
+                    d_lo[p] -= d_run[k];
+                    rhs_lo[p] += a_run[k] * dv - (a_run[k] * inv_run[k]) * rhs_run[k];
+                }
             }
-            let mut to_parent = 0.0;
-            if let Some(v) = axial_v {
-                // The node's row is complete once its own axial current is in.
-                let dv = v[p] - v[start + k];
-                rhs_run[k] -= b_run[k] * dv;
-                to_parent = a_run[k] * dv;
+            None => {
+                for k in (0..n).rev() {
+                    let p = p_run[k];
+                    if p != NO_PARENT {
+                        d_lo[p] -= d_run[k];
+                        rhs_lo[p] += 0.0 - (a_run[k] * inv_run[k]) * rhs_run[k];
+                    }
+                }
             }
-            // d_run[k] now holds the node's contribution to its parent's diagonal.
-            d_lo[p] -= d_run[k];
-            rhs_lo[p] += to_parent - (a_run[k] * inv_run[k]) * rhs_run[k];
         }
     }
     for &(start, end) in runs {
