@@ -122,7 +122,7 @@ impl EventQueue {
 
     /// Removes and returns the earliest event if it is due by `til` (ms).
     pub fn pop_due(&mut self, til: f64) -> Option<Event> {
-        if self.in_bins > 0 {
+        if self.bin_ms > 0.0 {
             // Every bin that may hold an event due by til (or one bin later) joins the heap.
             let last = (til / self.bin_ms).max(0.0) as u64 + 1;
             while self.first_bin <= last && self.in_bins > 0 {
@@ -131,6 +131,7 @@ impl EventQueue {
                 self.heap.extend(bin.drain(..));
                 self.first_bin += 1;
             }
+            // Empty bins: the calendar moves on with time (so later events still find a bin).
             if self.in_bins == 0 && self.first_bin <= last {
                 self.first_bin = last + 1;
             }
