@@ -2,8 +2,9 @@
 
 use rheobase_nmodl::sema::*;
 use rheobase_nmodl::{analyse, parse, NmodlError};
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
+
+use std::path::Path;
 
 fn analyse_src(src: &str) -> Result<Mechanism, Vec<NmodlError>> {
     let program = parse(src, Some("t.mod")).unwrap_or_else(|e| panic!("{}", e[0].render()));
@@ -234,37 +235,9 @@ fn error_no_name() {
     assert_eq!((l, c), (1, 1));
 }
 
-fn mod_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            mod_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "mod") {
-            out.push(p);
-        }
-    }
-}
-
 #[test]
 fn neuron_wheel_share_mod_files_analyse() {
-    let out = Command::new("python3").args(["-c", "import neuron,os;print(os.path.dirname(neuron.__file__))"]).output();
-    let dir = match out {
-        Ok(o) if o.status.success() => PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()),
-        _ => {
-            eprintln!("note: python3 with `neuron` is unavailable; skipping the wheel .mod files test");
-            return;
-        }
-    };
-    let mut files = Vec::new();
-    for share in [dir.join(".data/share"), dir.join("share")] {
-        mod_files(&share, &mut files);
-    }
-    if files.is_empty() {
-        eprintln!("note: no .mod files found under {}; skipping", dir.display());
-        return;
-    }
-    files.sort();
+    let Some(files) = common::wheel_mod_files() else { return };
     for f in &files {
         let m = analyse_path(f);
         assert!(!m.name.is_empty());

@@ -1,8 +1,10 @@
 //! Every `.mod` file shipped in `tests/data/` and, when the `neuron` wheel is installed, every `.mod` file under its
 //! `share` folder, parses without error.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
+
+use common::mod_files;
+use std::path::Path;
 
 fn parse_file(path: &Path) -> rheobase_nmodl::ast::Program {
     let src = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -12,18 +14,6 @@ fn parse_file(path: &Path) -> rheobase_nmodl::ast::Program {
         Err(errs) => {
             let text: Vec<String> = errs.iter().map(|e| e.render()).collect();
             panic!("{} failed to parse:\n{}", name, text.join("\n"));
-        }
-    }
-}
-
-fn mod_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            mod_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "mod") {
-            out.push(p);
         }
     }
 }
@@ -42,24 +32,7 @@ fn bundled_test_data_parses() {
 
 #[test]
 fn neuron_wheel_share_mod_files_parse() {
-    let out = Command::new("python3").args(["-c", "import neuron,os;print(os.path.dirname(neuron.__file__))"]).output();
-    let dir = match out {
-        Ok(o) if o.status.success() => PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()),
-        _ => {
-            eprintln!("note: python3 with `neuron` is unavailable; skipping the wheel .mod files test");
-            return;
-        }
-    };
-    // The wheel keeps `share` under `.data/share` next to the package (or under the package itself).
-    let mut files = Vec::new();
-    for share in [dir.join(".data/share"), dir.join("share")] {
-        mod_files(&share, &mut files);
-    }
-    if files.is_empty() {
-        eprintln!("note: no .mod files found under {}; skipping", dir.display());
-        return;
-    }
-    files.sort();
+    let Some(files) = common::wheel_mod_files() else { return };
     for f in &files {
         parse_file(f);
     }

@@ -42,12 +42,6 @@ impl ActiveSet {
     }
 }
 
-/// 1e2/area for each instance: nA → mA/cm² at its node (NEURON's point-process scaling). Areas
-/// are fixed for the life of a lowered simulation, and a new lowering makes a new kernel.
-pub fn point_scale(node: &[usize], area_um2: &[f64]) -> Vec<f64> {
-    node.iter().map(|&nd| 1.0e2 / area_um2[nd]).collect()
-}
-
 /// cnexp's update of y' = −y/tau over dt, in the operation order of NEURON's generated code
 /// (`y + (1 − exp(dt·(−1/tau)))·(−y)`), so traces match NEURON's bit for bit.
 #[inline]

@@ -1,7 +1,6 @@
 //! `AlphaSynapse`: a conductance g = gmax·α((t − onset)/tau) with α(x) = x·e^(1−x) on [0, 10]
 //! (peak gmax at onset + tau), i = g·(v − e) (NEURON's syn.mod). Not driven by events.
 
-use super::active::point_scale;
 use super::*;
 
 // Variables: onset (ms), tau (ms), gmax (µS), e (mV), i (nA); hidden: g (µS).

@@ -2,7 +2,7 @@
 //! conductance of w µS (NEURON's exp2syn.mod): A' = −A/tau1, B' = −B/tau2, g = B − A,
 //! i = g·(v − e), NET_RECEIVE: A += w·factor, B += w·factor.
 
-use super::active::{decay, decay_factor, point_scale, ActiveSet};
+use super::active::{decay, decay_factor, ActiveSet};
 use super::*;
 
 // Variables: tau1 (ms), tau2 (ms), e (mV), i (nA), g (µS), A (µS), B (µS), factor (1, hidden).

@@ -1,7 +1,7 @@
 //! `ExpSyn`: a conductance that jumps by the NetCon weight and decays with `tau`
 //! (NEURON's expsyn.mod): g' = −g/tau, i = g·(v − e), NET_RECEIVE: g += weight.
 
-use super::active::{decay, decay_factor, point_scale, ActiveSet};
+use super::active::{decay, decay_factor, ActiveSet};
 use super::*;
 
 // Variables: tau (ms), e (mV), i (nA), g (µS).

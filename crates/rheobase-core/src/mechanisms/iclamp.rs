@@ -38,7 +38,7 @@ impl Kernel for IClamp {
 
     fn current(&mut self, blk: &mut BlockData, _: &mut [Block], nv: &mut NodeView) {
         if self.scale.len() != blk.node.len() {
-            self.scale = blk.node.iter().map(|&nd| 1.0e2 / nv.area[nd]).collect();
+            self.scale = point_scale(&blk.node, nv.area);
         }
         let t = nv.t;
         let [del, dur, amp, i] = &mut blk.vars[..] else { unreachable!() };

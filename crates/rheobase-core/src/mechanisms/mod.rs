@@ -192,6 +192,12 @@ pub struct Block {
     pub kernel: Box<dyn Kernel>,
 }
 
+/// 1e2/area for each instance: nA → mA/cm² at its node (NEURON's point-process scaling). Areas
+/// are fixed for the life of a lowered simulation, and a new lowering makes a new kernel.
+pub fn point_scale(node: &[usize], area_um2: &[f64]) -> Vec<f64> {
+    node.iter().map(|&nd| 1.0e2 / area_um2[nd]).collect()
+}
+
 /// NEURON's exp as generated mod code uses it: clamped to avoid overflow.
 #[inline]
 pub fn hoc_exp(x: f64) -> f64 {

@@ -4,7 +4,6 @@
 //! is evaluated at the step midpoint for the matrix and recomputed with the new v after the
 //! step (its `SOLVE icur METHOD after_cvode`), which is the value recorded.
 
-use super::active::point_scale;
 use super::*;
 
 // Variables: rs (MΩ), dur1, amp1, dur2, amp2, dur3, amp3 (ms, mV), i (nA), vc (mV); hidden:

@@ -6,7 +6,6 @@
 //! of the moment; as in NEURON the current is recomputed with the new v after each step.
 //! Backward Euler only (NEURON: "do not use this model except with secondorder=0").
 
-use super::active::point_scale;
 use super::*;
 
 // Variables: gain, rstim (MΩ), tau1, tau2 (ms), fac, e0, vo0, vi0 (mV), i (nA), e, vo, vi (mV);
