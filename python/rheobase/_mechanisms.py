@@ -8,31 +8,47 @@ from . import _core
 
 # name -> (kind, ions, electrode_current); kind is "density", "ion" or "point" (artificial cells
 # are point processes without a location, listed in ARTIFICIAL too).
-MECHANISMS = {name: ("point" if kind == "artificial" else kind, tuple(ions), electrode)
-              for name, kind, ions, electrode in _core.mechanism_list()}
-ARTIFICIAL = {name for name, kind, *_ in _core.mechanism_list() if kind == "artificial"}
-
+MECHANISMS = {}
+ARTIFICIAL = set()
 # name -> [(var, units, kind, default)] in psection order.
-VARIABLES = {name: _core.mechanism_vars(name) for name in MECHANISMS}
-
-DENSITY = [m for m, (k, _, _) in MECHANISMS.items() if k == "density"]
-IONS = [m for m, (k, _, _) in MECHANISMS.items() if k == "ion"]
-POINT = [m for m, (k, _, _) in MECHANISMS.items() if k == "point"]
-
+VARIABLES = {}
+DENSITY = []
+IONS = []
+POINT = []
 # A segment's range-variable names: "gnabar_hh" -> ("hh", "gnabar"); ion variables keep their
 # plain names ("ena" -> ("na_ion", "ena")).
 RANGE_NAMES = {}
-for _m in DENSITY:
-    for _v, *_ in VARIABLES[_m]:
-        RANGE_NAMES[f"{_v}_{_m}"] = (_m, _v)
-for _m in IONS:
-    for _v, *_ in VARIABLES[_m]:
-        RANGE_NAMES[_v] = (_m, _v)
-
 # NEURON's MechanismType lists: what exists, in NEURON's order. "morphology" and "capacitance"
 # are built into every section (diam, cm) rather than engine mechanisms.
-MECHANISM_TYPE_NAMES = {0: ["morphology", "capacitance"] + [m for m in MECHANISMS if MECHANISMS[m][0] != "point"],
-                        1: list(POINT)}
+MECHANISM_TYPE_NAMES = {0: [], 1: []}
+
+
+def refresh():
+    """Re-reads the engine's registry (after a mechanism was loaded). The tables above are updated
+    in place, so modules holding them see the change."""
+    listed = _core.mechanism_list()
+    MECHANISMS.clear()
+    MECHANISMS.update({name: ("point" if kind == "artificial" else kind, tuple(ions), electrode)
+                       for name, kind, ions, electrode in listed})
+    ARTIFICIAL.clear()
+    ARTIFICIAL.update(name for name, kind, *_ in listed if kind == "artificial")
+    VARIABLES.clear()
+    VARIABLES.update({name: _core.mechanism_vars(name) for name in MECHANISMS})
+    DENSITY[:] = [m for m, (k, _, _) in MECHANISMS.items() if k == "density"]
+    IONS[:] = [m for m, (k, _, _) in MECHANISMS.items() if k == "ion"]
+    POINT[:] = [m for m, (k, _, _) in MECHANISMS.items() if k == "point"]
+    RANGE_NAMES.clear()
+    for m in DENSITY:
+        for v, *_ in VARIABLES[m]:
+            RANGE_NAMES[f"{v}_{m}"] = (m, v)
+    for m in IONS:
+        for v, *_ in VARIABLES[m]:
+            RANGE_NAMES[v] = (m, v)
+    MECHANISM_TYPE_NAMES[0] = ["morphology", "capacitance"] + [m for m in MECHANISMS if MECHANISMS[m][0] != "point"]
+    MECHANISM_TYPE_NAMES[1] = list(POINT)
+
+
+refresh()
 
 # Python names that differ from the mechanism's variable names (`del` is a Python keyword).
 POINT_ALIASES = {"delay": "del"}

@@ -59,6 +59,10 @@ class Model:
     def __getattr__(self, name):
         if name.startswith("__"):
             raise AttributeError(name)
+        if name in M.DENSITY:  # a mechanism loaded after this model was made
+            mech = M.DensityMechanism(name)
+            object.__setattr__(self, name, mech)
+            return mech
         engine_globals = self._engine.global_names()
         if name in engine_globals:
             value = self._engine.global_get(name)

@@ -1,25 +1,27 @@
-"""NMODL mechanisms: `rheobase.load_mod(path)`, `rheobase.compile_mod(source)`,
-`rheobase.load_mechanisms(folder)`.
+"""NMODL mechanisms at run time: `rheobase.load_mod(path)`, `rheobase.compile_mod(source)`,
+`rheobase.load_mechanisms(folder)` (also `n.load_mechanisms` and `n.nrn_load_dll` on a folder).
 
-The NMODL front end is in: a source is parsed and analysed (declarations, NEURON's RANGE and
-GLOBAL rule, every name resolved), and an error raises `NmodlError` (a SyntaxError) with file,
-line, column, the source line and a caret. Compiling a parsed
-mechanism into a kernel is the next part of the NMODL work: until then these functions raise
-NotImplementedError after checking the syntax, naming the mechanism they found.
+A source is parsed, analysed, lowered to rheobase's kernel IR and registered as a mechanism; then
+`sec.insert(name)` and range/global access work as for a built-in. Loading a name again replaces
+the mechanism for sections that insert it afterwards. Errors raise `NmodlError` (a SyntaxError)
+with file, line, column, the source line and a caret; valid NMODL that rheobase does not implement
+yet raises NotImplementedError naming the construct and its position.
 """
 
 import os
+import warnings
 
 from . import _core
+from . import _mechanisms as M
 
 
 class NmodlError(SyntaxError):
-    """An error in an NMODL source (syntax, or a name NEURON would reject). `filename`, `lineno`, `offset` (column, 1-based) and
-    `text` (the source line) follow SyntaxError; `errors` holds every error found as
-    (file, line, column, message) and `str()` renders them with carets."""
+    """An error in an NMODL source (syntax, or a name NEURON would reject). `filename`, `lineno`,
+    `offset` (column, 1-based) and `text` (the source line) follow SyntaxError; `errors` holds every
+    error found as (file, line, column, message) and `str()` renders them with carets."""
 
     def __init__(self, errors):
-        file, line, column, message, source_line, _ = errors[0]
+        file, line, column, message, source_line = errors[0][:5]
         super().__init__(message, (file or "<string>", line, column, source_line))
         self.errors = [(e[0], e[1], e[2], e[3]) for e in errors]
         self._report = "\n".join(e[5] for e in errors)
@@ -28,49 +30,71 @@ class NmodlError(SyntaxError):
         return self._report
 
 
-def _check(source, file):
-    """The (kind, name) an NMODL source declares; raises NmodlError on an error."""
+# Names of the mechanisms loaded from NMODL in this process, in load order.
+_LOADED = []
+
+
+def loaded_mechanisms():
+    """The mechanisms loaded from NMODL so far (each name once, in the order first loaded)."""
+    return list(_LOADED)
+
+
+class NmodlWarning(UserWarning):
+    """Something NEURON tolerates or does differently (reported with file and line)."""
+
+
+def _source(source):
     if not isinstance(source, str):
         raise TypeError(f"NMODL source must be a str, got {type(source).__name__}")
-    declared, errors = _core.nmodl_check(source, file)
+    return source
+
+
+def _compile(source, file):
+    name, warns, errors = _core.nmodl_load(_source(source), file)
     if errors:
-        raise NmodlError(errors)
-    return declared
-
-
-def _not_compiled(declared, where):
-    kind, name = declared
-    raise NotImplementedError(f"{where}: the NMODL source is valid ({kind} {name}), but rheobase does not "
-                              "compile NMODL mechanisms yet (the JIT is the next part of that work); the "
-                              "built-in mechanisms are pas, hh, IClamp, ExpSyn, Exp2Syn, NetStim, ...")
+        real = [e for e in errors if not e[6]]
+        if real:
+            raise NmodlError(real)
+        raise NotImplementedError("\n".join(e[5] for e in errors))
+    for w in warns:
+        warnings.warn(w[5], NmodlWarning, stacklevel=3)
+    M.refresh()
+    if name not in _LOADED:
+        _LOADED.append(name)
+    return name
 
 
 def compile_mod(source, file=None):
-    """Compile NMODL source text into a mechanism; returns its name (not available yet)."""
-    _not_compiled(_check(source, file), file or "compile_mod")
+    """Compiles NMODL source text into a mechanism and registers it; returns its name."""
+    return _compile(source, file)
+
+
+def _read(path):
+    with open(path, encoding="utf-8", errors="replace") as f:
+        return f.read()
 
 
 def load_mod(path):
-    """Load one .mod file (not available yet beyond checking it)."""
+    """Loads one .mod file; returns the mechanism's name."""
     path = os.fspath(path)
-    with open(path, encoding="utf-8", errors="replace") as f:
-        source = f.read()
-    _not_compiled(_check(source, path), path)
+    return _compile(_read(path), path)
 
 
 def load_mechanisms(folder):
-    """Load every .mod file of a folder (not available yet beyond checking them)."""
+    """Loads every .mod file of a folder (in name order); returns their mechanism names."""
     folder = os.fspath(folder)
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"load_mechanisms: no folder {folder!r}")
     files = sorted(f for f in os.listdir(folder) if f.endswith(".mod"))
     if not files:
         raise FileNotFoundError(f"load_mechanisms: no .mod file in {folder!r}")
-    declared = []
-    for name in files:
-        path = os.path.join(folder, name)
-        with open(path, encoding="utf-8", errors="replace") as f:
-            declared.append(_check(f.read(), path))
-    names = ", ".join(f"{kind} {name}" for kind, name in declared)
-    raise NotImplementedError(f"load_mechanisms({folder!r}): {len(files)} valid files ({names}), "
-                              "but rheobase does not compile NMODL mechanisms yet")
+    return [load_mod(os.path.join(folder, f)) for f in files]
+
+
+def check(source, file=None):
+    """Parses and analyses a source without compiling it: ('SUFFIX' | 'POINT_PROCESS' |
+    'ARTIFICIAL_CELL', name); raises NmodlError."""
+    declared, errors = _core.nmodl_check(_source(source), file)
+    if errors:
+        raise NmodlError(errors)
+    return declared

@@ -61,6 +61,8 @@ pub struct Nodes {
     pub parent: Vec<usize>,
     /// µm²
     pub area_um2: Vec<f64>,
+    /// Diameter of the segment a node centres, µm (0 at end and root nodes), for mechanisms that read `diam`.
+    pub diam_um: Vec<f64>,
     /// Coupling of a node into its parent's equation, S/cm² (NEURON's NODEA).
     pub a: Vec<f64>,
     /// Coupling of the parent into this node's equation, S/cm² (NEURON's NODEB).
@@ -139,6 +141,7 @@ pub fn discretise_trees(sections: &[Option<Section>], roots: &[SectionId]) -> No
     let push = |nd: &mut Nodes, parent: usize, owner: Option<(SectionId, usize)>| {
         nd.parent.push(parent);
         nd.area_um2.push(ZERO_AREA_NODE_UM2);
+        nd.diam_um.push(0.0);
         nd.a.push(0.0);
         nd.b.push(0.0);
         nd.ri_mohm.push(1e30);
@@ -171,6 +174,7 @@ pub fn discretise_trees(sections: &[Option<Section>], roots: &[SectionId]) -> No
             let diam = s.diam_um[k];
             let node = push(&mut nd, prev, Some((id, k)));
             nd.area_um2[node] = PI * diam * dx;
+            nd.diam_um[node] = diam;
             nd.cm_uf_cm2[node] = s.cm_uf_cm2[k];
             let r_left = half_segment_resistance_mohm(s.ra_ohm_cm, dx, diam);
             nd.ri_mohm[node] = r_left + r_right;
@@ -259,6 +263,7 @@ fn permute(nd: &mut Nodes, order: &[usize]) {
     nd.parent =
         order.iter().map(|&o| if nd.parent[o] == NO_PARENT { NO_PARENT } else { new_index[nd.parent[o]] }).collect();
     nd.area_um2 = take(&nd.area_um2);
+    nd.diam_um = take(&nd.diam_um);
     nd.a = take(&nd.a);
     nd.b = take(&nd.b);
     nd.ri_mohm = take(&nd.ri_mohm);

@@ -71,6 +71,7 @@ impl Group {
             rhs: &mut self.rhs,
             d: &mut self.d,
             area: &self.nodes.area_um2,
+            diam: &self.nodes.diam_um,
             t,
             dt: c.dt,
             celsius: c.celsius,

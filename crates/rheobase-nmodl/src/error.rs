@@ -17,6 +17,9 @@ pub struct NmodlError {
     pub source_line: String,
     /// Byte range in the source the error points at (empty at end of input).
     pub span: Span,
+    /// The source is valid NMODL but uses something rheobase does not implement yet (Python raises
+    /// NotImplementedError for it rather than a SyntaxError).
+    pub unsupported: bool,
 }
 
 impl NmodlError {
@@ -39,7 +42,13 @@ impl NmodlError {
             message: message.into(),
             source_line,
             span: start..end,
+            unsupported: false,
         }
+    }
+
+    /// An error for a construct rheobase does not implement yet (see [`NmodlError::unsupported`]).
+    pub fn unsupported(source: &str, file: Option<&str>, span: Span, message: impl Into<String>) -> Self {
+        NmodlError { unsupported: true, ..NmodlError::new(source, file, span, message) }
     }
 
     /// `file:line:col: message`, then the source line and a caret under the column.

@@ -33,10 +33,42 @@
 
 pub mod ast;
 pub mod error;
+pub mod interp;
+pub mod ir;
 pub mod lexer;
+pub mod lower;
+pub mod mechanism;
 pub mod parser;
 pub mod sema;
+pub mod units;
 
 pub use error::NmodlError;
 pub use parser::parse;
 pub use sema::{analyse, Mechanism};
+
+/// A `.mod` source compiled to a kernel program, with the warnings of every pass.
+pub struct Compiled {
+    pub mechanism: Mechanism,
+    pub program: ir::Program,
+    pub warnings: Vec<NmodlError>,
+}
+
+/// Every pass from source text to the kernel IR. Errors come sorted by position; an error with
+/// [`NmodlError::unsupported`] set means the file is valid but uses something not implemented yet.
+pub fn compile(source: &str, file: Option<&str>) -> Result<Compiled, Vec<NmodlError>> {
+    let ast = parse(source, file)?;
+    let mechanism = analyse(&ast, source, file)?;
+    if mechanism.kind != sema::MechanismKind::Density {
+        let span = mechanism.name_span.clone();
+        return Err(vec![NmodlError::unsupported(
+            source,
+            file,
+            span,
+            format!("`{}`: POINT_PROCESS and ARTIFICIAL_CELL mechanisms are not supported yet", mechanism.name),
+        )]);
+    }
+    let (program, mut warnings) = lower::lower(&ast, &mechanism, source, file)?;
+    let mut all = mechanism.warnings.clone();
+    all.append(&mut warnings);
+    Ok(Compiled { mechanism, program, warnings: all })
+}

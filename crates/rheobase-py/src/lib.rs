@@ -511,10 +511,10 @@ fn kind_name(k: MechKind) -> &'static str {
     }
 }
 
-/// Every built-in mechanism: (name, kind, ions used, electrode current).
+/// Every mechanism in use (built-in or loaded): (name, kind, ions used, electrode current).
 #[pyfunction]
 fn mechanism_list() -> Vec<(&'static str, &'static str, Vec<&'static str>, bool)> {
-    mechanisms::registry().iter().map(|m| (m.name, kind_name(m.kind), m.ions.clone(), m.electrode_current)).collect()
+    mechanisms::current().iter().map(|m| (m.name, kind_name(m.kind), m.ions.clone(), m.electrode_current)).collect()
 }
 
 /// Variables of a mechanism: (name, units, kind, default), in psection order.
@@ -557,5 +557,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<neun::NeunSynapse>()?;
     m.add_function(wrap_pyfunction!(neun::neun_models, m)?)?;
     m.add_function(wrap_pyfunction!(nmodl::nmodl_check, m)?)?;
+    m.add_function(wrap_pyfunction!(nmodl::nmodl_load, m)?)?;
     Ok(())
 }

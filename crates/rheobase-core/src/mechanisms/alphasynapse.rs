@@ -28,7 +28,7 @@ pub fn info() -> MechInfo {
         globals: vec![],
         electrode_current: false,
         weights: &[],
-        make_kernel: || Box::new(AlphaSynapse::default()),
+        make_kernel: std::sync::Arc::new(|| Box::new(AlphaSynapse::default())),
     }
 }
 

@@ -26,7 +26,7 @@ pub fn info() -> MechInfo {
         globals: vec![],
         electrode_current: false,
         weights: &[],
-        make_kernel: || Box::new(APCount),
+        make_kernel: std::sync::Arc::new(|| Box::new(APCount)),
     }
 }
 

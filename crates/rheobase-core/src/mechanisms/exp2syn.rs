@@ -34,7 +34,7 @@ pub fn info() -> MechInfo {
         globals: vec![],
         electrode_current: false,
         weights: &["weight"],
-        make_kernel: || Box::new(Exp2Syn::default()),
+        make_kernel: std::sync::Arc::new(|| Box::new(Exp2Syn::default())),
     }
 }
 

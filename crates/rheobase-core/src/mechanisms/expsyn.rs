@@ -23,7 +23,7 @@ pub fn info() -> MechInfo {
         globals: vec![],
         electrode_current: false,
         weights: &["weight"],
-        make_kernel: || Box::new(ExpSyn::default()),
+        make_kernel: std::sync::Arc::new(|| Box::new(ExpSyn::default())),
     }
 }
 

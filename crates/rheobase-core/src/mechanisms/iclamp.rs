@@ -20,7 +20,7 @@ pub fn info() -> MechInfo {
         globals: vec![],
         electrode_current: true,
         weights: &[],
-        make_kernel: || Box::new(IClamp::default()),
+        make_kernel: std::sync::Arc::new(|| Box::new(IClamp::default())),
     }
 }
 

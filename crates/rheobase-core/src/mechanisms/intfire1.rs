@@ -37,7 +37,7 @@ pub fn info() -> MechInfo {
         globals: vec![],
         electrode_current: false,
         weights: &["w"],
-        make_kernel: || Box::new(IntFire1),
+        make_kernel: std::sync::Arc::new(|| Box::new(IntFire1)),
     }
 }
 

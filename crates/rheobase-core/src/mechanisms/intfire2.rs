@@ -54,7 +54,7 @@ pub fn info() -> MechInfo {
         globals: vec![],
         electrode_current: false,
         weights: &["w"],
-        make_kernel: || Box::new(IntFire2),
+        make_kernel: std::sync::Arc::new(|| Box::new(IntFire2)),
     }
 }
 

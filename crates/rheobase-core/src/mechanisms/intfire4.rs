@@ -102,7 +102,7 @@ pub fn info() -> MechInfo {
         ],
         electrode_current: false,
         weights: &["w"],
-        make_kernel: || Box::new(IntFire4),
+        make_kernel: std::sync::Arc::new(|| Box::new(IntFire4)),
     }
 }
 

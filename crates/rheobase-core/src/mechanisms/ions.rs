@@ -40,7 +40,7 @@ pub fn info(ion: &'static str) -> MechInfo {
         globals: vec![],
         electrode_current: false,
         weights: &[],
-        make_kernel: || Box::new(Ion),
+        make_kernel: std::sync::Arc::new(|| Box::new(Ion)),
     }
 }
 

@@ -76,7 +76,8 @@ pub struct MechInfo {
     /// NET_RECEIVE's arguments (the NetCon weight vector's names); empty when the mechanism
     /// cannot receive events.
     pub weights: &'static [&'static str],
-    pub make_kernel: fn() -> Box<dyn Kernel>,
+    /// Makes the kernel of a new lowering (shared: mechanisms loaded at run time capture their program).
+    pub make_kernel: std::sync::Arc<dyn Fn() -> Box<dyn Kernel> + Send + Sync>,
 }
 
 impl MechInfo {
@@ -147,6 +148,8 @@ pub struct NodeView<'a> {
     pub d: &'a mut [f64],
     /// Node area, µm² (100 at zero-area end nodes, as NEURON keeps it).
     pub area: &'a [f64],
+    /// Segment diameter, µm (0 at zero-area nodes).
+    pub diam: &'a [f64],
     /// Time seen by the mechanism, ms.
     pub t: f64,
     pub dt: f64,
@@ -210,12 +213,22 @@ pub fn hoc_exp(x: f64) -> f64 {
     }
 }
 
-/// Every built-in mechanism, in NEURON's order (which is also the order currents are added).
-pub fn registry() -> &'static [MechInfo] {
-    use std::sync::OnceLock;
-    static REG: OnceLock<Vec<MechInfo>> = OnceLock::new();
+/// The mechanism registry: every built-in in NEURON's order (which is also the order currents are
+/// added), then the mechanisms loaded at run time (NMODL), in load order. Entries live for the
+/// whole process (leaked, so `info` can hand out `&'static`); loading a mechanism under a name
+/// that exists appends a new entry and marks the old one superseded, so models built with the old
+/// one keep a valid id until they move to the new one.
+struct Registry {
+    entries: Vec<&'static MechInfo>,
+    /// For each entry, the entry that replaced it.
+    superseded: Vec<Option<MechId>>,
+}
+
+fn registry_lock() -> &'static std::sync::RwLock<Registry> {
+    use std::sync::{OnceLock, RwLock};
+    static REG: OnceLock<RwLock<Registry>> = OnceLock::new();
     REG.get_or_init(|| {
-        vec![
+        let builtins = vec![
             pas::info(),
             ions::info("na"),
             ions::info("k"),
@@ -234,14 +247,65 @@ pub fn registry() -> &'static [MechInfo] {
             intfire2::info(),
             intfire4::info(),
             patternstim::info(),
-        ]
+        ];
+        let entries: Vec<&'static MechInfo> = builtins.into_iter().map(|m| &*Box::leak(Box::new(m))).collect();
+        let superseded = vec![None; entries.len()];
+        RwLock::new(Registry { entries, superseded })
     })
 }
 
+fn read() -> std::sync::RwLockReadGuard<'static, Registry> {
+    registry_lock().read().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Every entry, indexed by MechId (superseded ones included).
+pub fn registry() -> Vec<&'static MechInfo> {
+    read().entries.clone()
+}
+
+/// The entries in use (not superseded), in registry order.
+pub fn current() -> Vec<&'static MechInfo> {
+    let r = read();
+    r.entries.iter().zip(&r.superseded).filter(|(_, s)| s.is_none()).map(|(m, _)| *m).collect()
+}
+
 pub fn find(name: &str) -> Option<MechId> {
-    registry().iter().position(|m| m.name == name)
+    let r = read();
+    (0..r.entries.len()).rev().find(|&k| r.entries[k].name == name && r.superseded[k].is_none())
 }
 
 pub fn info(id: MechId) -> &'static MechInfo {
-    &registry()[id]
+    read().entries[id]
+}
+
+/// The newest entry that replaced `id` (None when `id` is current).
+pub fn replacement(id: MechId) -> Option<MechId> {
+    let r = read();
+    let mut at = r.superseded.get(id).copied().flatten()?;
+    while let Some(next) = r.superseded[at] {
+        at = next;
+    }
+    Some(at)
+}
+
+/// A global (`usetable_hh`) of a mechanism in use.
+pub fn global_info(name: &str) -> Option<&'static GlobalInfo> {
+    current().into_iter().flat_map(|m| &m.globals).find(|g| g.name == name)
+}
+
+/// Adds a mechanism; one already registered under the same name is superseded by it.
+pub fn register(info: MechInfo) -> MechId {
+    let mut r = registry_lock().write().unwrap_or_else(|e| e.into_inner());
+    let id = r.entries.len();
+    if let Some(old) = (0..id).find(|&k| r.entries[k].name == info.name && r.superseded[k].is_none()) {
+        r.superseded[old] = Some(id);
+    }
+    r.entries.push(Box::leak(Box::new(info)));
+    r.superseded.push(None);
+    id
+}
+
+/// The ion mechanism `{ion}_ion`, registered with NEURON's defaults for an unknown ion if it is new.
+pub fn ensure_ion(ion: &str) -> MechId {
+    find(&format!("{ion}_ion")).unwrap_or_else(|| register(ions::info(Box::leak(ion.to_string().into_boxed_str()))))
 }

@@ -39,7 +39,7 @@ pub fn info() -> MechInfo {
         globals: vec![],
         electrode_current: false,
         weights: &["w"],
-        make_kernel: || Box::new(NetStim),
+        make_kernel: std::sync::Arc::new(|| Box::new(NetStim)),
     }
 }
 

@@ -17,7 +17,7 @@ pub fn info() -> MechInfo {
         globals: vec![],
         electrode_current: false,
         weights: &[],
-        make_kernel: || Box::new(Pas),
+        make_kernel: std::sync::Arc::new(|| Box::new(Pas)),
     }
 }
 

@@ -20,7 +20,7 @@ pub fn info() -> MechInfo {
         globals: vec![],
         electrode_current: false,
         weights: &["w"],
-        make_kernel: || Box::new(PatternStim),
+        make_kernel: std::sync::Arc::new(|| Box::new(PatternStim)),
     }
 }
 

@@ -43,7 +43,7 @@ pub fn info() -> MechInfo {
         globals: vec![],
         electrode_current: true,
         weights: &[],
-        make_kernel: || Box::new(SEClamp::default()),
+        make_kernel: std::sync::Arc::new(|| Box::new(SEClamp::default())),
     }
 }
 

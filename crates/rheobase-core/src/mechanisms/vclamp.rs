@@ -60,7 +60,7 @@ pub fn info() -> MechInfo {
         globals: vec![],
         electrode_current: true,
         weights: &[],
-        make_kernel: || Box::new(VClamp::default()),
+        make_kernel: std::sync::Arc::new(|| Box::new(VClamp::default())),
     }
 }
 

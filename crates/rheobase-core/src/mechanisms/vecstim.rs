@@ -19,7 +19,7 @@ pub fn info() -> MechInfo {
         globals: vec![],
         electrode_current: false,
         weights: &["w"],
-        make_kernel: || Box::new(VecStim),
+        make_kernel: std::sync::Arc::new(|| Box::new(VecStim)),
     }
 }
 

@@ -293,7 +293,7 @@ impl Model {
                 vars: vec![Vec::new(); info.vars.len()],
                 ion_block: Vec::new(),
                 ion_instance: vec![Vec::new(); if info.kind == MechKind::Ion { 0 } else { info.ions.len() }],
-                globals: info.globals.iter().map(|g| self.globals[g.name]).collect(),
+                globals: info.globals.iter().map(|g| self.globals.get(g.name).copied().unwrap_or(g.default)).collect(),
                 contiguous: false,
                 runs: Vec::new(),
                 tables: Vec::new(),

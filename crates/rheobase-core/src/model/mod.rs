@@ -628,7 +628,12 @@ impl Model {
             "dt" => self.clock.dt,
             "celsius" => self.clock.celsius,
             "secondorder" => self.clock.secondorder as f64,
-            _ => *self.globals.get(name).ok_or_else(|| self.unknown_global(name))?,
+            _ => self
+                .globals
+                .get(name)
+                .copied()
+                .or_else(|| mechanisms::global_info(name).map(|g| g.default)) // of a mechanism loaded since
+                .ok_or_else(|| self.unknown_global(name))?,
         })
     }
 
@@ -640,7 +645,9 @@ impl Model {
     pub fn global_names(&self) -> Vec<&'static str> {
         let mut names: Vec<&'static str> = vec!["t", "dt", "celsius", "secondorder"];
         let mut mech: Vec<&'static str> = self.globals.keys().copied().collect();
+        mech.extend(mechanisms::current().iter().flat_map(|m| m.globals.iter().map(|g| g.name)));
         mech.sort_unstable();
+        mech.dedup();
         names.extend(mech);
         names
     }
@@ -661,6 +668,9 @@ impl Model {
                 self.clock.secondorder = value as i32;
             }
             _ => {
+                if let Some(g) = mechanisms::global_info(name) {
+                    self.globals.entry(g.name).or_insert(g.default);
+                }
                 let slot = self.globals.get_mut(name).ok_or_else(|| Error::UnknownName {
                     what: "global".into(),
                     name: name.into(),

@@ -252,6 +252,8 @@ pub struct Table {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Mechanism {
     pub name: String,
+    /// Where the name is written (SUFFIX, POINT_PROCESS or ARTIFICIAL_CELL).
+    pub name_span: Span,
     pub kind: MechanismKind,
     pub title: Option<String>,
     pub ions: Vec<Ion>,
@@ -414,6 +416,7 @@ impl Analyser<'_> {
     fn run(&mut self, program: &ast::Program) -> Mechanism {
         let mut m = Mechanism {
             name: String::new(),
+            name_span: 0..0,
             kind: MechanismKind::Density,
             title: None,
             ions: Vec::new(),
@@ -459,6 +462,7 @@ impl Analyser<'_> {
                                 a.warn(id.span.clone(), format!("second mechanism name `{}` ignored", id.name));
                             } else {
                                 m.name = id.name.clone();
+                                m.name_span = id.span.clone();
                                 m.kind = kind;
                             }
                         };

@@ -1,0 +1,401 @@
+//! The interpreter of the kernel IR: runs one function of a [`Program`] for one instance. It is the reference
+//! the JIT is checked against and the fallback where the JIT is not available.
+//!
+//! Arithmetic follows NEURON's generated C: `exp` saturates as hoc_Exp does, `^` is `pow`, comparisons give 1
+//! or 0, an index is truncated toward zero. An index out of bounds or a Newton iteration that does not
+//! converge cannot be reported from inside a time step; the interpreter makes the value NaN (reads) or drops
+//! it (writes) and keeps the first such fault for the caller ([`Interpreter::take_fault`]).
+
+use crate::ir::*;
+use rheobase_core::mechanisms::hoc_exp;
+use std::sync::Arc;
+
+/// The storage one instance sees (see [`crate::ir`]).
+pub struct Instance<'a> {
+    pub range: &'a mut [f64],
+    pub globals: &'a mut [f64],
+    /// mV
+    pub v: f64,
+    /// ms
+    pub t: f64,
+    /// ms
+    pub dt: f64,
+    /// °C
+    pub celsius: f64,
+    /// µm²
+    pub area: f64,
+    /// µm
+    pub diam: f64,
+    pub secondorder: f64,
+}
+
+/// A built TABLE: values at `n + 1` points from `tmin` with spacing 1/`mfac`, per output.
+#[derive(Debug, Clone)]
+struct TableData {
+    depend: Vec<f64>,
+    tmin: f64,
+    mfac: f64,
+    n: usize,
+    values: Vec<Vec<f64>>,
+}
+
+pub struct Interpreter {
+    program: Arc<Program>,
+    tables: Vec<Option<TableData>>,
+    stack: Vec<f64>,
+    fault: Option<String>,
+}
+
+/// Newton's method for derivimplicit: at most this many iterations, converged when every state's change is
+/// below TOL·(1 + |x|).
+const NEWTON_ITERATIONS: usize = 50;
+const NEWTON_TOL: f64 = 1e-13;
+
+impl Interpreter {
+    pub fn new(program: Arc<Program>) -> Self {
+        let n = program.funcs.len();
+        Interpreter { program, tables: vec![None; n], stack: Vec::new(), fault: None }
+    }
+
+    /// The first fault since the last call (index out of bounds, Newton not converging), if any.
+    pub fn take_fault(&mut self) -> Option<String> {
+        self.fault.take()
+    }
+
+    fn fault(&mut self, msg: String) {
+        self.fault.get_or_insert(msg);
+    }
+
+    /// `p = e` outside any function (the start values of states).
+    pub fn assign(&mut self, p: &Place, e: &Expr, inst: &mut Instance) {
+        let v = self.eval(e, 0, inst);
+        self.store(p, 0, v, inst);
+    }
+
+    /// Runs function `f` with `args`; returns its value (0 for a PROCEDURE).
+    pub fn call(&mut self, f: usize, args: &[f64], inst: &mut Instance) -> f64 {
+        let program = Arc::clone(&self.program);
+        let func = &program.funcs[f];
+        if let Some(t) = &func.table {
+            if inst.globals[t.usetable as usize] != 0.0 {
+                return self.table_call(f, func, t, args, inst);
+            }
+        }
+        self.run(func, args, inst)
+    }
+
+    fn run(&mut self, func: &Func, args: &[f64], inst: &mut Instance) -> f64 {
+        let fp = self.stack.len();
+        self.stack.resize(fp + func.frame as usize, 0.0);
+        self.stack[fp..fp + args.len()].copy_from_slice(args);
+        self.stmts(&func.body, fp, inst);
+        let result = func.result.map_or(0.0, |r| self.stack[fp + r as usize]);
+        self.stack.truncate(fp);
+        result
+    }
+
+    fn table_call(&mut self, f: usize, func: &Func, t: &Table, args: &[f64], inst: &mut Instance) -> f64 {
+        let depend: Vec<f64> = t.depend.iter().map(|p| self.load(p, 0, inst)).collect();
+        if self.tables[f].as_ref().is_none_or(|d| d.depend != depend) {
+            let built = self.build_table(func, t, args, depend, inst);
+            self.tables[f] = Some(built);
+        }
+        let data = self.tables[f].take().expect("built above");
+        let xi = data.mfac * (args[0] - data.tmin);
+        let at = |vals: &[f64]| {
+            if xi.is_nan() {
+                xi
+            } else if xi <= 0.0 {
+                vals[0]
+            } else if xi >= data.n as f64 {
+                vals[data.n]
+            } else {
+                let i = xi as usize;
+                let theta = xi - i as f64;
+                vals[i] + theta * (vals[i + 1] - vals[i])
+            }
+        };
+        let mut result = 0.0;
+        for (out, vals) in t.outputs.iter().zip(&data.values) {
+            let y = at(vals);
+            if let Var::Local(_) = out.var {
+                result = y; // a FUNCTION's own value
+            } else {
+                self.store(out, 0, y, inst);
+            }
+        }
+        self.tables[f] = Some(data);
+        result
+    }
+
+    /// NEURON's table: `with + 1` points from `from` to `to`, the function run at each.
+    fn build_table(
+        &mut self,
+        func: &Func,
+        t: &Table,
+        args: &[f64],
+        depend: Vec<f64>,
+        inst: &mut Instance,
+    ) -> TableData {
+        let tmin = self.eval(&t.from, 0, inst);
+        let tmax = self.eval(&t.to, 0, inst);
+        let n = self.eval(&t.with, 0, inst).max(1.0) as usize;
+        let dx = (tmax - tmin) / n as f64;
+        let mut values = vec![Vec::with_capacity(n + 1); t.outputs.len()];
+        let mut a = args.to_vec();
+        let mut x = tmin;
+        for _ in 0..=n {
+            a[0] = x;
+            let fp = self.stack.len();
+            self.stack.resize(fp + func.frame as usize, 0.0);
+            self.stack[fp..fp + a.len()].copy_from_slice(&a);
+            self.stmts(&func.body, fp, inst);
+            for (out, vals) in t.outputs.iter().zip(&mut values) {
+                vals.push(self.load(out, fp, inst));
+            }
+            self.stack.truncate(fp);
+            x += dx;
+        }
+        TableData { depend, tmin, mfac: 1.0 / dx, n, values }
+    }
+
+    fn stmts(&mut self, stmts: &[Stmt], fp: usize, inst: &mut Instance) {
+        for s in stmts {
+            match s {
+                Stmt::Set(p, e) => {
+                    let v = self.eval(e, fp, inst);
+                    self.store(p, fp, v, inst);
+                }
+                Stmt::If(c, a, b) => {
+                    if self.eval(c, fp, inst) != 0.0 {
+                        self.stmts(a, fp, inst)
+                    } else {
+                        self.stmts(b, fp, inst)
+                    }
+                }
+                Stmt::While(c, body) => {
+                    while self.eval(c, fp, inst) != 0.0 {
+                        self.stmts(body, fp, inst);
+                    }
+                }
+                Stmt::For { var, from, to, by, body } => {
+                    let (from, to, by) = (self.eval(from, fp, inst), self.eval(to, fp, inst), self.eval(by, fp, inst));
+                    if by == 0.0 || by.is_nan() {
+                        self.fault("FROM … BY 0".into());
+                        continue;
+                    }
+                    let mut i = from;
+                    while (by > 0.0 && i <= to) || (by < 0.0 && i >= to) {
+                        self.stack[fp + *var as usize] = i;
+                        self.stmts(body, fp, inst);
+                        i += by;
+                    }
+                }
+                Stmt::Call(f, args) => {
+                    let a: Vec<f64> = args.iter().map(|e| self.eval(e, fp, inst)).collect();
+                    self.call(*f, &a, inst);
+                }
+                Stmt::Implicit(imp) => self.implicit(imp, fp, inst),
+            }
+        }
+    }
+
+    /// Backward Euler by Newton: residual r(x) = f(x) − (x − x_old)/dt, Jacobian by finite differences.
+    fn implicit(&mut self, imp: &Implicit, fp: usize, inst: &mut Instance) {
+        let n = imp.states.len();
+        let old: Vec<f64> = imp.states.iter().map(|p| self.load(p, fp, inst)).collect();
+        let mut x = old.clone();
+        let dt = inst.dt;
+        let residual = |me: &mut Self, x: &[f64], inst: &mut Instance| -> Vec<f64> {
+            for (p, &xi) in imp.states.iter().zip(x) {
+                me.store(p, fp, xi, inst);
+            }
+            me.call(imp.deriv, &[], inst);
+            (0..n).map(|i| me.load(&imp.slopes[i], fp, inst) - (x[i] - old[i]) / dt).collect()
+        };
+        let mut converged = false;
+        for _ in 0..NEWTON_ITERATIONS {
+            let r = residual(self, &x, inst);
+            let mut jac = vec![0.0; n * n];
+            for j in 0..n {
+                let h = 1e-7 * x[j].abs().max(1e-7);
+                let mut xh = x.clone();
+                xh[j] += h;
+                let rh = residual(self, &xh, inst);
+                for i in 0..n {
+                    jac[i * n + j] = (rh[i] - r[i]) / h;
+                }
+            }
+            let Some(delta) = solve_dense(&mut jac, r.iter().map(|v| -v).collect(), n) else { break };
+            let mut done = true;
+            for (xi, di) in x.iter_mut().zip(&delta) {
+                done &= di.abs() <= NEWTON_TOL * (1.0 + xi.abs());
+                *xi += di;
+            }
+            if done {
+                converged = true;
+                break;
+            }
+        }
+        if !converged {
+            self.fault(format!("derivimplicit: Newton's method did not converge at t = {}", inst.t));
+        }
+        for (p, &xi) in imp.states.iter().zip(&x) {
+            self.store(p, fp, xi, inst);
+        }
+        self.call(imp.deriv, &[], inst); // leave the slopes and assigned values of the final states
+    }
+
+    fn index(&mut self, p: &Place, fp: usize, inst: &mut Instance) -> Option<usize> {
+        let Some(i) = &p.index else { return Some(0) };
+        let i = self.eval(i, fp, inst).trunc();
+        if i >= 0.0 && i < p.len as f64 {
+            Some(i as usize)
+        } else {
+            self.fault(format!("array index {i} out of bounds (size {})", p.len));
+            None
+        }
+    }
+
+    fn load(&mut self, p: &Place, fp: usize, inst: &mut Instance) -> f64 {
+        let Some(i) = self.index(p, fp, inst) else { return f64::NAN };
+        match p.var {
+            Var::Range(k) => inst.range[k as usize + i],
+            Var::Global(k) => inst.globals[k as usize + i],
+            Var::Local(k) => self.stack[fp + k as usize + i],
+            Var::V => inst.v,
+            Var::T => inst.t,
+            Var::Dt => inst.dt,
+            Var::Celsius => inst.celsius,
+            Var::Area => inst.area,
+            Var::Diam => inst.diam,
+            Var::SecondOrder => inst.secondorder,
+        }
+    }
+
+    fn store(&mut self, p: &Place, fp: usize, value: f64, inst: &mut Instance) {
+        let Some(i) = self.index(p, fp, inst) else { return };
+        match p.var {
+            Var::Range(k) => inst.range[k as usize + i] = value,
+            Var::Global(k) => inst.globals[k as usize + i] = value,
+            Var::Local(k) => self.stack[fp + k as usize + i] = value,
+            // A mechanism's copy of v (a FUNCTION argument named v is a Local); NEURON's `v = …` in a mechanism
+            // changes only that copy.
+            Var::V => inst.v = value,
+            Var::T => inst.t = value,
+            Var::Dt => inst.dt = value,
+            Var::Celsius => inst.celsius = value,
+            Var::Area => inst.area = value,
+            Var::Diam => inst.diam = value,
+            Var::SecondOrder => inst.secondorder = value,
+        }
+    }
+
+    fn eval(&mut self, e: &Expr, fp: usize, inst: &mut Instance) -> f64 {
+        match e {
+            Expr::Num(v) => *v,
+            Expr::Get(p) => self.load(p, fp, inst),
+            Expr::Unary(op, a) => {
+                let a = self.eval(a, fp, inst);
+                match op {
+                    UnOp::Neg => -a,
+                    UnOp::Not => (a == 0.0) as i32 as f64,
+                }
+            }
+            Expr::Binary(op, a, b) => {
+                let x = self.eval(a, fp, inst);
+                // && and || short-circuit, as in C.
+                match op {
+                    BinOp::And if x == 0.0 => return 0.0,
+                    BinOp::Or if x != 0.0 => return 1.0,
+                    _ => {}
+                }
+                let y = self.eval(b, fp, inst);
+                binary(*op, x, y)
+            }
+            Expr::Builtin(f, args) => {
+                let x = args.first().map_or(0.0, |a| self.eval(a, fp, inst));
+                let y = args.get(1).map_or(0.0, |a| self.eval(a, fp, inst));
+                builtin(*f, x, y)
+            }
+            Expr::Call(f, args) => {
+                let a: Vec<f64> = args.iter().map(|e| self.eval(e, fp, inst)).collect();
+                self.call(*f, &a, inst)
+            }
+        }
+    }
+}
+
+pub fn binary(op: BinOp, x: f64, y: f64) -> f64 {
+    let b = |c: bool| c as i32 as f64;
+    match op {
+        BinOp::Add => x + y,
+        BinOp::Sub => x - y,
+        BinOp::Mul => x * y,
+        BinOp::Div => x / y,
+        BinOp::Pow => x.powf(y),
+        BinOp::Lt => b(x < y),
+        BinOp::Le => b(x <= y),
+        BinOp::Gt => b(x > y),
+        BinOp::Ge => b(x >= y),
+        BinOp::Eq => b(x == y),
+        BinOp::Ne => b(x != y),
+        BinOp::And => b(x != 0.0 && y != 0.0),
+        BinOp::Or => b(x != 0.0 || y != 0.0),
+    }
+}
+
+pub fn builtin(f: Builtin, x: f64, y: f64) -> f64 {
+    use Builtin::*;
+    match f {
+        Exp => hoc_exp(x),
+        Log => x.ln(),
+        Log10 => x.log10(),
+        Sqrt => x.sqrt(),
+        Fabs => x.abs(),
+        Pow => x.powf(y),
+        Sin => x.sin(),
+        Cos => x.cos(),
+        Tan => x.tan(),
+        Asin => x.asin(),
+        Acos => x.acos(),
+        Atan => x.atan(),
+        Atan2 => x.atan2(y),
+        Sinh => x.sinh(),
+        Cosh => x.cosh(),
+        Tanh => x.tanh(),
+        Floor => x.floor(),
+        Ceil => x.ceil(),
+        Fmod => x % y,
+        Fmin => x.min(y),
+        Fmax => x.max(y),
+    }
+}
+
+/// Solves a·x = b (a is n×n, row-major) by Gaussian elimination with partial pivoting; None if singular.
+fn solve_dense(a: &mut [f64], mut b: Vec<f64>, n: usize) -> Option<Vec<f64>> {
+    for c in 0..n {
+        let p = (c..n).max_by(|&i, &j| a[i * n + c].abs().total_cmp(&a[j * n + c].abs()))?;
+        if a[p * n + c] == 0.0 || !a[p * n + c].is_finite() {
+            return None;
+        }
+        if p != c {
+            for k in 0..n {
+                a.swap(p * n + k, c * n + k);
+            }
+            b.swap(p, c);
+        }
+        for r in c + 1..n {
+            let f = a[r * n + c] / a[c * n + c];
+            for k in c..n {
+                a[r * n + k] -= f * a[c * n + k];
+            }
+            b[r] -= f * b[c];
+        }
+    }
+    for c in (0..n).rev() {
+        let s: f64 = (c + 1..n).map(|k| a[c * n + k] * b[k]).sum();
+        b[c] = (b[c] - s) / a[c * n + c];
+    }
+    Some(b)
+}

@@ -1,0 +1,296 @@
+//! The kernel IR: what a mechanism computes, with every name resolved to a storage place.
+//!
+//! One [`Program`] per `.mod` file. Its [`Func`]s are the user's FUNCTIONs and PROCEDUREs plus the entry points
+//! the engine calls (INITIAL, the BREAKPOINT currents, the state update of each SOLVE). Statements and
+//! expressions form trees; the interpreter ([`crate::interp`]) walks them and the JIT compiles them.
+//!
+//! Storage an instance sees while a function runs:
+//! * [`Var::Range`]: its per-instance values (the mechanism's RANGE variables, and hidden per-instance slots
+//!   such as its copies of ion variables), laid out as [`Program::range`];
+//! * [`Var::Global`]: per-mechanism values ([`Program::globals`]: GLOBAL parameters, file-scope LOCALs, table
+//!   switches);
+//! * [`Var::Local`]: the running function's frame (arguments first, then the return value of a FUNCTION, then
+//!   its LOCALs);
+//! * NEURON's specials (`v`, `t`, `dt`, `celsius`, `area`, `diam`), read from the instance's node.
+
+/// Where a value lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Var {
+    Range(u32),
+    Global(u32),
+    Local(u32),
+    /// Membrane potential (mV) as the kernel passes it (v + 0.001 for the current's derivative).
+    V,
+    /// Time, ms.
+    T,
+    /// Time step, ms.
+    Dt,
+    /// Temperature, °C.
+    Celsius,
+    /// Segment area, µm².
+    Area,
+    /// Segment diameter, µm.
+    Diam,
+    /// NEURON's `secondorder` flag.
+    SecondOrder,
+}
+
+/// A scalar or an element of an array variable: `var` is the array's first element, `len` its size (1 for a
+/// scalar) and `index` the element's index expression (truncated toward zero, bounds-checked at run time).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Place {
+    pub var: Var,
+    pub index: Option<Box<Expr>>,
+    pub len: u32,
+}
+
+impl Place {
+    pub fn scalar(var: Var) -> Self {
+        Place { var, index: None, len: 1 }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnOp {
+    Neg,
+    Not,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Pow,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Eq,
+    Ne,
+    And,
+    Or,
+}
+
+/// The math library functions a `.mod` file may call (NEURON's semantics: `exp` saturates like hoc_Exp).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Builtin {
+    Exp,
+    Log,
+    Log10,
+    Sqrt,
+    Fabs,
+    Pow,
+    Sin,
+    Cos,
+    Tan,
+    Asin,
+    Acos,
+    Atan,
+    Atan2,
+    Sinh,
+    Cosh,
+    Tanh,
+    Floor,
+    Ceil,
+    Fmod,
+    Fmin,
+    Fmax,
+}
+
+impl Builtin {
+    pub fn from_name(name: &str) -> Option<Builtin> {
+        use Builtin::*;
+        Some(match name {
+            "exp" => Exp,
+            "log" => Log,
+            "log10" => Log10,
+            "sqrt" => Sqrt,
+            "fabs" => Fabs,
+            "pow" => Pow,
+            "sin" => Sin,
+            "cos" => Cos,
+            "tan" => Tan,
+            "asin" => Asin,
+            "acos" => Acos,
+            "atan" => Atan,
+            "atan2" => Atan2,
+            "sinh" => Sinh,
+            "cosh" => Cosh,
+            "tanh" => Tanh,
+            "floor" => Floor,
+            "ceil" => Ceil,
+            "fmod" => Fmod,
+            "fmin" => Fmin,
+            "fmax" => Fmax,
+            _ => return None,
+        })
+    }
+
+    pub fn arity(self) -> usize {
+        match self {
+            Builtin::Pow | Builtin::Atan2 | Builtin::Fmod | Builtin::Fmin | Builtin::Fmax => 2,
+            _ => 1,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    Num(f64),
+    Get(Place),
+    Unary(UnOp, Box<Expr>),
+    Binary(BinOp, Box<Expr>, Box<Expr>),
+    Builtin(Builtin, Vec<Expr>),
+    /// A user FUNCTION (index into [`Program::funcs`]); its value is the function's return slot.
+    Call(usize, Vec<Expr>),
+}
+
+impl Expr {
+    pub fn get(var: Var) -> Expr {
+        Expr::Get(Place::scalar(var))
+    }
+    pub fn bin(op: BinOp, a: Expr, b: Expr) -> Expr {
+        Expr::Binary(op, Box::new(a), Box::new(b))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stmt {
+    Set(Place, Expr),
+    If(Expr, Vec<Stmt>, Vec<Stmt>),
+    While(Expr, Vec<Stmt>),
+    /// `FROM i = from TO to BY by { body }`: `var` is a frame slot; bounds are evaluated once, as in NEURON.
+    For {
+        var: u32,
+        from: Expr,
+        to: Expr,
+        by: Expr,
+        body: Vec<Stmt>,
+    },
+    /// A FUNCTION or PROCEDURE called for its effects.
+    Call(usize, Vec<Expr>),
+    /// Backward Euler on the equations of a DERIVATIVE block (`derivimplicit`): see [`Implicit`].
+    Implicit(Implicit),
+}
+
+/// `SOLVE name METHOD derivimplicit`: find the states x at t + dt with x − x_old − dt·f(x) = 0 by Newton's method
+/// with a finite-difference Jacobian (as NEURON's `derivimplicit`). `deriv` is the function that evaluates the
+/// DERIVATIVE block, storing f(x) of `states[k]` in `slopes[k]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Implicit {
+    pub deriv: usize,
+    pub states: Vec<Place>,
+    pub slopes: Vec<Place>,
+}
+
+/// A `TABLE` on a FUNCTION or PROCEDURE: while the mechanism's `usetable` global is non-zero, calls with the
+/// first argument x interpolate linearly in tabulated values at `with + 1` points from `from` to `to`, rebuilt
+/// when a `depend` value changes (NEURON's rule, including its clamping at the ends).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    /// The tabulated outputs: for a PROCEDURE, the variables it assigns; for a FUNCTION, its return slot.
+    pub outputs: Vec<Place>,
+    pub depend: Vec<Place>,
+    pub from: Expr,
+    pub to: Expr,
+    pub with: Expr,
+    /// The global that switches tables on (`usetable_<suffix>`).
+    pub usetable: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Func {
+    pub name: String,
+    pub params: u32,
+    /// Frame size: arguments, then (FUNCTION) the return value, then LOCALs.
+    pub frame: u32,
+    /// The return slot of a FUNCTION.
+    pub result: Option<u32>,
+    pub body: Vec<Stmt>,
+    pub table: Option<Table>,
+}
+
+/// What a per-instance slot holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlotKind {
+    Parameter,
+    Assigned,
+    State,
+    /// Not visible to the user (an ion variable the mechanism does not list in RANGE, a state's derivative …).
+    Hidden,
+}
+
+/// A per-instance slot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RangeSlot {
+    pub name: String,
+    pub units: String,
+    pub default: f64,
+    pub kind: SlotKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct GlobalSlot {
+    /// The name without the suffix; `exposed` globals are visible as `name_suffix`.
+    pub name: String,
+    pub default: f64,
+    pub exposed: bool,
+}
+
+/// The field of an ion a mechanism reads or writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IonField {
+    /// Reversal potential `eX`, mV.
+    E,
+    /// Inner concentration `Xi`, mM.
+    Inner,
+    /// Outer concentration `Xo`, mM.
+    Outer,
+    /// Current `iX`, mA/cm².
+    Current,
+}
+
+/// How one ion variable moves between the ion and the mechanism's copy of it (range slot `slot`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct IonVar {
+    pub field: IonField,
+    pub slot: u32,
+    pub read: bool,
+    pub write: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct IonUse {
+    pub name: String,
+    pub valence: Option<f64>,
+    pub vars: Vec<IonVar>,
+}
+
+/// The kernel program of one mechanism.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Program {
+    pub name: String,
+    pub range: Vec<RangeSlot>,
+    pub globals: Vec<GlobalSlot>,
+    pub ions: Vec<IonUse>,
+    pub funcs: Vec<Func>,
+    /// INITIAL (after the states are set to their start values).
+    pub initial: usize,
+    /// BREAKPOINT without its SOLVE statements: computes the currents.
+    pub current: usize,
+    /// The SOLVE statements of BREAKPOINT, in order: advances the states over dt.
+    pub state: usize,
+    /// Range slots the BREAKPOINT currents are read from (ion currents and NONSPECIFIC_CURRENTs): the membrane
+    /// current is their sum.
+    pub currents: Vec<u32>,
+    /// States and their start values (set before INITIAL runs).
+    pub state_starts: Vec<(Place, Expr)>,
+}
+
+impl Program {
+    pub fn func(&self, name: &str) -> Option<usize> {
+        self.funcs.iter().position(|f| f.name == name)
+    }
+}

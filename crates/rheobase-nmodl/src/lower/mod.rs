@@ -1,0 +1,747 @@
+//! From the syntax tree and the first semantic pass ([`crate::sema::Mechanism`]) to the kernel IR
+//! ([`crate::ir::Program`]): lays out per-instance and global storage the way NEURON does, resolves every name to a
+//! [`Var`], evaluates constants and UNITS factors, and turns each SOLVE into the statements of its method
+//! ([`solve`]).
+//!
+//! Constructs the IR cannot express yet (KINETIC, NET_RECEIVE, POINTER, VERBATIM, the random functions …) are
+//! reported as [`NmodlError::unsupported`] errors at their position, never skipped.
+
+mod solve;
+
+use crate::ast::{self, BlockKind, ExprKind, Span, StmtKind};
+use crate::ir::*;
+use crate::sema::{self, Mechanism, Special, Visibility};
+use crate::units::UnitTable;
+use crate::NmodlError;
+use std::collections::HashMap;
+
+/// The kernel program of an analysed file, and warnings about what NEURON does differently or tolerates.
+pub fn lower(
+    program: &ast::Program,
+    m: &Mechanism,
+    source: &str,
+    file: Option<&str>,
+) -> Result<(Program, Vec<NmodlError>), Vec<NmodlError>> {
+    let mut l = Lowerer::new(program, m, source, file);
+    let p = l.run();
+    if l.errors.is_empty() {
+        Ok((p, l.warnings))
+    } else {
+        l.errors.sort_by_key(|e| e.span.start);
+        Err(l.errors)
+    }
+}
+
+/// What a file-scope name lowers to.
+#[derive(Debug, Clone, Copy)]
+enum Name {
+    Storage(Var, u32),
+    Value(f64),
+    Func(usize),
+}
+
+struct Lowerer<'a> {
+    ast: &'a ast::Program,
+    m: &'a Mechanism,
+    source: &'a str,
+    file: Option<&'a str>,
+    errors: Vec<NmodlError>,
+    warnings: Vec<NmodlError>,
+    names: HashMap<String, Name>,
+    range: Vec<RangeSlot>,
+    globals: Vec<GlobalSlot>,
+    funcs: Vec<Func>,
+    /// Frame scopes of the function being lowered (innermost last): name → (frame slot, length).
+    scopes: Vec<HashMap<String, (u32, u32)>>,
+    frame: u32,
+}
+
+/// The per-instance slot an ion variable name refers to: `ena` → (E), `nai` → (Inner), …
+fn ion_field(ion: &str, name: &str) -> Option<IonField> {
+    if name == format!("e{ion}") {
+        Some(IonField::E)
+    } else if name == format!("{ion}i") {
+        Some(IonField::Inner)
+    } else if name == format!("{ion}o") {
+        Some(IonField::Outer)
+    } else if name == format!("i{ion}") {
+        Some(IonField::Current)
+    } else {
+        None
+    }
+}
+
+impl<'a> Lowerer<'a> {
+    fn new(ast: &'a ast::Program, m: &'a Mechanism, source: &'a str, file: Option<&'a str>) -> Self {
+        Lowerer {
+            ast,
+            m,
+            source,
+            file,
+            errors: Vec::new(),
+            warnings: Vec::new(),
+            names: HashMap::new(),
+            range: Vec::new(),
+            globals: Vec::new(),
+            funcs: Vec::new(),
+            scopes: Vec::new(),
+            frame: 0,
+        }
+    }
+
+    fn error(&mut self, span: &Span, msg: impl Into<String>) {
+        self.errors.push(NmodlError::new(self.source, self.file, span.clone(), msg));
+    }
+    fn unsupported(&mut self, span: &Span, msg: impl Into<String>) {
+        self.errors.push(NmodlError::unsupported(self.source, self.file, span.clone(), msg));
+    }
+    fn warn(&mut self, span: &Span, msg: impl Into<String>) {
+        self.warnings.push(NmodlError::new(self.source, self.file, span.clone(), msg));
+    }
+
+    fn add_range(&mut self, name: &str, units: &str, default: f64, kind: SlotKind, len: u32) -> u32 {
+        let at = self.range.len() as u32;
+        for k in 0..len {
+            let name = if len == 1 { name.to_string() } else { format!("{name}[{k}]") };
+            self.range.push(RangeSlot { name, units: units.to_string(), default, kind });
+        }
+        self.names.insert(name.to_string(), Name::Storage(Var::Range(at), len));
+        at
+    }
+
+    fn add_global(&mut self, name: &str, default: f64, exposed: bool, len: u32) -> u32 {
+        let at = self.globals.len() as u32;
+        for k in 0..len {
+            let name = if len == 1 { name.to_string() } else { format!("{name}[{k}]") };
+            self.globals.push(GlobalSlot { name, default, exposed });
+        }
+        self.names.insert(name.to_string(), Name::Storage(Var::Global(at), len));
+        at
+    }
+
+    fn run(&mut self) -> Program {
+        self.constants();
+        let ions = self.layout();
+        // Function ids first, so bodies can call functions defined later in the file.
+        for block in &self.ast.blocks {
+            if let BlockKind::Function(f) | BlockKind::Procedure(f) = &block.kind {
+                let id = self.funcs.len();
+                let is_fn = matches!(block.kind, BlockKind::Function(_));
+                self.funcs.push(Func {
+                    name: f.name.name.clone(),
+                    params: f.args.len() as u32,
+                    frame: 0,
+                    result: is_fn.then_some(f.args.len() as u32),
+                    body: Vec::new(),
+                    table: None,
+                });
+                self.names.insert(f.name.name.clone(), Name::Func(id));
+            }
+        }
+        for block in &self.ast.blocks {
+            if let BlockKind::Function(f) | BlockKind::Procedure(f) = &block.kind {
+                self.function(f, matches!(block.kind, BlockKind::Function(_)));
+            }
+        }
+        let mut initial = (Vec::new(), 0);
+        let mut current = (Vec::new(), 0);
+        let mut state = Vec::new();
+        for block in &self.ast.blocks {
+            match &block.kind {
+                BlockKind::Initial(b) => initial = self.entry(b, &mut Vec::new()),
+                BlockKind::Breakpoint(b) => current = self.entry(b, &mut state),
+                BlockKind::NetReceive { .. } => self.unsupported(&block.span, "NET_RECEIVE is not supported yet"),
+                BlockKind::Kinetic { name, .. } if self.is_solved(&name.name) => {
+                    self.unsupported(&name.span, "KINETIC blocks are not supported yet")
+                }
+                BlockKind::Linear { name, .. } | BlockKind::NonLinear { name, .. } if self.is_solved(&name.name) => {
+                    self.unsupported(&name.span, "LINEAR and NONLINEAR blocks are not supported yet")
+                }
+                BlockKind::Before { when, .. } | BlockKind::After { when, .. } => {
+                    self.unsupported(&when.span, "BEFORE and AFTER blocks are not supported yet")
+                }
+                BlockKind::Constructor(b) | BlockKind::Destructor(b) => {
+                    self.unsupported(&b.span, "CONSTRUCTOR and DESTRUCTOR blocks are not supported yet")
+                }
+                BlockKind::Verbatim(v) => self.verbatim(v),
+                BlockKind::FunctionTable { name, .. } => {
+                    self.unsupported(&name.span, "FUNCTION_TABLE is not supported yet")
+                }
+                _ => {}
+            }
+        }
+        let entry = |name: &str, (body, frame): (Vec<Stmt>, u32), funcs: &mut Vec<Func>| {
+            funcs.push(Func { name: name.into(), params: 0, frame, result: None, body, table: None });
+            funcs.len() - 1
+        };
+        let initial = entry("<INITIAL>", initial, &mut self.funcs);
+        let current = entry("<BREAKPOINT>", current, &mut self.funcs);
+        let state = entry("<SOLVE>", (state, 0), &mut self.funcs);
+        let currents = self.currents(&ions);
+        let state_starts = self.state_starts();
+        Program {
+            name: self.m.name.clone(),
+            range: std::mem::take(&mut self.range),
+            globals: std::mem::take(&mut self.globals),
+            ions,
+            funcs: std::mem::take(&mut self.funcs),
+            initial,
+            current,
+            state,
+            currents,
+            state_starts,
+        }
+    }
+
+    fn is_solved(&self, block: &str) -> bool {
+        self.m.solves.iter().any(|s| s.block == block)
+    }
+
+    /// CONSTANT, DEFINE and UNITS-block names, and NEURON's PI.
+    fn constants(&mut self) {
+        let mut table = UnitTable::new();
+        self.names.insert("PI".into(), Name::Value(std::f64::consts::PI));
+        for block in &self.ast.blocks {
+            let BlockKind::Units(entries) = &block.kind else { continue };
+            for e in entries {
+                match &e.kind {
+                    ast::UnitsEntryKind::Alias { name, definition } => {
+                        if let Err(msg) = table.alias(&name.text, &definition.text) {
+                            self.unsupported(&definition.span, msg);
+                        }
+                    }
+                    ast::UnitsEntryKind::Factor { name, factor, units } => {
+                        let to = units.as_ref().map_or("1", |u| u.text.as_str());
+                        match table.factor(&factor.text, to) {
+                            Ok(v) => {
+                                self.names.insert(name.name.clone(), Name::Value(v));
+                            }
+                            Err(msg) => self.error(&factor.span, msg),
+                        }
+                    }
+                    ast::UnitsEntryKind::Value { name, value, .. } => {
+                        self.names.insert(name.name.clone(), Name::Value(value.value));
+                    }
+                }
+            }
+        }
+        for c in &self.m.constants {
+            if let Some(v) = c.value {
+                self.names.insert(c.name.clone(), Name::Value(v));
+            }
+        }
+    }
+
+    /// Per-instance and global storage in NEURON's order, and the ions' variables.
+    fn layout(&mut self) -> Vec<IonUse> {
+        let m = self.m;
+        let units = |v: &sema::Variable| v.units.clone().unwrap_or_default();
+        let len = |a: &Option<sema::ArraySize>| a.as_ref().and_then(|a| a.elements()).unwrap_or(1) as u32;
+        let is_current = |n: &str| m.nonspecific_currents.iter().chain(&m.electrode_currents).any(|c| c == n);
+        // RANGE parameters, then RANGE assigned, then states: NEURON's psection order.
+        for kind in [sema::VarKind::Parameter, sema::VarKind::Assigned, sema::VarKind::State] {
+            for v in m.variables.iter().filter(|v| v.kind == kind) {
+                let default = v.default.as_ref().and_then(|d| d.value).unwrap_or(0.0);
+                match v.visibility {
+                    Visibility::Range => {
+                        let slot = match kind {
+                            sema::VarKind::Parameter => SlotKind::Parameter,
+                            sema::VarKind::State => SlotKind::State,
+                            sema::VarKind::Assigned if v.listed || is_current(&v.name) => SlotKind::Assigned,
+                            sema::VarKind::Assigned => SlotKind::Hidden,
+                        };
+                        self.add_range(&v.name, &units(v), default, slot, len(&v.array));
+                    }
+                    Visibility::Global => {
+                        self.add_global(&v.name, default, true, len(&v.array));
+                    }
+                    Visibility::Pointer => {}
+                }
+            }
+        }
+        // The mechanism's copies of ion variables.
+        let mut ions = Vec::new();
+        for ion in &m.ions {
+            let mut vars: Vec<IonVar> = Vec::new();
+            for (name, write) in ion.read.iter().map(|n| (n, false)).chain(ion.write.iter().map(|n| (n, true))) {
+                let Some(field) = ion_field(&ion.name, name) else {
+                    self.error(&ion.span, format!("`{name}` is not a variable of ion {}", ion.name));
+                    continue;
+                };
+                if let Some(v) = vars.iter_mut().find(|v| v.field == field) {
+                    v.write |= write;
+                    v.read |= !write;
+                    continue;
+                }
+                let decl = m.foreign.iter().find(|f| &f.name == name);
+                let listed = self.ast_lists_range(name);
+                let kind = match decl.map(|d| d.kind) {
+                    Some(sema::VarKind::State) => SlotKind::State,
+                    _ if listed => SlotKind::Assigned,
+                    _ => SlotKind::Hidden,
+                };
+                let units = decl.and_then(|d| d.units.clone()).unwrap_or_default();
+                let slot = self.add_range(name, &units, 0.0, kind, 1);
+                vars.push(IonVar { field, slot, read: !write, write });
+            }
+            ions.push(IonUse { name: ion.name.clone(), valence: ion.valence, vars });
+        }
+        // Globals NEURON adds: the table switch, file-scope LOCALs (shared by all instances), state start values.
+        if !m.tables.is_empty() {
+            self.add_global("usetable", 1.0, true, 1);
+        }
+        for block in &self.ast.blocks {
+            if let BlockKind::Local(vars) = &block.kind {
+                for v in vars {
+                    let n = self.dim(&v.dim);
+                    self.add_global(&v.name.name, 0.0, false, n);
+                }
+            }
+        }
+        for v in m.variables.iter().filter(|v| v.kind == sema::VarKind::State) {
+            self.add_global(&format!("{}0", v.name), v.start.unwrap_or(0.0), false, 1);
+        }
+        for name in &m.pointers {
+            self.names.remove(name);
+        }
+        ions
+    }
+
+    fn ast_lists_range(&self, name: &str) -> bool {
+        self.ast.blocks.iter().any(|b| match &b.kind {
+            BlockKind::Neuron(stmts) => stmts
+                .iter()
+                .any(|s| matches!(&s.kind, ast::NeuronStmtKind::Range(ids) if ids.iter().any(|i| i.name == name))),
+            _ => false,
+        })
+    }
+
+    fn dim(&mut self, dim: &Option<ast::Dim>) -> u32 {
+        match dim {
+            None => 1,
+            Some(ast::Dim::Number(n)) => n.value as u32,
+            Some(ast::Dim::Name(id)) => match self.names.get(&id.name) {
+                Some(Name::Value(v)) => *v as u32,
+                _ => {
+                    self.error(&id.span, format!("array size `{}` is not a DEFINE'd name", id.name));
+                    1
+                }
+            },
+        }
+    }
+
+    fn currents(&self, ions: &[IonUse]) -> Vec<u32> {
+        let mut out: Vec<u32> = ions
+            .iter()
+            .flat_map(|i| i.vars.iter().filter(|v| v.field == IonField::Current && v.write).map(|v| v.slot))
+            .collect();
+        for name in self.m.nonspecific_currents.iter().chain(&self.m.electrode_currents) {
+            if let Some(Name::Storage(Var::Range(k), _)) = self.names.get(name) {
+                out.push(*k);
+            }
+        }
+        out
+    }
+
+    fn state_starts(&self) -> Vec<(Place, Expr)> {
+        let mut out = Vec::new();
+        for v in self.m.variables.iter().filter(|v| v.kind == sema::VarKind::State) {
+            if let (Some(Name::Storage(var, len)), Some(Name::Storage(g, _))) =
+                (self.names.get(&v.name), self.names.get(&format!("{}0", v.name)))
+            {
+                for k in 0..*len {
+                    let place = if *len == 1 {
+                        Place::scalar(*var)
+                    } else {
+                        Place { var: *var, index: Some(Box::new(Expr::Num(k as f64))), len: *len }
+                    };
+                    out.push((place, Expr::get(*g)));
+                }
+            }
+        }
+        out
+    }
+
+    fn verbatim(&mut self, v: &ast::Verbatim) {
+        // The idioms that do nothing in rheobase: includes, declarations of C helpers nobody calls, `return 0;`.
+        let trivial = v.text.lines().map(str::trim).all(|l| {
+            l.is_empty()
+                || l.starts_with("#include")
+                || l.starts_with("//")
+                || l == "return 0;"
+                || l.starts_with("extern ")
+                || l.starts_with("/*")
+                || l.starts_with('*')
+        });
+        if !trivial {
+            self.unsupported(
+                &v.span,
+                "VERBATIM C code is not supported (only includes, extern declarations and `return 0;`)",
+            );
+        }
+    }
+
+    // ------------------------------------------------------------------------- function bodies
+
+    fn push_scope(&mut self) {
+        self.scopes.push(HashMap::new());
+    }
+    fn pop_scope(&mut self) {
+        self.scopes.pop();
+    }
+    fn local(&mut self, name: &str, len: u32) -> u32 {
+        let at = self.frame;
+        self.frame += len;
+        self.scopes.last_mut().expect("a scope").insert(name.to_string(), (at, len));
+        at
+    }
+
+    fn function(&mut self, f: &ast::FunctionDef, is_fn: bool) {
+        let id = match self.names.get(&f.name.name) {
+            Some(Name::Func(id)) => *id,
+            _ => return,
+        };
+        self.frame = 0;
+        self.push_scope();
+        for a in &f.args {
+            self.local(&a.name.name, 1);
+        }
+        if is_fn {
+            self.local(&f.name.name, 1);
+        }
+        let mut table = None;
+        let body = self.block_with(&f.body, &mut |l, s, _| {
+            if let StmtKind::Table { names, depend, from, to, with } = &s.kind {
+                table = l.table(s, names, depend, from, to, with, is_fn);
+                true
+            } else {
+                false
+            }
+        });
+        self.pop_scope();
+        let func = &mut self.funcs[id];
+        func.frame = self.frame;
+        func.body = body;
+        if let Some(mut t) = table {
+            if is_fn {
+                t.outputs = vec![Place::scalar(Var::Local(f.args.len() as u32))];
+            }
+            if f.args.is_empty() {
+                self.error(&f.name.span, "a TABLE needs the function's first argument to tabulate over");
+            }
+            self.funcs[id].table = Some(t);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn table(
+        &mut self,
+        s: &ast::Stmt,
+        names: &[ast::Ident],
+        depend: &[ast::Ident],
+        from: &ast::Expr,
+        to: &ast::Expr,
+        with: &ast::Expr,
+        is_fn: bool,
+    ) -> Option<Table> {
+        if is_fn && !names.is_empty() {
+            self.error(&s.span, "a TABLE in a FUNCTION tabulates the function itself: it takes no names");
+        }
+        let places = |l: &mut Self, ids: &[ast::Ident]| -> Vec<Place> {
+            ids.iter().filter_map(|id| l.place_of(id, None)).collect()
+        };
+        let outputs = places(self, names);
+        let depend = places(self, depend);
+        let usetable = match self.names.get("usetable") {
+            Some(Name::Storage(Var::Global(g), _)) => *g,
+            _ => return None,
+        };
+        Some(Table { outputs, depend, from: self.expr(from), to: self.expr(to), with: self.expr(with), usetable })
+    }
+
+    /// An entry block (INITIAL, BREAKPOINT): its SOLVE statements are lowered into `solves`, the rest returned
+    /// with its frame size.
+    fn entry(&mut self, b: &ast::StmtBlock, solves: &mut Vec<Stmt>) -> (Vec<Stmt>, u32) {
+        self.frame = 0;
+        self.push_scope();
+        let body = self.block_with(b, &mut |l, s, _| {
+            if let StmtKind::Solve { block, method, steadystate, .. } = &s.kind {
+                if let Some(ss) = steadystate {
+                    l.unsupported(&ss.span, "SOLVE … STEADYSTATE is not supported yet");
+                } else {
+                    let stmts = l.solve(block, method.as_ref());
+                    solves.extend(stmts);
+                }
+                true
+            } else {
+                false
+            }
+        });
+        self.pop_scope();
+        (body, self.frame)
+    }
+
+    /// Statements of a block; `special` handles (and returns true for) statements its caller lowers itself.
+    fn block_with(
+        &mut self,
+        b: &ast::StmtBlock,
+        special: &mut dyn FnMut(&mut Self, &ast::Stmt, &mut Vec<Stmt>) -> bool,
+    ) -> Vec<Stmt> {
+        self.push_scope();
+        let mut out = Vec::new();
+        for s in &b.stmts {
+            if !special(self, s, &mut out) {
+                self.stmt(s, &mut out, special);
+            }
+        }
+        self.pop_scope();
+        out
+    }
+
+    fn block(
+        &mut self,
+        b: &ast::StmtBlock,
+        special: &mut dyn FnMut(&mut Self, &ast::Stmt, &mut Vec<Stmt>) -> bool,
+    ) -> Vec<Stmt> {
+        self.block_with(b, special)
+    }
+
+    fn stmt(
+        &mut self,
+        s: &ast::Stmt,
+        out: &mut Vec<Stmt>,
+        special: &mut dyn FnMut(&mut Self, &ast::Stmt, &mut Vec<Stmt>) -> bool,
+    ) {
+        match &s.kind {
+            StmtKind::Assign { lhs, rhs } => {
+                let value = self.expr(rhs);
+                if let Some(place) = self.target(lhs) {
+                    out.push(Stmt::Set(place, value));
+                }
+            }
+            StmtKind::Expr(e) => match &e.kind {
+                ExprKind::Call { name, args } if name.name == "printf" => {
+                    let _ = args; // printf only prints; rheobase does not reproduce C's formatting
+                }
+                ExprKind::Call { name, args } => {
+                    if let Some(Name::Func(id)) = self.names.get(&name.name).copied() {
+                        let args = self.args(name, id, args);
+                        out.push(Stmt::Call(id, args));
+                    } else {
+                        let e = self.expr(e);
+                        out.push(Stmt::Set(Place::scalar(Var::Local(self.scratch())), e));
+                    }
+                }
+                _ => {
+                    self.warn(&e.span, "an expression statement has no effect");
+                }
+            },
+            StmtKind::Local(vars) => {
+                for v in vars {
+                    let n = self.dim(&v.dim);
+                    self.local(&v.name.name, n);
+                }
+            }
+            StmtKind::If { cond, then, else_ifs, else_ } => {
+                let mut tail = else_.as_ref().map(|b| self.block(b, special)).unwrap_or_default();
+                for (c, b) in else_ifs.iter().rev() {
+                    let c = self.expr(c);
+                    let b = self.block(b, special);
+                    tail = vec![Stmt::If(c, b, tail)];
+                }
+                let c = self.expr(cond);
+                let then = self.block(then, special);
+                out.push(Stmt::If(c, then, tail));
+            }
+            StmtKind::While { cond, body } => {
+                let c = self.expr(cond);
+                let body = self.block(body, special);
+                out.push(Stmt::While(c, body));
+            }
+            StmtKind::From { var, from, to, by, body } => {
+                let (from, to) = (self.expr(from), self.expr(to));
+                let by = by.as_ref().map_or(Expr::Num(1.0), |b| self.expr(b));
+                self.push_scope();
+                let slot = self.local(&var.name, 1);
+                let body = self.block(body, special);
+                self.pop_scope();
+                out.push(Stmt::For { var: slot, from, to, by, body });
+            }
+            StmtKind::Block(b) => out.extend(self.block(b, special)),
+            StmtKind::UnitsSwitch(_) | StmtKind::Mutex(_) => {}
+            StmtKind::Verbatim(v) => self.verbatim(v),
+            StmtKind::Table { .. } => self.error(&s.span, "TABLE belongs at the start of a FUNCTION or PROCEDURE"),
+            StmtKind::Solve { block, .. } => {
+                self.unsupported(&block.span, "SOLVE outside BREAKPOINT and INITIAL is not supported yet")
+            }
+            StmtKind::Derivative { name, .. } => {
+                self.error(&name.span, "a derivative `x' = …` belongs in a DERIVATIVE block")
+            }
+            StmtKind::Reaction { .. }
+            | StmtKind::Flux { .. }
+            | StmtKind::Conserve { .. }
+            | StmtKind::Compartment { .. }
+            | StmtKind::LongitudinalDiffusion { .. }
+            | StmtKind::Equation { .. } => {
+                self.unsupported(&s.span, "KINETIC, LINEAR and NONLINEAR statements are not supported yet")
+            }
+            StmtKind::Watch(_) | StmtKind::Initial(_) | StmtKind::ForNetcons { .. } => {
+                self.unsupported(&s.span, "NET_RECEIVE statements are not supported yet")
+            }
+        }
+    }
+
+    /// A frame slot for a value nobody reads (a FUNCTION called as a statement).
+    fn scratch(&mut self) -> u32 {
+        let at = self.frame;
+        self.frame += 1;
+        at
+    }
+
+    /// The place an assignment writes.
+    fn target(&mut self, lhs: &ast::Expr) -> Option<Place> {
+        match &lhs.kind {
+            ExprKind::Name(id) => self.place_of(id, None),
+            ExprKind::Index { name, index } => {
+                let i = self.expr(index);
+                self.place_of(name, Some(i))
+            }
+            _ => {
+                self.error(&lhs.span, "only a variable can be assigned");
+                None
+            }
+        }
+    }
+
+    /// The storage a name refers to here (locals first), optionally indexed.
+    fn place_of(&mut self, id: &ast::Ident, index: Option<Expr>) -> Option<Place> {
+        let (var, len) = if let Some(&(slot, len)) = self.scopes.iter().rev().find_map(|s| s.get(&id.name)) {
+            (Var::Local(slot), len)
+        } else if let Some(s) = Special::from_name(&id.name) {
+            let var = match s {
+                Special::V => Var::V,
+                Special::T => Var::T,
+                Special::Dt => Var::Dt,
+                Special::Celsius => Var::Celsius,
+                Special::Area => Var::Area,
+                Special::Diam => Var::Diam,
+            };
+            (var, 1)
+        } else if id.name == "secondorder" {
+            (Var::SecondOrder, 1)
+        } else {
+            match self.names.get(&id.name) {
+                Some(Name::Storage(var, len)) => (*var, *len),
+                Some(Name::Value(_)) => {
+                    self.error(&id.span, format!("`{}` is a constant and cannot be assigned", id.name));
+                    return None;
+                }
+                Some(Name::Func(_)) => {
+                    self.error(&id.span, format!("`{}` is a FUNCTION or PROCEDURE, not a variable", id.name));
+                    return None;
+                }
+                None => {
+                    if self.m.pointers.contains(&id.name) {
+                        self.unsupported(&id.span, format!("POINTER `{}` is not supported yet", id.name));
+                    } else if self.m.randoms.contains(&id.name) || self.m.externals.contains(&id.name) {
+                        self.unsupported(&id.span, format!("`{}` (RANDOM or EXTERNAL) is not supported yet", id.name));
+                    } else {
+                        self.error(&id.span, format!("undeclared identifier `{}`", id.name));
+                    }
+                    return None;
+                }
+            }
+        };
+        match (index, len) {
+            (None, 1) => Some(Place::scalar(var)),
+            (None, _) => {
+                self.error(&id.span, format!("`{}` is an array of {len}: give an index", id.name));
+                None
+            }
+            (Some(i), _) if len > 1 => Some(Place { var, index: Some(Box::new(i)), len }),
+            (Some(_), _) => {
+                self.error(&id.span, format!("`{}` is not an array", id.name));
+                None
+            }
+        }
+    }
+
+    fn args(&mut self, name: &ast::Ident, id: usize, args: &[ast::Expr]) -> Vec<Expr> {
+        let want = self.funcs[id].params as usize;
+        if args.len() != want {
+            self.error(&name.span, format!("`{}` takes {want} arguments, {} given", name.name, args.len()));
+        }
+        args.iter().map(|a| self.expr(a)).collect()
+    }
+
+    fn expr(&mut self, e: &ast::Expr) -> Expr {
+        match &e.kind {
+            ExprKind::Number { value, .. } => Expr::Num(value.value),
+            ExprKind::Name(id) => {
+                if self.scopes.iter().rev().all(|s| !s.contains_key(&id.name)) {
+                    if let Some(Name::Value(v)) = self.names.get(&id.name) {
+                        return Expr::Num(*v);
+                    }
+                }
+                self.place_of(id, None).map_or(Expr::Num(f64::NAN), Expr::Get)
+            }
+            ExprKind::Index { name, index } => {
+                let i = self.expr(index);
+                self.place_of(name, Some(i)).map_or(Expr::Num(f64::NAN), Expr::Get)
+            }
+            ExprKind::Call { name, args } => self.call(name, args),
+            ExprKind::Unary { op, operand } => {
+                let o = self.expr(operand);
+                let op = match op {
+                    ast::UnaryOp::Neg => UnOp::Neg,
+                    ast::UnaryOp::Not => UnOp::Not,
+                };
+                Expr::Unary(op, Box::new(o))
+            }
+            ExprKind::Binary { op, lhs, rhs } => {
+                let (a, b) = (self.expr(lhs), self.expr(rhs));
+                let op = match op {
+                    ast::BinOp::Or => BinOp::Or,
+                    ast::BinOp::And => BinOp::And,
+                    ast::BinOp::Lt => BinOp::Lt,
+                    ast::BinOp::Le => BinOp::Le,
+                    ast::BinOp::Gt => BinOp::Gt,
+                    ast::BinOp::Ge => BinOp::Ge,
+                    ast::BinOp::Eq => BinOp::Eq,
+                    ast::BinOp::Ne => BinOp::Ne,
+                    ast::BinOp::Add => BinOp::Add,
+                    ast::BinOp::Sub => BinOp::Sub,
+                    ast::BinOp::Mul => BinOp::Mul,
+                    ast::BinOp::Div => BinOp::Div,
+                    ast::BinOp::Pow => BinOp::Pow,
+                    ast::BinOp::Rem => {
+                        return Expr::Builtin(Builtin::Fmod, vec![a, b]);
+                    }
+                };
+                Expr::bin(op, a, b)
+            }
+            ExprKind::Str(_) => {
+                self.error(&e.span, "a string is only allowed as printf's format");
+                Expr::Num(f64::NAN)
+            }
+        }
+    }
+
+    fn call(&mut self, name: &ast::Ident, args: &[ast::Expr]) -> Expr {
+        if let Some(Name::Func(id)) = self.names.get(&name.name).copied() {
+            if self.funcs[id].result.is_none() {
+                self.error(&name.span, format!("`{}` is a PROCEDURE: it has no value", name.name));
+            }
+            let args = self.args(name, id, args);
+            return Expr::Call(id, args);
+        }
+        if let Some(b) = Builtin::from_name(&name.name) {
+            if args.len() != b.arity() {
+                self.error(&name.span, format!("`{}` takes {} arguments, {} given", name.name, b.arity(), args.len()));
+            }
+            return Expr::Builtin(b, args.iter().map(|a| self.expr(a)).collect());
+        }
+        self.unsupported(&name.span, format!("the function `{}` is not supported yet", name.name));
+        Expr::Num(f64::NAN)
+    }
+}

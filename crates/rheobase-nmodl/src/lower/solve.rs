@@ -1,0 +1,330 @@
+//! SOLVE statements: a DERIVATIVE block becomes the statements of its integration method.
+//!
+//! * `cnexp` (NEURON's translator, for HH-style gates): each `x' = f` is linear in x, f = a + b·x, and becomes
+//!   x = x + (1 − exp(dt·b))·(−a/b − x) in place (x = x + dt·f when f does not depend on x). b is f's symbolic
+//!   derivative and a is f at x = 0, both simplified the way nocmodl writes them, so the update is NEURON's to
+//!   the last bits. An equation that is not linear in its state makes nocmodl produce wrong numbers silently;
+//!   rheobase solves such a block with `derivimplicit` instead and warns.
+//! * `derivimplicit` (also NEURON's choice when no METHOD is given): backward Euler by Newton's method
+//!   ([`Stmt::Implicit`]).
+//! * `euler`: x = x + dt·f(x_old) for all states at once.
+//!
+//! The last two evaluate the block as a function that stores f of each state in a hidden slot `Dx`.
+
+use super::{Lowerer, Name};
+use crate::ast::{self, BlockKind, StmtKind};
+use crate::ir::*;
+use std::collections::HashMap;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Cnexp,
+    Slopes,
+}
+
+impl Lowerer<'_> {
+    pub(super) fn solve(&mut self, block: &ast::Ident, method: Option<&ast::Ident>) -> Vec<Stmt> {
+        if let Some(Name::Func(id)) = self.names.get(&block.name).copied() {
+            return vec![Stmt::Call(id, Vec::new())]; // SOLVE of a PROCEDURE: called once per step
+        }
+        let body = self.ast.blocks.iter().find_map(|b| match &b.kind {
+            BlockKind::Derivative { name, body } if name.name == block.name => Some(body),
+            _ => None,
+        });
+        let Some(body) = body else {
+            return Vec::new(); // KINETIC / LINEAR / NONLINEAR: reported as unsupported by `run`
+        };
+        let method_name = method.map_or("derivimplicit", |m| m.name.as_str());
+        match method_name {
+            "cnexp" => {
+                if let Some(id) = self.derivative(&block.name, body, Mode::Cnexp) {
+                    return vec![Stmt::Call(id, Vec::new())];
+                }
+                self.warn(
+                    &block.span,
+                    format!(
+                        "`{}` is not linear in its states, which METHOD cnexp requires (NEURON would integrate it \
+                         wrongly): it is solved with derivimplicit",
+                        block.name
+                    ),
+                );
+                self.implicit(block, body)
+            }
+            "derivimplicit" => self.implicit(block, body),
+            "euler" => {
+                let Some(deriv) = self.derivative(&block.name, body, Mode::Slopes) else { return Vec::new() };
+                let (states, slopes) = self.solved_states(body);
+                let mut out = vec![Stmt::Call(deriv, Vec::new())];
+                for (x, dx) in states.into_iter().zip(slopes) {
+                    let step = Expr::bin(BinOp::Mul, Expr::get(Var::Dt), Expr::Get(dx));
+                    out.push(Stmt::Set(x.clone(), Expr::bin(BinOp::Add, Expr::Get(x), step)));
+                }
+                out
+            }
+            other => {
+                let span = method.map_or(block.span.clone(), |m| m.span.clone());
+                self.unsupported(
+                    &span,
+                    format!("METHOD {other} is not supported yet (cnexp, derivimplicit, euler are)"),
+                );
+                Vec::new()
+            }
+        }
+    }
+
+    fn implicit(&mut self, block: &ast::Ident, body: &ast::StmtBlock) -> Vec<Stmt> {
+        let Some(deriv) = self.derivative(&block.name, body, Mode::Slopes) else { return Vec::new() };
+        let (states, slopes) = self.solved_states(body);
+        vec![Stmt::Implicit(Implicit { deriv, states, slopes })]
+    }
+
+    /// Every element of every state the block differentiates, with its slope slot.
+    fn solved_states(&mut self, body: &ast::StmtBlock) -> (Vec<Place>, Vec<Place>) {
+        let mut names = Vec::new();
+        collect_derivatives(&body.stmts, &mut names);
+        let (mut states, mut slopes) = (Vec::new(), Vec::new());
+        for n in names {
+            let (Some(Name::Storage(var, len)), Some(Name::Storage(dvar, _))) =
+                (self.names.get(&n).copied(), self.names.get(&format!("D{n}")).copied())
+            else {
+                continue;
+            };
+            for k in 0..len {
+                let at = |v: Var| {
+                    if len == 1 {
+                        Place::scalar(v)
+                    } else {
+                        Place { var: v, index: Some(Box::new(Expr::Num(k as f64))), len }
+                    }
+                };
+                states.push(at(var));
+                slopes.push(at(dvar));
+            }
+        }
+        (states, slopes)
+    }
+
+    /// Lowers a DERIVATIVE block into a function of its own; None when `Cnexp` meets a nonlinear equation.
+    fn derivative(&mut self, name: &str, body: &ast::StmtBlock, mode: Mode) -> Option<usize> {
+        let saved_scopes = std::mem::take(&mut self.scopes);
+        let saved_frame = std::mem::replace(&mut self.frame, 0);
+        let mut linear = true;
+        self.push_scope();
+        let stmts = self.block_with(body, &mut |l, s, out| {
+            let StmtKind::Derivative { name, index, rhs, .. } = &s.kind else { return false };
+            let index = index.as_ref().map(|i| l.expr(i));
+            let f = l.expr(rhs);
+            let Some(x) = l.place_of(name, index.clone()) else { return true };
+            match mode {
+                Mode::Cnexp => match cnexp_update(l, &x, f) {
+                    Some(update) => out.push(Stmt::Set(x, update)),
+                    None => linear = false,
+                },
+                Mode::Slopes => {
+                    let len = x.len;
+                    let dname = format!("D{}", name.name);
+                    let dvar = match l.names.get(&dname) {
+                        Some(Name::Storage(v, _)) => *v,
+                        _ => Var::Range(l.add_range(&dname, "", 0.0, SlotKind::Hidden, len)),
+                    };
+                    out.push(Stmt::Set(Place { var: dvar, index: index.map(Box::new), len }, f));
+                }
+            }
+            true
+        });
+        self.pop_scope();
+        let frame = std::mem::replace(&mut self.frame, saved_frame);
+        self.scopes = saved_scopes;
+        if !linear {
+            return None;
+        }
+        let suffix = if mode == Mode::Cnexp { "" } else { "<slopes>" };
+        self.funcs.push(Func {
+            name: format!("{name}{suffix}"),
+            params: 0,
+            frame,
+            result: None,
+            body: stmts,
+            table: None,
+        });
+        Some(self.funcs.len() - 1)
+    }
+}
+
+fn collect_derivatives(stmts: &[ast::Stmt], out: &mut Vec<String>) {
+    for s in stmts {
+        match &s.kind {
+            StmtKind::Derivative { name, .. } if !out.contains(&name.name) => out.push(name.name.clone()),
+            StmtKind::If { then, else_ifs, else_, .. } => {
+                collect_derivatives(&then.stmts, out);
+                for (_, b) in else_ifs {
+                    collect_derivatives(&b.stmts, out);
+                }
+                if let Some(b) = else_ {
+                    collect_derivatives(&b.stmts, out);
+                }
+            }
+            StmtKind::While { body, .. } | StmtKind::From { body, .. } | StmtKind::Block(body) => {
+                collect_derivatives(&body.stmts, out)
+            }
+            _ => {}
+        }
+    }
+}
+
+/// x = x + (1 − exp(dt·b))·(−a/b − x) for x' = f = a + b·x; None when f is not linear in x.
+fn cnexp_update(l: &Lowerer, x: &Place, f: Expr) -> Option<Expr> {
+    if x.index.is_some() {
+        return None; // array states: solved implicitly
+    }
+    let reads = |e: &Expr| depends(e, x.var, &l.funcs, &mut HashMap::new());
+    let b = diff(&f, x.var, &reads)?;
+    if reads(&b) {
+        return None;
+    }
+    let get_x = Expr::Get(x.clone());
+    if b == Expr::Num(0.0) {
+        return Some(Expr::bin(BinOp::Add, get_x, Expr::bin(BinOp::Mul, Expr::get(Var::Dt), f)));
+    }
+    let a = subst_zero(&f, x.var);
+    let decay = Expr::bin(
+        BinOp::Sub,
+        Expr::Num(1.0),
+        Expr::Builtin(Builtin::Exp, vec![Expr::bin(BinOp::Mul, Expr::get(Var::Dt), b.clone())]),
+    );
+    let target = Expr::bin(BinOp::Sub, Expr::Unary(UnOp::Neg, Box::new(Expr::bin(BinOp::Div, a, b))), get_x.clone());
+    Some(Expr::bin(BinOp::Add, get_x, Expr::bin(BinOp::Mul, decay, target)))
+}
+
+/// Whether `e` reads `var` (directly, or in a FUNCTION it calls).
+fn depends(e: &Expr, var: Var, funcs: &[Func], seen: &mut HashMap<usize, bool>) -> bool {
+    match e {
+        Expr::Num(_) => false,
+        Expr::Get(p) => p.var == var || p.index.as_deref().is_some_and(|i| depends(i, var, funcs, seen)),
+        Expr::Unary(_, a) => depends(a, var, funcs, seen),
+        Expr::Binary(_, a, b) => depends(a, var, funcs, seen) || depends(b, var, funcs, seen),
+        Expr::Builtin(_, args) => args.iter().any(|a| depends(a, var, funcs, seen)),
+        Expr::Call(id, args) => args.iter().any(|a| depends(a, var, funcs, seen)) || func_reads(*id, var, funcs, seen),
+    }
+}
+
+fn func_reads(id: usize, var: Var, funcs: &[Func], seen: &mut HashMap<usize, bool>) -> bool {
+    if let Some(&r) = seen.get(&id) {
+        return r;
+    }
+    seen.insert(id, false); // recursion: assume no until proven
+    let r = funcs.get(id).is_some_and(|f| stmts_read(&f.body, var, funcs, seen));
+    seen.insert(id, r);
+    r
+}
+
+fn stmts_read(stmts: &[Stmt], var: Var, funcs: &[Func], seen: &mut HashMap<usize, bool>) -> bool {
+    stmts.iter().any(|s| match s {
+        Stmt::Set(p, e) => {
+            depends(e, var, funcs, seen) || p.index.as_deref().is_some_and(|i| depends(i, var, funcs, seen))
+        }
+        Stmt::If(c, a, b) => {
+            depends(c, var, funcs, seen) || stmts_read(a, var, funcs, seen) || stmts_read(b, var, funcs, seen)
+        }
+        Stmt::While(c, b) => depends(c, var, funcs, seen) || stmts_read(b, var, funcs, seen),
+        Stmt::For { from, to, by, body, .. } => {
+            [from, to, by].iter().any(|e| depends(e, var, funcs, seen)) || stmts_read(body, var, funcs, seen)
+        }
+        Stmt::Call(id, args) => args.iter().any(|a| depends(a, var, funcs, seen)) || func_reads(*id, var, funcs, seen),
+        Stmt::Implicit(_) => true,
+    })
+}
+
+fn num(e: &Expr) -> Option<f64> {
+    match e {
+        Expr::Num(v) => Some(*v),
+        _ => None,
+    }
+}
+
+fn add(a: Expr, b: Expr) -> Expr {
+    match (num(&a), num(&b)) {
+        (Some(x), Some(y)) => Expr::Num(x + y),
+        (Some(0.0), _) => b,
+        (_, Some(0.0)) => a,
+        _ => Expr::bin(BinOp::Add, a, b),
+    }
+}
+
+fn sub(a: Expr, b: Expr) -> Expr {
+    match (num(&a), num(&b)) {
+        (Some(x), Some(y)) => Expr::Num(x - y),
+        (_, Some(0.0)) => a,
+        (Some(0.0), _) => neg(b),
+        _ => Expr::bin(BinOp::Sub, a, b),
+    }
+}
+
+fn mul(a: Expr, b: Expr) -> Expr {
+    match (num(&a), num(&b)) {
+        (Some(x), Some(y)) => Expr::Num(x * y),
+        (Some(0.0), _) | (_, Some(0.0)) => Expr::Num(0.0),
+        (Some(1.0), _) => b,
+        (_, Some(1.0)) => a,
+        _ => Expr::bin(BinOp::Mul, a, b),
+    }
+}
+
+fn div(a: Expr, b: Expr) -> Expr {
+    match (num(&a), num(&b)) {
+        (Some(0.0), _) => Expr::Num(0.0),
+        (_, Some(1.0)) => a,
+        _ => Expr::bin(BinOp::Div, a, b),
+    }
+}
+
+fn neg(a: Expr) -> Expr {
+    match num(&a) {
+        Some(x) => Expr::Num(-x),
+        None => Expr::Unary(UnOp::Neg, Box::new(a)),
+    }
+}
+
+/// ∂e/∂var for the expressions a linear equation can contain; None for anything else that involves var.
+fn diff(e: &Expr, var: Var, reads: &dyn Fn(&Expr) -> bool) -> Option<Expr> {
+    if !reads(e) {
+        return Some(Expr::Num(0.0));
+    }
+    match e {
+        Expr::Get(p) if p.var == var && p.index.is_none() => Some(Expr::Num(1.0)),
+        Expr::Unary(UnOp::Neg, a) => Some(neg(diff(a, var, reads)?)),
+        Expr::Binary(op, a, b) => {
+            let (da, db) = (diff(a, var, reads)?, diff(b, var, reads)?);
+            match op {
+                BinOp::Add => Some(add(da, db)),
+                BinOp::Sub => Some(sub(da, db)),
+                BinOp::Mul => Some(add(mul((**a).clone(), db), mul(da, (**b).clone()))),
+                BinOp::Div if !reads(b) => Some(div(da, (**b).clone())),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// `e` with `var` replaced by 0, simplified.
+fn subst_zero(e: &Expr, var: Var) -> Expr {
+    match e {
+        Expr::Get(p) if p.var == var && p.index.is_none() => Expr::Num(0.0),
+        Expr::Unary(UnOp::Neg, a) => neg(subst_zero(a, var)),
+        Expr::Unary(op, a) => Expr::Unary(*op, Box::new(subst_zero(a, var))),
+        Expr::Binary(op, a, b) => {
+            let (a, b) = (subst_zero(a, var), subst_zero(b, var));
+            match op {
+                BinOp::Add => add(a, b),
+                BinOp::Sub => sub(a, b),
+                BinOp::Mul => mul(a, b),
+                BinOp::Div => div(a, b),
+                _ => Expr::bin(*op, a, b),
+            }
+        }
+        Expr::Builtin(f, args) => Expr::Builtin(*f, args.iter().map(|a| subst_zero(a, var)).collect()),
+        Expr::Call(id, args) => Expr::Call(*id, args.iter().map(|a| subst_zero(a, var)).collect()),
+        other => other.clone(),
+    }
+}
