@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import rheobase
+import rheobase.nmodl
 
 neuron = pytest.importorskip("neuron")
 SHARE = os.path.join(os.path.dirname(neuron.__file__), ".data", "share")
@@ -132,3 +133,15 @@ def test_tables_follow_temperature_like_neuron(celsius, nrn_mechanisms, rb_mecha
     mine = build_and_run(rb, ["pas", "HHna", "HHk"], hh_pieces)
     theirs = build_and_run(nrn, ["pas", "HHna", "HHk"], hh_pieces)
     assert np.abs(mine[0] - theirs[0]).max() <= 1e-6
+
+
+@pytest.mark.parametrize("path", DENSITY_FILES, ids=os.path.basename)
+def test_jit_equals_interpreter(path, rb):
+    """The native code and the interpreter (the reference) run the same kernel IR: same traces."""
+    text = source_of(path)
+    name = rheobase.nmodl.check(text, path)[1]
+    jit = rheobase.compile_mod(text.replace(f"SUFFIX {name}", f"SUFFIX {name}_jit"), path)
+    interp = rheobase.compile_mod(text.replace(f"SUFFIX {name}", f"SUFFIX {name}_interp"), path, jit=False)
+    traces = [build_and_run(rb, ["pas", "hh", mech], leak) for mech in (jit, interp)]
+    assert np.abs(traces[0][0] - traces[1][0]).max() <= 1e-9
+    assert np.ptp(traces[0][0]) > 1.0

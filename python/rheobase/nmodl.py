@@ -49,8 +49,8 @@ def _source(source):
     return source
 
 
-def _compile(source, file):
-    name, warns, errors = _core.nmodl_load(_source(source), file)
+def _compile(source, file, jit=True):
+    name, warns, errors = _core.nmodl_load(_source(source), file, bool(jit))
     if errors:
         real = [e for e in errors if not e[6]]
         if real:
@@ -64,9 +64,11 @@ def _compile(source, file):
     return name
 
 
-def compile_mod(source, file=None):
-    """Compiles NMODL source text into a mechanism and registers it; returns its name."""
-    return _compile(source, file)
+def compile_mod(source, file=None, jit=True):
+    """Compiles NMODL source text into a mechanism and registers it; returns its name. With
+    `jit=False` its kernels run on rheobase's interpreter instead of native code (the interpreter
+    is the reference the JIT is tested against)."""
+    return _compile(source, file, jit)
 
 
 def _read(path):
@@ -74,10 +76,10 @@ def _read(path):
         return f.read()
 
 
-def load_mod(path):
+def load_mod(path, jit=True):
     """Loads one .mod file; returns the mechanism's name."""
     path = os.fspath(path)
-    return _compile(_read(path), path)
+    return _compile(_read(path), path, jit)
 
 
 def load_mechanisms(folder):

@@ -66,12 +66,6 @@ impl Interpreter {
         self.fault.get_or_insert(msg);
     }
 
-    /// `p = e` outside any function (the start values of states).
-    pub fn assign(&mut self, p: &Place, e: &Expr, inst: &mut Instance) {
-        let v = self.eval(e, 0, inst);
-        self.store(p, 0, v, inst);
-    }
-
     /// Runs function `f` with `args`; returns its value (0 for a PROCEDURE).
     pub fn call(&mut self, f: usize, args: &[f64], inst: &mut Instance) -> f64 {
         let program = Arc::clone(&self.program);
@@ -94,12 +88,27 @@ impl Interpreter {
         result
     }
 
-    fn table_call(&mut self, f: usize, func: &Func, t: &Table, args: &[f64], inst: &mut Instance) -> f64 {
+    /// Builds function `f`'s TABLE if it has none or a DEPEND value changed (NEURON's check).
+    fn check_table(&mut self, f: usize, func: &Func, t: &Table, args: &[f64], inst: &mut Instance) {
         let depend: Vec<f64> = t.depend.iter().map(|p| self.load(p, 0, inst)).collect();
         if self.tables[f].as_ref().is_none_or(|d| d.depend != depend) {
             let built = self.build_table(func, t, args, depend, inst);
             self.tables[f] = Some(built);
         }
+    }
+
+    /// Function `f`'s TABLE, built or rebuilt as needed: (tmin, 1/dx, intervals, values per output).
+    pub fn table(&mut self, f: usize, inst: &mut Instance) -> Option<(f64, f64, usize, &[Vec<f64>])> {
+        let program = Arc::clone(&self.program);
+        let func = &program.funcs[f];
+        let t = func.table.as_ref()?;
+        let args = vec![0.0; func.params as usize];
+        self.check_table(f, func, t, &args, inst);
+        self.tables[f].as_ref().map(|d| (d.tmin, d.mfac, d.n, d.values.as_slice()))
+    }
+
+    fn table_call(&mut self, f: usize, func: &Func, t: &Table, args: &[f64], inst: &mut Instance) -> f64 {
+        self.check_table(f, func, t, args, inst);
         let data = self.tables[f].take().expect("built above");
         let xi = data.mfac * (args[0] - data.tmin);
         let at = |vals: &[f64]| {
@@ -179,13 +188,18 @@ impl Interpreter {
                     }
                 }
                 Stmt::For { var, from, to, by, body } => {
-                    let (from, to, by) = (self.eval(from, fp, inst), self.eval(to, fp, inst), self.eval(by, fp, inst));
+                    let from = self.eval(from, fp, inst).trunc();
+                    let by = self.eval(by, fp, inst).trunc();
                     if by == 0.0 || by.is_nan() {
                         self.fault("FROM … BY 0".into());
                         continue;
                     }
                     let mut i = from;
-                    while (by > 0.0 && i <= to) || (by < 0.0 && i >= to) {
+                    loop {
+                        let to = self.eval(to, fp, inst).trunc();
+                        if !((by > 0.0 && i <= to) || (by < 0.0 && i >= to)) {
+                            break;
+                        }
                         self.stack[fp + *var as usize] = i;
                         self.stmts(body, fp, inst);
                         i += by;
@@ -369,6 +383,7 @@ pub fn builtin(f: Builtin, x: f64, y: f64) -> f64 {
         Fmod => x % y,
         Fmin => x.min(y),
         Fmax => x.max(y),
+        Trunc => x.trunc(),
     }
 }
 

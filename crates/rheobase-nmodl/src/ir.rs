@@ -97,6 +97,8 @@ pub enum Builtin {
     Fmod,
     Fmin,
     Fmax,
+    /// Truncation toward zero: C's conversion to int, for index expressions (not callable from NMODL).
+    Trunc,
 }
 
 impl Builtin {
@@ -161,7 +163,8 @@ pub enum Stmt {
     Set(Place, Expr),
     If(Expr, Vec<Stmt>, Vec<Stmt>),
     While(Expr, Vec<Stmt>),
-    /// `FROM i = from TO to BY by { body }`: `var` is a frame slot; bounds are evaluated once, as in NEURON.
+    /// `FROM i = from TO to BY by { body }` as nocmodl's C loop `for (i = (int)from; i <= (int)to; i += (int)by)`:
+    /// `var` is a frame slot, `to` is evaluated again before every iteration (a downward loop tests `>=`).
     For {
         var: u32,
         from: Expr,
@@ -276,7 +279,9 @@ pub struct Program {
     pub globals: Vec<GlobalSlot>,
     pub ions: Vec<IonUse>,
     pub funcs: Vec<Func>,
-    /// INITIAL (after the states are set to their start values).
+    /// Sets every state to its start value (`x0`, 0 unless START gives one); runs before INITIAL.
+    pub start: usize,
+    /// INITIAL.
     pub initial: usize,
     /// BREAKPOINT without its SOLVE statements: computes the currents.
     pub current: usize,
@@ -285,8 +290,6 @@ pub struct Program {
     /// Range slots the BREAKPOINT currents are read from (ion currents and NONSPECIFIC_CURRENTs): the membrane
     /// current is their sum.
     pub currents: Vec<u32>,
-    /// States and their start values (set before INITIAL runs).
-    pub state_starts: Vec<(Place, Expr)>,
 }
 
 impl Program {

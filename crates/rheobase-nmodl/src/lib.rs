@@ -35,6 +35,7 @@ pub mod ast;
 pub mod error;
 pub mod interp;
 pub mod ir;
+pub mod jit;
 pub mod lexer;
 pub mod lower;
 pub mod mechanism;

@@ -35,16 +35,17 @@ pub fn nmodl_check(
 /// Compiles NMODL source and registers its mechanism (replacing one of the same name). Returns
 /// (the mechanism's name, warnings, no errors) or (None, no warnings, the errors).
 #[pyfunction]
-#[pyo3(signature = (source, file=None))]
+#[pyo3(signature = (source, file=None, jit=true))]
 pub fn nmodl_load(
     py: Python<'_>,
     source: &str,
     file: Option<&str>,
+    jit: bool,
 ) -> (Option<String>, Vec<ErrorTuple>, Vec<ErrorTuple>) {
     match py.detach(|| rheobase_nmodl::compile(source, file)) {
         Ok(c) => {
             let name = c.program.name.clone();
-            rheobase_nmodl::mechanism::register(Arc::new(c.program));
+            py.detach(|| rheobase_nmodl::mechanism::register(Arc::new(c.program), jit));
             (Some(name), c.warnings.into_iter().map(error_tuple).collect(), Vec::new())
         }
         Err(errors) => (None, Vec::new(), errors.into_iter().map(error_tuple).collect()),

@@ -148,8 +148,8 @@ impl<'a> Lowerer<'a> {
         let mut state = Vec::new();
         for block in &self.ast.blocks {
             match &block.kind {
-                BlockKind::Initial(b) => initial = self.entry(b, &mut Vec::new()),
-                BlockKind::Breakpoint(b) => current = self.entry(b, &mut state),
+                BlockKind::Initial(b) => initial = self.entry(b, None),
+                BlockKind::Breakpoint(b) => current = self.entry(b, Some(&mut state)),
                 BlockKind::NetReceive { .. } => self.unsupported(&block.span, "NET_RECEIVE is not supported yet"),
                 BlockKind::Kinetic { name, .. } if self.is_solved(&name.name) => {
                     self.unsupported(&name.span, "KINETIC blocks are not supported yet")
@@ -174,22 +174,23 @@ impl<'a> Lowerer<'a> {
             funcs.push(Func { name: name.into(), params: 0, frame, result: None, body, table: None });
             funcs.len() - 1
         };
+        let starts = self.state_starts().into_iter().map(|(p, e)| Stmt::Set(p, e)).collect();
+        let start = entry("<START>", (starts, 0), &mut self.funcs);
         let initial = entry("<INITIAL>", initial, &mut self.funcs);
         let current = entry("<BREAKPOINT>", current, &mut self.funcs);
         let state = entry("<SOLVE>", (state, 0), &mut self.funcs);
         let currents = self.currents(&ions);
-        let state_starts = self.state_starts();
         Program {
             name: self.m.name.clone(),
             range: std::mem::take(&mut self.range),
             globals: std::mem::take(&mut self.globals),
             ions,
             funcs: std::mem::take(&mut self.funcs),
+            start,
             initial,
             current,
             state,
             currents,
-            state_starts,
         }
     }
 
@@ -461,16 +462,20 @@ impl<'a> Lowerer<'a> {
 
     /// An entry block (INITIAL, BREAKPOINT): its SOLVE statements are lowered into `solves`, the rest returned
     /// with its frame size.
-    fn entry(&mut self, b: &ast::StmtBlock, solves: &mut Vec<Stmt>) -> (Vec<Stmt>, u32) {
+    /// `solves` None: the SOLVEs run in place (INITIAL integrates once, as nocmodl's generated code does).
+    fn entry(&mut self, b: &ast::StmtBlock, mut solves: Option<&mut Vec<Stmt>>) -> (Vec<Stmt>, u32) {
         self.frame = 0;
         self.push_scope();
-        let body = self.block_with(b, &mut |l, s, _| {
+        let body = self.block_with(b, &mut |l, s, out| {
             if let StmtKind::Solve { block, method, steadystate, .. } = &s.kind {
                 if let Some(ss) = steadystate {
                     l.unsupported(&ss.span, "SOLVE … STEADYSTATE is not supported yet");
                 } else {
                     let stmts = l.solve(block, method.as_ref());
-                    solves.extend(stmts);
+                    match solves.as_deref_mut() {
+                        Some(solves) => solves.extend(stmts),
+                        None => out.extend(stmts),
+                    }
                 }
                 true
             } else {
@@ -603,7 +608,7 @@ impl<'a> Lowerer<'a> {
         match &lhs.kind {
             ExprKind::Name(id) => self.place_of(id, None),
             ExprKind::Index { name, index } => {
-                let i = self.expr(index);
+                let i = self.index_expr(index);
                 self.place_of(name, Some(i))
             }
             _ => {
@@ -666,6 +671,28 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// An array index: nocmodl makes it a C int expression, each name cast to int before the arithmetic.
+    fn index_expr(&mut self, e: &ast::Expr) -> Expr {
+        fn ints(e: Expr) -> Expr {
+            match e {
+                Expr::Get(p) => Expr::Builtin(Builtin::Trunc, vec![Expr::Get(p)]),
+                Expr::Unary(op, a) => Expr::Unary(op, Box::new(ints(*a))),
+                Expr::Binary(op, a, b) => {
+                    let r = Expr::Binary(op, Box::new(ints(*a)), Box::new(ints(*b)));
+                    // C's integer division truncates.
+                    if op == BinOp::Div {
+                        Expr::Builtin(Builtin::Trunc, vec![r])
+                    } else {
+                        r
+                    }
+                }
+                other => other,
+            }
+        }
+        let e = self.expr(e);
+        ints(e)
+    }
+
     fn args(&mut self, name: &ast::Ident, id: usize, args: &[ast::Expr]) -> Vec<Expr> {
         let want = self.funcs[id].params as usize;
         if args.len() != want {
@@ -686,7 +713,7 @@ impl<'a> Lowerer<'a> {
                 self.place_of(id, None).map_or(Expr::Num(f64::NAN), Expr::Get)
             }
             ExprKind::Index { name, index } => {
-                let i = self.expr(index);
+                let i = self.index_expr(index);
                 self.place_of(name, Some(i)).map_or(Expr::Num(f64::NAN), Expr::Get)
             }
             ExprKind::Call { name, args } => self.call(name, args),

@@ -192,8 +192,19 @@ fn cnexp_update(l: &Lowerer, x: &Place, f: Expr) -> Option<Expr> {
         Expr::Num(1.0),
         Expr::Builtin(Builtin::Exp, vec![Expr::bin(BinOp::Mul, Expr::get(Var::Dt), b.clone())]),
     );
-    let target = Expr::bin(BinOp::Sub, Expr::Unary(UnOp::Neg, Box::new(Expr::bin(BinOp::Div, a, b))), get_x.clone());
+    let target = Expr::bin(BinOp::Sub, steady_state(a, b), get_x.clone());
     Some(Expr::bin(BinOp::Add, get_x, Expr::bin(BinOp::Mul, decay, target)))
+}
+
+/// −a/b, the value x tends to. HH-style gates give a = yinf/tau and b = −1/tau; the common divisor cancels and
+/// −a/b is yinf itself (NEURON's generated code divides three times; the results differ by rounding only).
+fn steady_state(a: Expr, b: Expr) -> Expr {
+    if let (Expr::Binary(BinOp::Div, an, ad), Expr::Binary(BinOp::Div, bn, bd)) = (&a, &b) {
+        if ad == bd {
+            return neg(div((**an).clone(), (**bn).clone()));
+        }
+    }
+    neg(div(a, b))
 }
 
 /// Whether `e` reads `var` (directly, or in a FUNCTION it calls).
@@ -274,6 +285,7 @@ fn div(a: Expr, b: Expr) -> Expr {
     match (num(&a), num(&b)) {
         (Some(0.0), _) => Expr::Num(0.0),
         (_, Some(1.0)) => a,
+        (_, Some(-1.0)) => neg(a),
         _ => Expr::bin(BinOp::Div, a, b),
     }
 }

@@ -1,0 +1,1095 @@
+//! The JIT: every function of a kernel program compiled to native code with Cranelift.
+//!
+//! A compiled function takes `(env, k, args…) -> f64`: `env` points to an [`Env`] (the instance columns, the
+//! globals, the tables and the scalars of the node being computed) and `k` is the instance. Range variables
+//! are read straight from the block's columns (`cols[slot][k]`), so nothing is gathered per instance. Locals
+//! live in SSA variables (arrays in a stack slot). `exp` is inlined (the same reduction and polynomial as
+//! the engine's built-in mechanisms, see `rheobase_core::fastmath`), so gate updates are not libm calls; the
+//! rest of the math library is called through small `extern "C"` wrappers.
+//!
+//! Semantics are the interpreter's ([`crate::interp`]): an array index out of bounds reads NaN, drops the
+//! write and sets `env.fault`. Programs that use `derivimplicit` ([`Stmt::Implicit`]) are not compiled:
+//! [`compile`] returns None and the mechanism runs on the interpreter.
+
+use crate::ir::*;
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::{types, AbiParam, InstBuilder, MemFlags, StackSlot, StackSlotData, StackSlotKind, Value};
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
+use cranelift_jit::{JITBuilder, JITModule};
+use cranelift_module::{FuncId, Linkage, Module};
+use std::collections::HashMap;
+use std::mem::offset_of;
+
+/// What compiled code reads and writes (layout shared with the generated code).
+#[repr(C)]
+pub struct Env {
+    /// One pointer per range slot: that slot's column over the instances.
+    pub cols: *const *mut f64,
+    pub globals: *mut f64,
+    /// One per function of the program (meaningful for functions with a TABLE).
+    pub tables: *const TableView,
+    /// mV
+    pub v: f64,
+    /// ms
+    pub t: f64,
+    /// ms
+    pub dt: f64,
+    /// °C
+    pub celsius: f64,
+    /// µm²
+    pub area: f64,
+    /// µm
+    pub diam: f64,
+    pub secondorder: f64,
+    /// Non-zero after an index out of bounds.
+    pub fault: u64,
+    // For the loops over instances (`JitProgram::run`):
+    /// Node of each instance.
+    pub node: *const usize,
+    /// Per node: membrane potential (mV), area (µm²), diameter (µm), and the matrix's rhs and diagonal.
+    pub node_v: *const f64,
+    pub node_area: *const f64,
+    pub node_diam: *const f64,
+    pub node_rhs: *mut f64,
+    pub node_d: *mut f64,
+    /// Per ion the mechanism uses: the ion instance of each instance, the ion's current and its di/dv.
+    pub ion_index: *const *const usize,
+    pub ion_current: *const *mut f64,
+    pub ion_didv: *const *mut f64,
+}
+
+/// The loops over instances compiled for each phase of a time step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Start values, then INITIAL.
+    Init,
+    /// BREAKPOINT at v + 0.001 and v: membrane and ion currents with their conductances.
+    Current,
+    /// The SOLVEs.
+    State,
+}
+
+/// A built table as compiled code reads it: `n + 1` values per output from `tmin`, spacing 1/`mfac`.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct TableView {
+    pub tmin: f64,
+    pub mfac: f64,
+    pub n: f64,
+    /// One pointer per output.
+    pub values: *const *const f64,
+}
+
+impl Default for TableView {
+    fn default() -> Self {
+        TableView { tmin: 0.0, mfac: 0.0, n: 0.0, values: std::ptr::null() }
+    }
+}
+
+pub type EntryFn = unsafe extern "C" fn(*mut Env, i64) -> f64;
+
+/// The native code of a program. The module owns the memory the function pointers point into.
+pub struct JitProgram {
+    _module: JITModule,
+    /// Native entry of each function; only entries without arguments are called from Rust.
+    entries: Vec<*const u8>,
+    /// The loop of each [`Phase`], in declaration order.
+    loops: [*const u8; 3],
+}
+
+// SAFETY: the compiled code is immutable after finalisation and only reads memory passed in `Env`.
+unsafe impl Send for JitProgram {}
+unsafe impl Sync for JitProgram {}
+
+impl JitProgram {
+    /// Function `f` (which takes no arguments) for instance `k`.
+    ///
+    /// # Safety
+    /// `env` must point to columns and globals laid out as the program says, with more than `k` instances.
+    pub unsafe fn call(&self, f: usize, env: *mut Env, k: usize) -> f64 {
+        // SAFETY: entries[f] was compiled with the EntryFn signature for a function without arguments.
+        let fun: EntryFn = unsafe { std::mem::transmute(self.entries[f]) };
+        unsafe { fun(env, k as i64) }
+    }
+
+    /// Function `f` with up to three arguments for instance `k` (tests compare it with the interpreter).
+    ///
+    /// # Safety
+    /// As [`JitProgram::call`]; `args` must have as many values as `f` has parameters.
+    pub unsafe fn call_with(&self, f: usize, env: *mut Env, k: usize, args: &[f64]) -> Option<f64> {
+        let p = self.entries[f];
+        let k = k as i64;
+        // SAFETY: each arm transmutes to the signature `f` was compiled with (env, k, one f64 per parameter).
+        unsafe {
+            Some(match *args {
+                [] => std::mem::transmute::<*const u8, EntryFn>(p)(env, k),
+                [a] => std::mem::transmute::<*const u8, unsafe extern "C" fn(*mut Env, i64, f64) -> f64>(p)(env, k, a),
+                [a, b] => std::mem::transmute::<*const u8, unsafe extern "C" fn(*mut Env, i64, f64, f64) -> f64>(p)(
+                    env, k, a, b,
+                ),
+                [a, b, c] => {
+                    std::mem::transmute::<*const u8, unsafe extern "C" fn(*mut Env, i64, f64, f64, f64) -> f64>(p)(
+                        env, k, a, b, c,
+                    )
+                }
+                _ => return None,
+            })
+        }
+    }
+
+    /// One phase for instances 0..n.
+    ///
+    /// # Safety
+    /// Every pointer of `env` must be valid for the `n` instances (and their nodes and ion instances).
+    pub unsafe fn run(&self, phase: Phase, env: *mut Env, n: usize) {
+        // SAFETY: the loops are compiled with the EntryFn signature (the instance count in place of k).
+        let fun: EntryFn = unsafe { std::mem::transmute(self.loops[phase as usize]) };
+        unsafe { fun(env, n as i64) };
+    }
+}
+
+/// Compiles a program; None when it uses something only the interpreter does (derivimplicit) or when the host
+/// is not supported by Cranelift.
+pub fn compile(program: &Program) -> Option<JitProgram> {
+    if program.funcs.iter().any(|f| uses_implicit(&f.body)) {
+        return None;
+    }
+    let mut flags = settings::builder();
+    flags.set("opt_level", "speed").ok()?;
+    flags.set("is_pic", "false").ok()?;
+    let isa = cranelift_native::builder().ok()?.finish(settings::Flags::new(flags)).ok()?;
+    let mut jb = JITBuilder::with_isa(isa, cranelift_module::default_libcall_names());
+    for (name, f) in MATH {
+        jb.symbol(*name, *f);
+    }
+    let mut module = JITModule::new(jb);
+    let ptr = module.target_config().pointer_type();
+    let mut ids = Vec::new();
+    for (i, f) in program.funcs.iter().enumerate() {
+        let mut sig = module.make_signature();
+        sig.params.push(AbiParam::new(ptr));
+        sig.params.push(AbiParam::new(types::I64));
+        for _ in 0..f.params {
+            sig.params.push(AbiParam::new(types::F64));
+        }
+        sig.returns.push(AbiParam::new(types::F64));
+        ids.push(module.declare_function(&format!("f{i}"), Linkage::Local, &sig).ok()?);
+    }
+    let mut math_ids = HashMap::new();
+    for (name, _) in MATH {
+        let mut sig = module.make_signature();
+        let arity = if name.ends_with('2') { 2 } else { 1 };
+        for _ in 0..arity {
+            sig.params.push(AbiParam::new(types::F64));
+        }
+        sig.returns.push(AbiParam::new(types::F64));
+        math_ids.insert(*name, module.declare_function(name, Linkage::Import, &sig).ok()?);
+    }
+    let mut ctx = module.make_context();
+    let mut fctx = FunctionBuilderContext::new();
+    for (i, f) in program.funcs.iter().enumerate() {
+        ctx.func.signature = module.declarations().get_function_decl(ids[i]).signature.clone();
+        {
+            let b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
+            let mut g = Gen {
+                b,
+                module: &mut module,
+                ids: &ids,
+                math: &math_ids,
+                program,
+                ptr,
+                frames: Vec::new(),
+                hoisted: None,
+                params: None,
+            };
+            g.function(i, f);
+            g.b.finalize();
+        }
+        module.define_function(ids[i], &mut ctx).ok()?;
+        module.clear_context(&mut ctx);
+    }
+    let mut loop_ids = Vec::new();
+    for (i, phase) in [Phase::Init, Phase::Current, Phase::State].into_iter().enumerate() {
+        let sig = module.declarations().get_function_decl(ids[0]).signature.clone();
+        let mut sig = sig;
+        sig.params.truncate(2);
+        let id = module.declare_function(&format!("loop{i}"), Linkage::Local, &sig).ok()?;
+        ctx.func.signature = sig;
+        {
+            let b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
+            let mut g = Gen {
+                b,
+                module: &mut module,
+                ids: &ids,
+                math: &math_ids,
+                program,
+                ptr,
+                frames: Vec::new(),
+                hoisted: None,
+                params: None,
+            };
+            g.phase_loop(phase, program);
+            g.b.finalize();
+        }
+        module.define_function(id, &mut ctx).ok()?;
+        module.clear_context(&mut ctx);
+        loop_ids.push(id);
+    }
+    module.finalize_definitions().ok()?;
+    let entries = ids.iter().map(|&id| module.get_finalized_function(id)).collect();
+    let loops = [0, 1, 2].map(|i| module.get_finalized_function(loop_ids[i]));
+    Some(JitProgram { _module: module, entries, loops })
+}
+
+fn uses_implicit(stmts: &[Stmt]) -> bool {
+    stmts.iter().any(|s| match s {
+        Stmt::Implicit(_) => true,
+        Stmt::If(_, a, b) => uses_implicit(a) || uses_implicit(b),
+        Stmt::While(_, b) | Stmt::For { body: b, .. } => uses_implicit(b),
+        _ => false,
+    })
+}
+
+// The math library for compiled code: names end in '2' for two-argument functions.
+extern "C" fn rb_log(x: f64) -> f64 {
+    x.ln()
+}
+extern "C" fn rb_log10(x: f64) -> f64 {
+    x.log10()
+}
+extern "C" fn rb_sin(x: f64) -> f64 {
+    x.sin()
+}
+extern "C" fn rb_cos(x: f64) -> f64 {
+    x.cos()
+}
+extern "C" fn rb_tan(x: f64) -> f64 {
+    x.tan()
+}
+extern "C" fn rb_asin(x: f64) -> f64 {
+    x.asin()
+}
+extern "C" fn rb_acos(x: f64) -> f64 {
+    x.acos()
+}
+extern "C" fn rb_atan(x: f64) -> f64 {
+    x.atan()
+}
+extern "C" fn rb_sinh(x: f64) -> f64 {
+    x.sinh()
+}
+extern "C" fn rb_cosh(x: f64) -> f64 {
+    x.cosh()
+}
+extern "C" fn rb_tanh(x: f64) -> f64 {
+    x.tanh()
+}
+extern "C" fn rb_pow2(x: f64, y: f64) -> f64 {
+    x.powf(y)
+}
+extern "C" fn rb_atan2(x: f64, y: f64) -> f64 {
+    x.atan2(y)
+}
+extern "C" fn rb_fmod2(x: f64, y: f64) -> f64 {
+    x % y
+}
+extern "C" fn rb_fmin2(x: f64, y: f64) -> f64 {
+    x.min(y)
+}
+extern "C" fn rb_fmax2(x: f64, y: f64) -> f64 {
+    x.max(y)
+}
+
+type Unary = extern "C" fn(f64) -> f64;
+type Binary = extern "C" fn(f64, f64) -> f64;
+
+const MATH: &[(&str, *const u8)] = &[
+    ("rb_log", rb_log as Unary as *const u8),
+    ("rb_log10", rb_log10 as Unary as *const u8),
+    ("rb_sin", rb_sin as Unary as *const u8),
+    ("rb_cos", rb_cos as Unary as *const u8),
+    ("rb_tan", rb_tan as Unary as *const u8),
+    ("rb_asin", rb_asin as Unary as *const u8),
+    ("rb_acos", rb_acos as Unary as *const u8),
+    ("rb_atan", rb_atan as Unary as *const u8),
+    ("rb_sinh", rb_sinh as Unary as *const u8),
+    ("rb_cosh", rb_cosh as Unary as *const u8),
+    ("rb_tanh", rb_tanh as Unary as *const u8),
+    ("rb_pow2", rb_pow2 as Binary as *const u8),
+    ("rb_atan2", rb_atan2 as Binary as *const u8),
+    ("rb_fmod2", rb_fmod2 as Binary as *const u8),
+    ("rb_fmin2", rb_fmin2 as Binary as *const u8),
+    ("rb_fmax2", rb_fmax2 as Binary as *const u8),
+];
+
+fn math_name(f: Builtin) -> Option<&'static str> {
+    use Builtin::*;
+    Some(match f {
+        Log => "rb_log",
+        Log10 => "rb_log10",
+        Sin => "rb_sin",
+        Cos => "rb_cos",
+        Tan => "rb_tan",
+        Asin => "rb_asin",
+        Acos => "rb_acos",
+        Atan => "rb_atan",
+        Sinh => "rb_sinh",
+        Cosh => "rb_cosh",
+        Tanh => "rb_tanh",
+        Pow => "rb_pow2",
+        Atan2 => "rb_atan2",
+        Fmod => "rb_fmod2",
+        Fmin => "rb_fmin2",
+        Fmax => "rb_fmax2",
+        Exp | Sqrt | Fabs | Floor | Ceil | Trunc => return None,
+    })
+}
+
+/// Marks the frame slots a body indexes (LOCAL arrays).
+fn mark_arrays(stmts: &[Stmt], mem: &mut [bool]) {
+    fn place(p: &Place, mem: &mut [bool]) {
+        if let (Var::Local(s), Some(_)) = (p.var, &p.index) {
+            for m in &mut mem[s as usize..(s + p.len) as usize] {
+                *m = true;
+            }
+        }
+        if let Some(i) = &p.index {
+            expr(i, mem);
+        }
+    }
+    fn expr(e: &Expr, mem: &mut [bool]) {
+        match e {
+            Expr::Num(_) => {}
+            Expr::Get(p) => place(p, mem),
+            Expr::Unary(_, a) => expr(a, mem),
+            Expr::Binary(_, a, b) => {
+                expr(a, mem);
+                expr(b, mem);
+            }
+            Expr::Builtin(_, args) | Expr::Call(_, args) => args.iter().for_each(|a| expr(a, mem)),
+        }
+    }
+    for s in stmts {
+        match s {
+            Stmt::Set(p, e) => {
+                place(p, mem);
+                expr(e, mem);
+            }
+            Stmt::If(c, a, b) => {
+                expr(c, mem);
+                mark_arrays(a, mem);
+                mark_arrays(b, mem);
+            }
+            Stmt::While(c, b) => {
+                expr(c, mem);
+                mark_arrays(b, mem);
+            }
+            Stmt::For { from, to, by, body, .. } => {
+                for e in [from, to, by] {
+                    expr(e, mem);
+                }
+                mark_arrays(body, mem);
+            }
+            Stmt::Call(_, args) => args.iter().for_each(|a| expr(a, mem)),
+            Stmt::Implicit(_) => {}
+        }
+    }
+}
+
+/// Where a place is in memory: an address and a byte offset, after the bounds check.
+enum Addr {
+    Mem(Value, i32),
+    Var(Variable),
+}
+
+/// Where a frame slot lives in compiled code.
+#[derive(Clone, Copy)]
+enum Slot {
+    Var(Variable),
+    /// Element `offset` of the frame's stack array.
+    Mem(u32),
+}
+
+struct Gen<'a, 'b> {
+    b: FunctionBuilder<'b>,
+    module: &'a mut JITModule,
+    ids: &'a [FuncId],
+    math: &'a HashMap<&'static str, FuncId>,
+    program: &'a Program,
+    ptr: types::Type,
+    /// The frames of the function being emitted and of the calls inlined into it (innermost last).
+    frames: Vec<Frame>,
+    /// Loaded once in the entry block: env.cols, env.globals, k·8 and the column of each scalar range slot the
+    /// function uses.
+    hoisted: Option<Hoisted>,
+    /// The function's `env` and `k` arguments.
+    params: Option<(Value, Value)>,
+}
+
+struct Frame {
+    func: usize,
+    vars: Vec<Slot>,
+    stack: Option<StackSlot>,
+}
+
+/// Calls deeper than this are real calls rather than inlined code.
+const MAX_INLINE_DEPTH: usize = 8;
+
+#[derive(Clone)]
+struct Hoisted {
+    cols: Value,
+    globals: Value,
+    k_bytes: Value,
+    columns: HashMap<u32, Value>,
+}
+
+const FLAGS: MemFlags = MemFlags::trusted();
+/// Loads of pointers that do not change during a call (column and table pointers): the optimiser may hoist and
+/// merge them.
+const INVARIANT: MemFlags = MemFlags::trusted().with_readonly().with_can_move();
+
+impl Gen<'_, '_> {
+    fn env(&mut self) -> Value {
+        self.params.expect("set at the function's entry").0
+    }
+    fn k(&mut self) -> Value {
+        self.params.expect("set at the function's entry").1
+    }
+
+    /// A standalone function (called where inlining is not possible: recursion).
+    fn function(&mut self, i: usize, f: &Func) {
+        let entry = self.b.create_block();
+        self.b.append_block_params_for_function_params(entry);
+        self.b.switch_to_block(entry);
+        self.params = Some((self.b.block_params(entry)[0], self.b.block_params(entry)[1]));
+        self.hoist();
+        let k = self.k();
+        self.hoisted.as_mut().expect("hoisted").k_bytes = self.b.ins().imul_imm(k, 8);
+        let args: Vec<Value> = self.b.block_params(entry)[2..].to_vec();
+        let r = self.body_of(i, f, &args);
+        self.b.ins().return_(&[r]);
+        self.b.seal_all_blocks();
+    }
+
+    /// Loads env.cols, env.globals and every range slot's column here (the position must dominate every use:
+    /// a function's entry, or before a loop); k·8 is set by the caller.
+    fn hoist(&mut self) {
+        let env = self.env();
+        let cols = self.b.ins().load(self.ptr, INVARIANT, env, offset_of!(Env, cols) as i32);
+        let globals = self.b.ins().load(self.ptr, INVARIANT, env, offset_of!(Env, globals) as i32);
+        let slots = 0..self.program.range.len() as u32;
+        let columns = slots.map(|j| (j, self.b.ins().load(self.ptr, INVARIANT, cols, (j * 8) as i32))).collect();
+        let k_bytes = self.b.ins().iconst(types::I64, 0);
+        self.hoisted = Some(Hoisted { cols, globals, k_bytes, columns });
+    }
+
+    /// Emits function `i`'s work here for `args` (its TABLE lookup when usetable is on) and returns its value
+    /// (0 for a PROCEDURE). NMODL bodies have no early return, so a body is straight-line code in a frame of
+    /// its own.
+    fn body_of(&mut self, i: usize, f: &Func, args: &[Value]) -> Value {
+        let mut in_memory = vec![false; f.frame as usize];
+        mark_arrays(&f.body, &mut in_memory);
+        let mem_slots = in_memory.iter().filter(|m| **m).count() as u32;
+        let stack = (mem_slots > 0)
+            .then(|| self.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, mem_slots * 8, 3)));
+        let mut next_mem = 0;
+        let vars = in_memory
+            .iter()
+            .map(|&m| {
+                if m {
+                    next_mem += 1;
+                    Slot::Mem(next_mem - 1)
+                } else {
+                    Slot::Var(self.b.declare_var(types::F64))
+                }
+            })
+            .collect();
+        self.frames.push(Frame { func: i, vars, stack });
+        let zero = self.b.ins().f64const(0.0);
+        for s in 0..f.frame {
+            self.set_slot(s, zero);
+        }
+        for (s, &v) in args.iter().enumerate() {
+            self.set_local(s as u32, v);
+        }
+        let result = match &f.table {
+            Some(t) => {
+                let (use_block, exact_block, join) =
+                    (self.b.create_block(), self.b.create_block(), self.b.create_block());
+                self.b.append_block_param(join, types::F64);
+                let on = self.global(t.usetable);
+                let c = self.b.ins().fcmp(FloatCC::NotEqual, on, zero);
+                self.b.ins().brif(c, use_block, &[], exact_block, &[]);
+                self.b.switch_to_block(use_block);
+                let r = self.table_lookup(i, t);
+                self.b.ins().jump(join, &[r.into()]);
+                self.b.switch_to_block(exact_block);
+                self.stmts(&f.body);
+                let r = self.result(f);
+                self.b.ins().jump(join, &[r.into()]);
+                self.b.switch_to_block(join);
+                self.b.block_params(join)[0]
+            }
+            None => {
+                self.stmts(&f.body);
+                self.result(f)
+            }
+        };
+        self.frames.pop();
+        result
+    }
+
+    fn result(&mut self, f: &Func) -> Value {
+        match f.result {
+            Some(slot) => self.get_local(slot),
+            None => self.b.ins().f64const(0.0),
+        }
+    }
+
+    /// Zero-initialises a frame slot (all elements of an array slot share the memory zeroed here).
+    fn set_slot(&mut self, s: u32, v: Value) {
+        let frame = self.frames.last().expect("a frame");
+        match frame.vars[s as usize] {
+            Slot::Var(var) => self.b.def_var(var, v),
+            Slot::Mem(o) => {
+                let ss = frame.stack.expect("a stack slot for memory slots");
+                self.b.ins().stack_store(v, ss, (o * 8) as i32);
+            }
+        }
+    }
+
+    /// for k in 0..n: the phase's work for instance k (see [`Phase`]).
+    fn phase_loop(&mut self, phase: Phase, program: &Program) {
+        let entry = self.b.create_block();
+        self.b.append_block_params_for_function_params(entry);
+        self.b.switch_to_block(entry);
+        let (env, n) = (self.b.block_params(entry)[0], self.b.block_params(entry)[1]);
+        let field = |g: &mut Self, off: usize| g.b.ins().load(g.ptr, INVARIANT, env, off as i32);
+        self.params = Some((env, n));
+        self.hoist();
+        let node = field(self, offset_of!(Env, node));
+        let node_v = field(self, offset_of!(Env, node_v));
+        let node_area = field(self, offset_of!(Env, node_area));
+        let node_diam = field(self, offset_of!(Env, node_diam));
+        let node_rhs = field(self, offset_of!(Env, node_rhs));
+        let node_d = field(self, offset_of!(Env, node_d));
+        let cols = field(self, offset_of!(Env, cols));
+        let ion_index = field(self, offset_of!(Env, ion_index));
+        let ion_current = field(self, offset_of!(Env, ion_current));
+        let ion_didv = field(self, offset_of!(Env, ion_didv));
+        let col = |g: &mut Self, slot: u32| g.b.ins().load(g.ptr, FLAGS, cols, (slot * 8) as i32);
+        let currents: Vec<Value> = program.currents.iter().map(|&c| col(self, c)).collect();
+        // Written ion currents: (ion, column of the mechanism's copy, ion instance index, ion i, ion di/dv).
+        let mut written = Vec::new();
+        for (i, ion) in program.ions.iter().enumerate() {
+            for iv in ion.vars.iter().filter(|iv| iv.field == IonField::Current && iv.write) {
+                let at = (i * 8) as i32;
+                let c = col(self, iv.slot);
+                let index = self.b.ins().load(self.ptr, FLAGS, ion_index, at);
+                let cur = self.b.ins().load(self.ptr, FLAGS, ion_current, at);
+                let didv = self.b.ins().load(self.ptr, FLAGS, ion_didv, at);
+                written.push((c, index, cur, didv));
+            }
+        }
+        let (head, body, exit) = (self.b.create_block(), self.b.create_block(), self.b.create_block());
+        self.b.append_block_param(head, types::I64);
+        let zero = self.b.ins().iconst(types::I64, 0);
+        self.b.ins().jump(head, &[zero.into()]);
+        self.b.switch_to_block(head);
+        let k = self.b.block_params(head)[0];
+        let more = self.b.ins().icmp(IntCC::SignedLessThan, k, n);
+        self.b.ins().brif(more, body, &[], exit, &[]);
+        self.b.switch_to_block(body);
+        let k8 = self.b.ins().imul_imm(k, 8);
+        self.params = Some((env, k));
+        self.hoisted.as_mut().expect("hoisted").k_bytes = k8;
+        let at = self.b.ins().iadd(node, k8);
+        let nd = self.b.ins().load(types::I64, FLAGS, at, 0);
+        let nd8 = self.b.ins().imul_imm(nd, 8);
+        let node_value = |g: &mut Self, base: Value| {
+            let at = g.b.ins().iadd(base, nd8);
+            g.b.ins().load(types::F64, FLAGS, at, 0)
+        };
+        let v = node_value(self, node_v);
+        let area = node_value(self, node_area);
+        let diam = node_value(self, node_diam);
+        self.b.ins().store(FLAGS, area, env, offset_of!(Env, area) as i32);
+        self.b.ins().store(FLAGS, diam, env, offset_of!(Env, diam) as i32);
+        let call = |g: &mut Self, f: usize, v: Value| {
+            g.b.ins().store(FLAGS, v, env, offset_of!(Env, v) as i32);
+            g.body_of(f, &program.funcs[f], &[]);
+        };
+        let load_at = |g: &mut Self, base: Value, off: Value| {
+            let at = g.b.ins().iadd(base, off);
+            g.b.ins().load(types::F64, FLAGS, at, 0)
+        };
+        match phase {
+            Phase::Init => {
+                call(self, program.start, v);
+                call(self, program.initial, v);
+            }
+            Phase::State => call(self, program.state, v),
+            Phase::Current => {
+                let sum = |g: &mut Self| {
+                    let mut total = g.b.ins().f64const(0.0);
+                    for &c in &currents {
+                        let x = load_at(g, c, k8);
+                        total = g.b.ins().fadd(total, x);
+                    }
+                    total
+                };
+                let dv = self.b.ins().f64const(0.001);
+                let v_dv = self.b.ins().fadd(v, dv);
+                call(self, program.current, v_dv);
+                let g_sum = sum(self);
+                let saved: Vec<Value> = written.iter().map(|&(c, ..)| load_at(self, c, k8)).collect();
+                call(self, program.current, v);
+                let rhs = sum(self);
+                for (&(c, index, cur, didv), &at_dv) in written.iter().zip(&saved) {
+                    let now = load_at(self, c, k8);
+                    let at = self.b.ins().iadd(index, k8);
+                    let ii = self.b.ins().load(types::I64, FLAGS, at, 0);
+                    let ii8 = self.b.ins().imul_imm(ii, 8);
+                    let diff = self.b.ins().fsub(at_dv, now);
+                    let didv_add = self.b.ins().fdiv(diff, dv);
+                    for (base, add) in [(didv, didv_add), (cur, now)] {
+                        let at = self.b.ins().iadd(base, ii8);
+                        let old = self.b.ins().load(types::F64, FLAGS, at, 0);
+                        let new = self.b.ins().fadd(old, add);
+                        self.b.ins().store(FLAGS, new, at, 0);
+                    }
+                }
+                let rhs_at = self.b.ins().iadd(node_rhs, nd8);
+                let old = self.b.ins().load(types::F64, FLAGS, rhs_at, 0);
+                let new = self.b.ins().fsub(old, rhs);
+                self.b.ins().store(FLAGS, new, rhs_at, 0);
+                let d_at = self.b.ins().iadd(node_d, nd8);
+                let diff = self.b.ins().fsub(g_sum, rhs);
+                let cond = self.b.ins().fdiv(diff, dv);
+                let old = self.b.ins().load(types::F64, FLAGS, d_at, 0);
+                let new = self.b.ins().fadd(old, cond);
+                self.b.ins().store(FLAGS, new, d_at, 0);
+            }
+        }
+        let next = self.b.ins().iadd_imm(k, 1);
+        self.b.ins().jump(head, &[next.into()]);
+        self.b.switch_to_block(exit);
+        let r = self.b.ins().f64const(0.0);
+        self.b.ins().return_(&[r]);
+        self.b.seal_all_blocks();
+    }
+
+    fn stmts(&mut self, stmts: &[Stmt]) {
+        for s in stmts {
+            self.stmt(s);
+        }
+    }
+
+    fn stmt(&mut self, s: &Stmt) {
+        match s {
+            Stmt::Set(p, e) => {
+                let v = self.expr(e);
+                self.store(p, v);
+            }
+            Stmt::If(c, a, b) => {
+                let cond = self.truth(c);
+                let (then_b, else_b, join) = (self.b.create_block(), self.b.create_block(), self.b.create_block());
+                self.b.ins().brif(cond, then_b, &[], else_b, &[]);
+                self.b.switch_to_block(then_b);
+                self.stmts(a);
+                self.b.ins().jump(join, &[]);
+                self.b.switch_to_block(else_b);
+                self.stmts(b);
+                self.b.ins().jump(join, &[]);
+                self.b.switch_to_block(join);
+            }
+            Stmt::While(c, body) => {
+                let (head, body_b, exit) = (self.b.create_block(), self.b.create_block(), self.b.create_block());
+                self.b.ins().jump(head, &[]);
+                self.b.switch_to_block(head);
+                let cond = self.truth(c);
+                self.b.ins().brif(cond, body_b, &[], exit, &[]);
+                self.b.switch_to_block(body_b);
+                self.stmts(body);
+                self.b.ins().jump(head, &[]);
+                self.b.switch_to_block(exit);
+            }
+            Stmt::For { var, from, to: to_expr, by, body } => {
+                // C's int loop: from and by truncated once, the bound truncated and tested before every iteration.
+                let from = self.expr(from);
+                let from = self.b.ins().trunc(from);
+                let by = self.expr(by);
+                let by = self.b.ins().trunc(by);
+                self.set_local(*var, from);
+                let (head, body_b, exit) = (self.b.create_block(), self.b.create_block(), self.b.create_block());
+                self.b.ins().jump(head, &[]);
+                self.b.switch_to_block(head);
+                let to = self.expr(to_expr);
+                let to = self.b.ins().trunc(to);
+                let i = self.get_local(*var);
+                let zero = self.b.ins().f64const(0.0);
+                let up = self.b.ins().fcmp(FloatCC::GreaterThan, by, zero);
+                let down = self.b.ins().fcmp(FloatCC::LessThan, by, zero);
+                let le = self.b.ins().fcmp(FloatCC::LessThanOrEqual, i, to);
+                let ge = self.b.ins().fcmp(FloatCC::GreaterThanOrEqual, i, to);
+                let a = self.b.ins().band(up, le);
+                let d = self.b.ins().band(down, ge);
+                let go = self.b.ins().bor(a, d);
+                self.b.ins().brif(go, body_b, &[], exit, &[]);
+                self.b.switch_to_block(body_b);
+                self.stmts(body);
+                let i = self.get_local(*var);
+                let next = self.b.ins().fadd(i, by);
+                self.set_local(*var, next);
+                self.b.ins().jump(head, &[]);
+                self.b.switch_to_block(exit);
+            }
+            Stmt::Call(f, args) => {
+                self.call(*f, args);
+            }
+            Stmt::Implicit(_) => unreachable!("programs with derivimplicit are not compiled"),
+        }
+    }
+
+    /// An expression as a branch condition (non-zero).
+    fn truth(&mut self, e: &Expr) -> Value {
+        let v = self.expr(e);
+        let zero = self.b.ins().f64const(0.0);
+        self.b.ins().fcmp(FloatCC::NotEqual, v, zero)
+    }
+
+    fn bool_value(&mut self, c: Value) -> Value {
+        let (one, zero) = (self.b.ins().f64const(1.0), self.b.ins().f64const(0.0));
+        self.b.ins().select(c, one, zero)
+    }
+
+    /// A FUNCTION or PROCEDURE call: inlined, unless it is recursive or nested too deep.
+    fn call(&mut self, f: usize, args: &[Expr]) -> Value {
+        let vals: Vec<Value> = args.iter().map(|a| self.expr(a)).collect();
+        let recursive = self.frames.iter().any(|fr| fr.func == f);
+        if !recursive && self.frames.len() < MAX_INLINE_DEPTH {
+            let program = self.program;
+            return self.body_of(f, &program.funcs[f], &vals);
+        }
+        let env = self.env();
+        let k = self.k();
+        let vals: Vec<Value> = [env, k].into_iter().chain(vals).collect();
+        let fref = self.module.declare_func_in_func(self.ids[f], self.b.func);
+        let call = self.b.ins().call(fref, &vals);
+        self.b.inst_results(call)[0]
+    }
+
+    fn expr(&mut self, e: &Expr) -> Value {
+        match e {
+            Expr::Num(v) => self.b.ins().f64const(*v),
+            Expr::Get(p) => self.load(p),
+            Expr::Unary(UnOp::Neg, a) => {
+                let a = self.expr(a);
+                self.b.ins().fneg(a)
+            }
+            Expr::Unary(UnOp::Not, a) => {
+                let a = self.expr(a);
+                let zero = self.b.ins().f64const(0.0);
+                let c = self.b.ins().fcmp(FloatCC::Equal, a, zero);
+                self.bool_value(c)
+            }
+            Expr::Binary(op @ (BinOp::And | BinOp::Or), a, b) => {
+                // C's short circuit: b is evaluated only when a does not decide.
+                let x = self.truth(a);
+                let (rhs, join) = (self.b.create_block(), self.b.create_block());
+                self.b.append_block_param(join, types::F64);
+                let decided = self.bool_value(x);
+                if *op == BinOp::And {
+                    self.b.ins().brif(x, rhs, &[], join, &[decided.into()]);
+                } else {
+                    self.b.ins().brif(x, join, &[decided.into()], rhs, &[]);
+                }
+                self.b.switch_to_block(rhs);
+                let y = self.truth(b);
+                let y = self.bool_value(y);
+                self.b.ins().jump(join, &[y.into()]);
+                self.b.switch_to_block(join);
+                self.b.block_params(join)[0]
+            }
+            Expr::Binary(op, a, b) => {
+                let (x, y) = (self.expr(a), self.expr(b));
+                let cc = match op {
+                    BinOp::Lt => Some(FloatCC::LessThan),
+                    BinOp::Le => Some(FloatCC::LessThanOrEqual),
+                    BinOp::Gt => Some(FloatCC::GreaterThan),
+                    BinOp::Ge => Some(FloatCC::GreaterThanOrEqual),
+                    BinOp::Eq => Some(FloatCC::Equal),
+                    BinOp::Ne => Some(FloatCC::NotEqual),
+                    _ => None,
+                };
+                if let Some(cc) = cc {
+                    let c = self.b.ins().fcmp(cc, x, y);
+                    return self.bool_value(c);
+                }
+                match op {
+                    BinOp::Add => self.b.ins().fadd(x, y),
+                    BinOp::Sub => self.b.ins().fsub(x, y),
+                    BinOp::Mul => self.b.ins().fmul(x, y),
+                    BinOp::Div => self.b.ins().fdiv(x, y),
+                    BinOp::Pow => self.math("rb_pow2", &[x, y]),
+                    _ => unreachable!("comparisons and logic handled above"),
+                }
+            }
+            Expr::Builtin(f, args) => {
+                let vals: Vec<Value> = args.iter().map(|a| self.expr(a)).collect();
+                match (f, math_name(*f)) {
+                    (_, Some(name)) => self.math(name, &vals),
+                    (Builtin::Exp, _) => self.exp(vals[0]),
+                    (Builtin::Sqrt, _) => self.b.ins().sqrt(vals[0]),
+                    (Builtin::Fabs, _) => self.b.ins().fabs(vals[0]),
+                    (Builtin::Floor, _) => self.b.ins().floor(vals[0]),
+                    (Builtin::Ceil, _) => self.b.ins().ceil(vals[0]),
+                    (Builtin::Trunc, _) => self.b.ins().trunc(vals[0]),
+                    _ => unreachable!("every builtin is inline or a library call"),
+                }
+            }
+            Expr::Call(f, args) => self.call(*f, args),
+        }
+    }
+
+    fn math(&mut self, name: &str, args: &[Value]) -> Value {
+        let fref = self.module.declare_func_in_func(self.math[name], self.b.func);
+        let call = self.b.ins().call(fref, args);
+        self.b.inst_results(call)[0]
+    }
+
+    /// e^x as `rheobase_core::fastmath::exp` computes it (clamped like hoc_Exp), inline.
+    fn exp(&mut self, x: Value) -> Value {
+        const LOG2E: f64 = std::f64::consts::LOG2_E;
+        const LN2_HI: f64 = 6.931_471_803_691_238e-1;
+        const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
+        const ROUND_SHIFT: f64 = 6_755_399_441_055_744.0;
+        const TAYLOR: [f64; 12] = [
+            1.0 / 39_916_800.0,
+            1.0 / 3_628_800.0,
+            1.0 / 362_880.0,
+            1.0 / 40_320.0,
+            1.0 / 5_040.0,
+            1.0 / 720.0,
+            1.0 / 120.0,
+            1.0 / 24.0,
+            1.0 / 6.0,
+            0.5,
+            1.0,
+            1.0,
+        ];
+        let lo = self.b.ins().f64const(-700.0);
+        let hi = self.b.ins().f64const(700.0);
+        // Clamped with compares and selects (NaN stays NaN): Cranelift's fmin/fmax are long NaN-exact sequences.
+        let below = self.b.ins().fcmp(FloatCC::LessThan, x, lo);
+        let xc = self.b.ins().select(below, lo, x);
+        let above = self.b.ins().fcmp(FloatCC::GreaterThan, x, hi);
+        let xc = self.b.ins().select(above, hi, xc);
+        let log2e = self.b.ins().f64const(LOG2E);
+        let shift = self.b.ins().f64const(ROUND_SHIFT);
+        let scaled = self.b.ins().fmul(xc, log2e);
+        let shifted = self.b.ins().fadd(scaled, shift);
+        let kf = self.b.ins().fsub(shifted, shift);
+        let bits = self.b.ins().bitcast(types::I64, MemFlags::new(), shifted);
+        let k_bits = self.b.ins().iadd_imm(bits, -(ROUND_SHIFT.to_bits() as i64));
+        let hi_c = self.b.ins().f64const(LN2_HI);
+        let lo_c = self.b.ins().f64const(LN2_LO);
+        let a = self.b.ins().fmul(kf, hi_c);
+        let r = self.b.ins().fsub(xc, a);
+        let b = self.b.ins().fmul(kf, lo_c);
+        let r = self.b.ins().fsub(r, b);
+        let mut p = self.b.ins().f64const(1.0 / 479_001_600.0);
+        for c in TAYLOR {
+            let c = self.b.ins().f64const(c);
+            p = self.b.ins().fma(p, r, c);
+        }
+        let e = self.b.ins().iadd_imm(k_bits, 1023);
+        let e = self.b.ins().ishl_imm(e, 52);
+        let scale = self.b.ins().bitcast(types::F64, MemFlags::new(), e);
+        let y = self.b.ins().fmul(p, scale);
+        let zero = self.b.ins().f64const(0.0);
+        let under = self.b.ins().fcmp(FloatCC::LessThan, x, lo);
+        self.b.ins().select(under, zero, y)
+    }
+
+    fn hoisted(&self) -> &Hoisted {
+        self.hoisted.as_ref().expect("set in the entry block")
+    }
+
+    fn global(&mut self, g: u32) -> Value {
+        let base = self.hoisted().globals;
+        self.b.ins().load(types::F64, FLAGS, base, (g * 8) as i32)
+    }
+
+    fn env_field(&self, v: Var) -> i32 {
+        (match v {
+            Var::V => offset_of!(Env, v),
+            Var::T => offset_of!(Env, t),
+            Var::Dt => offset_of!(Env, dt),
+            Var::Celsius => offset_of!(Env, celsius),
+            Var::Area => offset_of!(Env, area),
+            Var::Diam => offset_of!(Env, diam),
+            Var::SecondOrder => offset_of!(Env, secondorder),
+            _ => unreachable!("not an Env scalar"),
+        }) as i32
+    }
+
+    /// The element index of a place (0 for scalars), checked: out of bounds gives index 0 and a flag.
+    fn index(&mut self, p: &Place) -> (Value, Option<Value>) {
+        let Some(i) = &p.index else {
+            return (self.b.ins().iconst(types::I64, 0), None);
+        };
+        let x = self.expr(i);
+        let x = self.b.ins().trunc(x);
+        let i = self.b.ins().fcvt_to_sint_sat(types::I64, x);
+        let ok = self.b.ins().icmp_imm(IntCC::UnsignedLessThan, i, p.len as i64);
+        let zero = self.b.ins().iconst(types::I64, 0);
+        let i = self.b.ins().select(ok, i, zero);
+        // A fault is recorded now; reads then give NaN and writes are dropped.
+        let bad = self.b.ins().icmp_imm(IntCC::Equal, ok, 0);
+        let flag = self.b.ins().uextend(types::I64, bad);
+        let env = self.env();
+        let old = self.b.ins().load(types::I64, FLAGS, env, offset_of!(Env, fault) as i32);
+        let new = self.b.ins().bor(old, flag);
+        self.b.ins().store(FLAGS, new, env, offset_of!(Env, fault) as i32);
+        (i, Some(ok))
+    }
+
+    fn addr(&mut self, p: &Place) -> (Addr, Option<Value>) {
+        let (i, ok) = self.index(p);
+        let addr = match p.var {
+            Var::Range(s) => {
+                let h = self.hoisted().clone();
+                let col = match (h.columns.get(&s), ok) {
+                    (Some(&col), None) => col,
+                    _ => {
+                        let at = self.b.ins().iadd_imm(i, s as i64);
+                        let at = self.b.ins().imul_imm(at, 8);
+                        let at = self.b.ins().iadd(h.cols, at);
+                        self.b.ins().load(self.ptr, FLAGS, at, 0)
+                    }
+                };
+                Addr::Mem(self.b.ins().iadd(col, h.k_bytes), 0)
+            }
+            Var::Global(g) => {
+                let base = self.hoisted().globals;
+                let off = self.b.ins().imul_imm(i, 8);
+                let at = self.b.ins().iadd(base, off);
+                Addr::Mem(at, (g * 8) as i32)
+            }
+            Var::Local(s) => match (self.frames.last().expect("a frame").vars[s as usize], p.index.is_some()) {
+                (Slot::Var(v), false) => Addr::Var(v),
+                (Slot::Mem(o), _) => {
+                    let stack = self.frames.last().expect("a frame").stack.expect("stack slot");
+                    let base = self.b.ins().stack_addr(self.ptr, stack, (o * 8) as i32);
+                    let off = self.b.ins().imul_imm(i, 8);
+                    Addr::Mem(self.b.ins().iadd(base, off), 0)
+                }
+                (Slot::Var(_), true) => unreachable!("indexed locals are in memory"),
+            },
+            other => {
+                let env = self.env();
+                let off = self.env_field(other);
+                Addr::Mem(env, off)
+            }
+        };
+        (addr, ok)
+    }
+
+    fn load(&mut self, p: &Place) -> Value {
+        let (addr, ok) = self.addr(p);
+        let v = match addr {
+            Addr::Var(v) => self.b.use_var(v),
+            Addr::Mem(a, off) => self.b.ins().load(types::F64, FLAGS, a, off),
+        };
+        match ok {
+            Some(ok) => {
+                let nan = self.b.ins().f64const(f64::NAN);
+                self.b.ins().select(ok, v, nan)
+            }
+            None => v,
+        }
+    }
+
+    fn store(&mut self, p: &Place, value: Value) {
+        let (addr, ok) = self.addr(p);
+        let write = |g: &mut Self| match addr {
+            Addr::Var(v) => g.b.def_var(v, value),
+            Addr::Mem(a, off) => {
+                g.b.ins().store(FLAGS, value, a, off);
+            }
+        };
+        match ok {
+            None => write(self),
+            Some(ok) => {
+                let (yes, join) = (self.b.create_block(), self.b.create_block());
+                self.b.ins().brif(ok, yes, &[], join, &[]);
+                self.b.switch_to_block(yes);
+                write(self);
+                self.b.ins().jump(join, &[]);
+                self.b.switch_to_block(join);
+            }
+        }
+    }
+
+    fn get_local(&mut self, s: u32) -> Value {
+        self.load(&Place::scalar(Var::Local(s)))
+    }
+
+    fn set_local(&mut self, s: u32, v: Value) {
+        self.store(&Place::scalar(Var::Local(s)), v)
+    }
+
+    /// NEURON's table lookup for a call of `f` with its first argument, results to the table's outputs; the
+    /// value of a FUNCTION table is returned.
+    fn table_lookup(&mut self, fi: usize, t: &Table) -> Value {
+        let env = self.env();
+        let tables = self.b.ins().load(self.ptr, INVARIANT, env, offset_of!(Env, tables) as i32);
+        let base = std::mem::size_of::<TableView>() as i32 * fi as i32;
+        let tmin = self.b.ins().load(types::F64, INVARIANT, tables, base + offset_of!(TableView, tmin) as i32);
+        let mfac = self.b.ins().load(types::F64, INVARIANT, tables, base + offset_of!(TableView, mfac) as i32);
+        let n = self.b.ins().load(types::F64, INVARIANT, tables, base + offset_of!(TableView, n) as i32);
+        let values = self.b.ins().load(self.ptr, INVARIANT, tables, base + offset_of!(TableView, values) as i32);
+        let x = self.get_local(0);
+        let d = self.b.ins().fsub(x, tmin);
+        let xi = self.b.ins().fmul(mfac, d);
+        // NEURON's cases without branches: xi ≤ 0 gives the first value (i = 0, θ = 0); xi ≥ n the last
+        // (i = n − 1, θ = 1: the same value to rounding, as the built-in hh's table); NaN propagates through θ.
+        let zero = self.b.ins().f64const(0.0);
+        let one = self.b.ins().f64const(1.0);
+        let low = self.b.ins().fcmp(FloatCC::LessThanOrEqual, xi, zero);
+        let x0 = self.b.ins().select(low, zero, xi);
+        let high = self.b.ins().fcmp(FloatCC::GreaterThanOrEqual, x0, n);
+        let n_1 = self.b.ins().fsub(n, one);
+        let floor = self.b.ins().floor(x0);
+        let i_f = self.b.ins().select(high, n_1, floor);
+        let theta = self.b.ins().fsub(x0, i_f);
+        let theta = self.b.ins().select(high, one, theta);
+        // 0 ≤ i_f ≤ n − 1 (or NaN, then index 0): an integer below 2^52 sits in the low bits of i_f + 2^52.
+        let is_nan = self.b.ins().fcmp(FloatCC::Unordered, i_f, i_f);
+        let i_f = self.b.ins().select(is_nan, zero, i_f);
+        let magic = self.b.ins().f64const(4_503_599_627_370_496.0);
+        let shifted = self.b.ins().fadd(i_f, magic);
+        let bits = self.b.ins().bitcast(types::I64, MemFlags::new(), shifted);
+        let i = self.b.ins().iadd_imm(bits, -(4_503_599_627_370_496f64.to_bits() as i64));
+        let off = self.b.ins().imul_imm(i, 8);
+        let mut result = zero;
+        for (j, out) in t.outputs.iter().enumerate() {
+            let col = self.b.ins().load(self.ptr, INVARIANT, values, (j * 8) as i32);
+            let at = self.b.ins().iadd(col, off);
+            let y0 = self.b.ins().load(types::F64, INVARIANT, at, 0);
+            let y1 = self.b.ins().load(types::F64, INVARIANT, at, 8);
+            let dy = self.b.ins().fsub(y1, y0);
+            // NEURON's y0 + θ·dy, not fused.
+            let prod = self.b.ins().fmul(theta, dy);
+            let y = self.b.ins().fadd(y0, prod);
+            if let Var::Local(_) = out.var {
+                result = y;
+            } else {
+                self.store(out, y);
+            }
+        }
+        result
+    }
+}
