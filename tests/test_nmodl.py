@@ -34,10 +34,35 @@ def test_compile_insert_and_run_like_a_builtin(rb):
     assert soma.psection()["density_mechs"]["kd"]["n"] == [soma(0.5).kd.n]
 
 
-def test_a_point_process_is_refused_with_a_clear_message():
-    src = "NEURON { POINT_PROCESS Syn  NONSPECIFIC_CURRENT i }\nASSIGNED { i (nA) }"
-    with pytest.raises(NotImplementedError, match="Syn.*POINT_PROCESS"):
-        rheobase.compile_mod(src)
+def test_what_is_not_implemented_yet_is_refused_with_its_position():
+    src = ("NEURON { SUFFIX kin }\nSTATE { a b }\nBREAKPOINT { SOLVE scheme METHOD sparse }\n"
+           "KINETIC scheme { ~ a <-> b (1, 2) }")
+    with pytest.raises(NotImplementedError, match=r"kin.mod:4:9: KINETIC blocks are not supported yet"):
+        rheobase.compile_mod(src, "kin.mod")
+
+
+def test_a_point_process_with_net_receive(rb):
+    src = """
+NEURON { POINT_PROCESS Kick  NONSPECIFIC_CURRENT i  RANGE g, count }
+ASSIGNED { v (mV)  i (nA)  count }
+STATE { g (uS) }
+INITIAL { g = 0  count = 0 }
+BREAKPOINT { SOLVE s METHOD cnexp  i = g * (v - 0) }
+DERIVATIVE s { g' = -g / 2 }
+NET_RECEIVE (w (uS)) { g = g + w  count = count + 1 }
+"""
+    assert rheobase.compile_mod(src) == "Kick"
+    soma = rb.Section(name="soma")
+    kick = rb.Kick(soma(0.5))
+    stim = rb.NetStim()
+    stim.start, stim.number, stim.interval = 1, 3, 2
+    nc = rb.NetCon(stim, kick)
+    nc.weight[0] = 0.01
+    rb.finitialize(-65)
+    rb.continuerun(10)
+    assert kick.count == 3
+    # After the last event at 5 ms (+ the NetCon's 1 ms delay), g decays by cnexp for 4 ms.
+    assert 0 < kick.g < 0.01
 
 
 def test_syntax_error_position_and_caret():
@@ -96,5 +121,5 @@ def test_every_mod_file_of_the_neuron_wheel_loads_or_says_what_is_missing():
         try:
             loaded.append(rheobase.compile_mod(source, path))
         except NotImplementedError as e:
-            assert os.path.basename(path) in str(e) and "not supported yet" in str(e)
+            assert os.path.basename(path) in str(e) and "not supported" in str(e)
     assert {"hh_wheel", "pas_wheel", "HHna", "HHk", "cachan1", "cachan", "capump", "nacax"} <= set(loaded)

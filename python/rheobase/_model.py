@@ -5,6 +5,8 @@ sections, globals and clock, so two models can run side by side (each run releas
 """
 
 import math
+
+import numpy as np
 import sys
 import weakref
 
@@ -59,8 +61,8 @@ class Model:
     def __getattr__(self, name):
         if name.startswith("__"):
             raise AttributeError(name)
-        if name in M.DENSITY:  # a mechanism loaded after this model was made
-            mech = M.DensityMechanism(name)
+        if name in M.DENSITY or name in M.POINT:  # a mechanism loaded after this model was made
+            mech = M.DensityMechanism(name) if name in M.DENSITY else PointProcessType(self, name)
             object.__setattr__(self, name, mech)
             return mech
         engine_globals = self._engine.global_names()
@@ -265,15 +267,20 @@ class Model:
             self._engine.play_set_data(pid, values, times, dt)
 
     def _add_spike_recording(self, rid, tvec, idvec):
-        """Spikes of record `rid` go to tvec (and their ids to idvec). A Vector records one
-        thing: an earlier spike recording into the same tvec stops."""
-        for old, (tref, _) in list(self._spike_recordings.items()):
-            if tref() is tvec:
+        """Spikes of record `rid` go to tvec (and their ids to idvec). NetCons may share a
+        (tvec, idvec) pair (NEURON's `nc.record(tvec, idvec, gid)` for every cell); otherwise a
+        Vector records one thing: an earlier spike recording into the same tvec stops."""
+        for old, (tref, idref) in list(self._spike_recordings.items()):
+            shared = idvec is not None and idref is not None and idref() is idvec
+            if tref() is tvec and not shared:
                 self._engine.spike_record_remove(old)
                 del self._spike_recordings[old]
         self._spike_recordings[rid] = (weakref.ref(tvec), None if idvec is None else weakref.ref(idvec))
 
     def _flush_spikes(self, restart=False):
+        # Recordings that share their Vectors are merged in time order (stable: recording order
+        # for equal times), as NEURON appends each spike when it happens.
+        targets = {}  # id(tvec) -> (tvec, idvec, [times...], [ids...])
         for rid, (tref, idref) in list(self._spike_recordings.items()):
             tvec, idvec = tref(), (idref() if idref is not None else None)
             if tvec is None:
@@ -284,7 +291,14 @@ class Model:
             if taken is None:  # its sources now record elsewhere; the Vectors keep their spikes
                 del self._spike_recordings[rid]
                 continue
-            times, ids = taken
+            entry = targets.setdefault(id(tvec), (tvec, idvec, [], []))
+            entry[2].append(np.asarray(taken[0], dtype=float))
+            entry[3].append(np.asarray(taken[1], dtype=float))
+        for tvec, idvec, times, ids in targets.values():
+            times, ids = np.concatenate(times), np.concatenate(ids)
+            if len(times) > 1:
+                order = np.argsort(times, kind="stable")
+                times, ids = times[order], ids[order]
             if restart:
                 tvec._record_reset()
                 if idvec is not None:

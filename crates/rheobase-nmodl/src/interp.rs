@@ -39,11 +39,28 @@ struct TableData {
     values: Vec<Vec<f64>>,
 }
 
+/// The event requests of NET_RECEIVE or INITIAL, in the order made.
+#[derive(Debug, Default)]
+pub struct Events {
+    /// (delivery time ms, flag)
+    pub sends: Vec<(f64, f64)>,
+    /// spike times, ms
+    pub spikes: Vec<f64>,
+    /// new times of the flag-1 self-event, ms
+    pub moves: Vec<f64>,
+}
+
 pub struct Interpreter {
     program: Arc<Program>,
     tables: Vec<Option<TableData>>,
     stack: Vec<f64>,
     fault: Option<String>,
+    /// `net_send`s since the last [`Interpreter::take_events`]: (delivery time ms, flag).
+    sends: Vec<(f64, f64)>,
+    /// `net_event`s since then: spike times, ms.
+    spikes: Vec<f64>,
+    /// `net_move`s since then: new times of the flag-1 self-event, ms.
+    moves: Vec<f64>,
 }
 
 /// Newton's method for derivimplicit: at most this many iterations, converged when every state's change is
@@ -54,12 +71,49 @@ const NEWTON_TOL: f64 = 1e-13;
 impl Interpreter {
     pub fn new(program: Arc<Program>) -> Self {
         let n = program.funcs.len();
-        Interpreter { program, tables: vec![None; n], stack: Vec::new(), fault: None }
+        Interpreter {
+            program,
+            tables: vec![None; n],
+            stack: Vec::new(),
+            fault: None,
+            sends: Vec::new(),
+            spikes: Vec::new(),
+            moves: Vec::new(),
+        }
     }
 
     /// The first fault since the last call (index out of bounds, Newton not converging), if any.
     pub fn take_fault(&mut self) -> Option<String> {
         self.fault.take()
+    }
+
+    /// The `net_send`s ((time, flag)), `net_event`s (times) and `net_move`s (times) of the calls since the last
+    /// take.
+    pub fn take_events(&mut self) -> Events {
+        Events {
+            sends: std::mem::take(&mut self.sends),
+            spikes: std::mem::take(&mut self.spikes),
+            moves: std::mem::take(&mut self.moves),
+        }
+    }
+
+    /// NET_RECEIVE (function `f`) with the NetCon's weight vector, which it may change, and `flag`.
+    pub fn net_receive(&mut self, f: usize, weights: &mut [f64], flag: f64, inst: &mut Instance) {
+        let program = Arc::clone(&self.program);
+        let func = &program.funcs[f];
+        let n = func.params as usize - 1;
+        let fp = self.stack.len();
+        self.stack.resize(fp + func.frame as usize, 0.0);
+        // A self-event from INITIAL carries no weights (NEURON passes a null pointer): they read as 0.
+        for (slot, w) in self.stack[fp..fp + n].iter_mut().zip(weights.iter()) {
+            *slot = *w;
+        }
+        self.stack[fp + n] = flag;
+        self.stmts(&func.body, fp, inst);
+        for (w, slot) in weights.iter_mut().zip(&self.stack[fp..fp + n]) {
+            *w = *slot;
+        }
+        self.stack.truncate(fp);
     }
 
     fn fault(&mut self, msg: String) {
@@ -210,6 +264,22 @@ impl Interpreter {
                     self.call(*f, &a, inst);
                 }
                 Stmt::Implicit(imp) => self.implicit(imp, fp, inst),
+                Stmt::NetSend { delay, flag } => {
+                    let (delay, flag) = (self.eval(delay, fp, inst), self.eval(flag, fp, inst));
+                    if delay < 0.0 || delay.is_nan() {
+                        self.fault(format!("net_send with delay {delay} < 0 at t = {}", inst.t));
+                    } else {
+                        self.sends.push((inst.t + delay, flag));
+                    }
+                }
+                Stmt::NetEvent(t) => {
+                    let t = self.eval(t, fp, inst);
+                    self.spikes.push(t);
+                }
+                Stmt::NetMove(t) => {
+                    let t = self.eval(t, fp, inst);
+                    self.moves.push(t);
+                }
             }
         }
     }

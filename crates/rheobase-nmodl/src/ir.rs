@@ -176,6 +176,15 @@ pub enum Stmt {
     Call(usize, Vec<Expr>),
     /// Backward Euler on the equations of a DERIVATIVE block (`derivimplicit`): see [`Implicit`].
     Implicit(Implicit),
+    /// `net_send(delay, flag)`: a self-event at t + delay (ms).
+    NetSend {
+        delay: Expr,
+        flag: Expr,
+    },
+    /// `net_event(t)`: a spike of this point process at time t (ms).
+    NetEvent(Expr),
+    /// `net_move(t)`: the outstanding self-event of flag 1 moves to time t (ms).
+    NetMove(Expr),
 }
 
 /// `SOLVE name METHOD derivimplicit`: find the states x at t + dt with x − x_old − dt·f(x) = 0 by Newton's method
@@ -271,10 +280,29 @@ pub struct IonUse {
     pub vars: Vec<IonVar>,
 }
 
+/// How NEURON instantiates a mechanism.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// SUFFIX: currents in mA/cm².
+    Density,
+    /// POINT_PROCESS: currents in nA, scaled by 100/area (µm²) into the node.
+    Point,
+    /// ARTIFICIAL_CELL: no node, no current; driven by events.
+    Artificial,
+}
+
 /// The kernel program of one mechanism.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Program {
     pub name: String,
+    pub kind: Kind,
+    /// An ELECTRODE_CURRENT makes the whole current count positive inward (NEURON flips the sign for the
+    /// mechanism, not per current).
+    pub electrode: bool,
+    /// NET_RECEIVE: the function (its parameters are the weight vector's elements, then `flag`) and the
+    /// argument names (the NetCon weight vector's names).
+    pub net_receive: Option<usize>,
+    pub weights: Vec<String>,
     pub range: Vec<RangeSlot>,
     pub globals: Vec<GlobalSlot>,
     pub ions: Vec<IonUse>,

@@ -152,9 +152,7 @@ impl JitProgram {
 /// Compiles a program; None when it uses something only the interpreter does (derivimplicit) or when the host
 /// is not supported by Cranelift.
 pub fn compile(program: &Program) -> Option<JitProgram> {
-    if program.funcs.iter().any(|f| uses_implicit(&f.body)) {
-        return None;
-    }
+    let native = native_functions(program)?;
     let mut flags = settings::builder();
     flags.set("opt_level", "speed").ok()?;
     flags.set("is_pic", "false").ok()?;
@@ -203,7 +201,11 @@ pub fn compile(program: &Program) -> Option<JitProgram> {
                 hoisted: None,
                 params: None,
             };
-            g.function(i, f);
+            if native[i] {
+                g.function(i, f);
+            } else {
+                g.stub();
+            }
             g.b.finalize();
         }
         module.define_function(ids[i], &mut ctx).ok()?;
@@ -242,13 +244,82 @@ pub fn compile(program: &Program) -> Option<JitProgram> {
     Some(JitProgram { _module: module, entries, loops })
 }
 
-fn uses_implicit(stmts: &[Stmt]) -> bool {
-    stmts.iter().any(|s| match s {
-        Stmt::Implicit(_) => true,
-        Stmt::If(_, a, b) => uses_implicit(a) || uses_implicit(b),
-        Stmt::While(_, b) | Stmt::For { body: b, .. } => uses_implicit(b),
-        _ => false,
-    })
+/// Which functions run natively: every function that needs nothing only the interpreter does (derivimplicit,
+/// and net_send/net_event/net_move, whose events the interpreter collects). None when a phase needs the
+/// interpreter; NET_RECEIVE always runs on the interpreter (it is called per event, not per step).
+fn native_functions(program: &Program) -> Option<Vec<bool>> {
+    fn stmts_need(stmts: &[Stmt], program: &Program, memo: &mut [Option<bool>]) -> bool {
+        let mut called = Vec::new();
+        for s in stmts {
+            let nested = match s {
+                Stmt::Implicit(_) | Stmt::NetSend { .. } | Stmt::NetEvent(_) | Stmt::NetMove(_) => return true,
+                Stmt::If(c, a, b) => {
+                    calls(c, &mut called);
+                    stmts_need(a, program, memo) || stmts_need(b, program, memo)
+                }
+                Stmt::While(c, b) => {
+                    calls(c, &mut called);
+                    stmts_need(b, program, memo)
+                }
+                Stmt::For { from, to, by, body, .. } => {
+                    for e in [from, to, by] {
+                        calls(e, &mut called);
+                    }
+                    stmts_need(body, program, memo)
+                }
+                Stmt::Set(p, e) => {
+                    calls(e, &mut called);
+                    if let Some(i) = &p.index {
+                        calls(i, &mut called);
+                    }
+                    false
+                }
+                Stmt::Call(f, args) => {
+                    args.iter().for_each(|a| calls(a, &mut called));
+                    called.push(*f);
+                    false
+                }
+            };
+            if nested {
+                return true;
+            }
+        }
+        called.into_iter().any(|f| needs(f, program, memo))
+    }
+    fn needs(f: usize, program: &Program, memo: &mut [Option<bool>]) -> bool {
+        if let Some(n) = memo[f] {
+            return n;
+        }
+        memo[f] = Some(false); // recursion: decided by the rest of the body
+        let n = stmts_need(&program.funcs[f].body, program, memo);
+        memo[f] = Some(n);
+        n
+    }
+    fn calls(e: &Expr, out: &mut Vec<usize>) {
+        match e {
+            Expr::Num(_) => {}
+            Expr::Get(p) => {
+                if let Some(i) = &p.index {
+                    calls(i, out);
+                }
+            }
+            Expr::Unary(_, a) => calls(a, out),
+            Expr::Binary(_, a, b) => {
+                calls(a, out);
+                calls(b, out);
+            }
+            Expr::Builtin(_, args) => args.iter().for_each(|a| calls(a, out)),
+            Expr::Call(f, args) => {
+                args.iter().for_each(|a| calls(a, out));
+                out.push(*f);
+            }
+        }
+    }
+    let mut memo = vec![None; program.funcs.len()];
+    if [program.start, program.initial, program.current, program.state].iter().any(|&f| needs(f, program, &mut memo)) {
+        return None;
+    }
+    Some((0..program.funcs.len()).map(|f| !needs(f, program, &mut memo)).collect())
 }
 
 // The math library for compiled code: names end in '2' for two-argument functions.
@@ -392,7 +463,7 @@ fn mark_arrays(stmts: &[Stmt], mem: &mut [bool]) {
                 mark_arrays(body, mem);
             }
             Stmt::Call(_, args) => args.iter().for_each(|a| expr(a, mem)),
-            Stmt::Implicit(_) => {}
+            Stmt::Implicit(_) | Stmt::NetSend { .. } | Stmt::NetEvent(_) | Stmt::NetMove(_) => {}
         }
     }
 }
@@ -469,6 +540,16 @@ impl Gen<'_, '_> {
         let args: Vec<Value> = self.b.block_params(entry)[2..].to_vec();
         let r = self.body_of(i, f, &args);
         self.b.ins().return_(&[r]);
+        self.b.seal_all_blocks();
+    }
+
+    /// The body of a function the phases never reach (NET_RECEIVE, unused helpers): returns 0.
+    fn stub(&mut self) {
+        let entry = self.b.create_block();
+        self.b.append_block_params_for_function_params(entry);
+        self.b.switch_to_block(entry);
+        let zero = self.b.ins().f64const(0.0);
+        self.b.ins().return_(&[zero]);
         self.b.seal_all_blocks();
     }
 
@@ -646,6 +727,18 @@ impl Gen<'_, '_> {
                 let saved: Vec<Value> = written.iter().map(|&(c, ..)| load_at(self, c, k8)).collect();
                 call(self, program.current, v);
                 let rhs = sum(self);
+                // A point process's current (nA) into the node's density (mA/cm²): × 100/area.
+                let scale = match program.kind {
+                    Kind::Point => {
+                        let hundred = self.b.ins().f64const(1e2);
+                        Some(self.b.ins().fdiv(hundred, area))
+                    }
+                    _ => None,
+                };
+                let scaled = |g: &mut Self, x: Value| match scale {
+                    Some(s) => g.b.ins().fmul(x, s),
+                    None => x,
+                };
                 for (&(c, index, cur, didv), &at_dv) in written.iter().zip(&saved) {
                     let now = load_at(self, c, k8);
                     let at = self.b.ins().iadd(index, k8);
@@ -653,6 +746,8 @@ impl Gen<'_, '_> {
                     let ii8 = self.b.ins().imul_imm(ii, 8);
                     let diff = self.b.ins().fsub(at_dv, now);
                     let didv_add = self.b.ins().fdiv(diff, dv);
+                    let didv_add = scaled(self, didv_add);
+                    let now = scaled(self, now);
                     for (base, add) in [(didv, didv_add), (cur, now)] {
                         let at = self.b.ins().iadd(base, ii8);
                         let old = self.b.ins().load(types::F64, FLAGS, at, 0);
@@ -660,13 +755,17 @@ impl Gen<'_, '_> {
                         self.b.ins().store(FLAGS, new, at, 0);
                     }
                 }
+                let diff = self.b.ins().fsub(g_sum, rhs);
+                let cond = self.b.ins().fdiv(diff, dv);
+                let (rhs, cond) = (scaled(self, rhs), scaled(self, cond));
+                // ELECTRODE_CURRENT: positive inward, so the signs flip (for the whole mechanism, as nocmodl).
+                let (rhs, cond) =
+                    if program.electrode { (self.b.ins().fneg(rhs), self.b.ins().fneg(cond)) } else { (rhs, cond) };
                 let rhs_at = self.b.ins().iadd(node_rhs, nd8);
                 let old = self.b.ins().load(types::F64, FLAGS, rhs_at, 0);
                 let new = self.b.ins().fsub(old, rhs);
                 self.b.ins().store(FLAGS, new, rhs_at, 0);
                 let d_at = self.b.ins().iadd(node_d, nd8);
-                let diff = self.b.ins().fsub(g_sum, rhs);
-                let cond = self.b.ins().fdiv(diff, dv);
                 let old = self.b.ins().load(types::F64, FLAGS, d_at, 0);
                 let new = self.b.ins().fadd(old, cond);
                 self.b.ins().store(FLAGS, new, d_at, 0);
@@ -748,7 +847,9 @@ impl Gen<'_, '_> {
             Stmt::Call(f, args) => {
                 self.call(*f, args);
             }
-            Stmt::Implicit(_) => unreachable!("programs with derivimplicit are not compiled"),
+            Stmt::Implicit(_) | Stmt::NetSend { .. } | Stmt::NetEvent(_) | Stmt::NetMove(_) => {
+                unreachable!("functions that need the interpreter are not compiled (native_functions)")
+            }
         }
     }
 

@@ -59,15 +59,6 @@ pub struct Compiled {
 pub fn compile(source: &str, file: Option<&str>) -> Result<Compiled, Vec<NmodlError>> {
     let ast = parse(source, file)?;
     let mechanism = analyse(&ast, source, file)?;
-    if mechanism.kind != sema::MechanismKind::Density {
-        let span = mechanism.name_span.clone();
-        return Err(vec![NmodlError::unsupported(
-            source,
-            file,
-            span,
-            format!("`{}`: POINT_PROCESS and ARTIFICIAL_CELL mechanisms are not supported yet", mechanism.name),
-        )]);
-    }
     let (program, mut warnings) = lower::lower(&ast, &mechanism, source, file)?;
     let mut all = mechanism.warnings.clone();
     all.append(&mut warnings);

@@ -11,8 +11,9 @@
 //! * the state update runs the SOLVEs at the new v, then written concentrations go back to the ion.
 
 use crate::interp::{Instance, Interpreter};
-use crate::ir::{IonField, IonVar, Program, SlotKind};
+use crate::ir::{IonField, IonVar, Kind, Program, SlotKind};
 use crate::jit::{self, Env, JitProgram, Phase, TableView};
+use rheobase_core::events::Outbox;
 use rheobase_core::mechanisms::{
     self, ions, Block, BlockData, GlobalInfo, Kernel, MechId, MechInfo, MechKind, NodeView, VarInfo, VarKind,
 };
@@ -56,15 +57,20 @@ pub fn mech_info(program: Arc<Program>, use_jit: bool) -> MechInfo {
         .map(|g| GlobalInfo { name: leak(&format!("{}_{suffix}", g.name)), default: g.default })
         .collect();
     let make = Arc::clone(&program);
-    let native = if use_jit { jit::compile(&program).map(Arc::new) } else { None };
+    // Artificial cells only run INITIAL and NET_RECEIVE (no node, no step work): the interpreter does it.
+    let native = if use_jit && program.kind != Kind::Artificial { jit::compile(&program).map(Arc::new) } else { None };
     MechInfo {
         name: leak(&program.name),
-        kind: MechKind::Density,
+        kind: match program.kind {
+            Kind::Density => MechKind::Density,
+            Kind::Point => MechKind::Point,
+            Kind::Artificial => MechKind::Artificial,
+        },
         vars,
         ions: program.ions.iter().map(|i| leak(&i.name)).collect(),
         globals,
-        electrode_current: false,
-        weights: &[],
+        electrode_current: program.electrode,
+        weights: Box::leak(program.weights.iter().map(|w| leak(w)).collect::<Vec<_>>().into_boxed_slice()),
         make_kernel: Arc::new(move || Box::new(NmodlKernel::new(Arc::clone(&make), native.clone()))),
     }
 }
@@ -95,6 +101,24 @@ struct NmodlKernel {
     /// Value of each written ion current at v + 0.001 mV (for its conductance).
     saved_currents: Vec<f64>,
     fault_reported: bool,
+    /// What NET_RECEIVE sees of each instance's node, as of the last phase (events arrive between steps, when
+    /// v is the step boundary's): v (mV) and area (µm²); and dt (ms) and celsius (°C) of that phase.
+    seen: Seen,
+    /// The events INITIAL asked for: (time ms, instance, flag) and spikes (time ms, instance).
+    initial_sends: Vec<(f64, usize, f64)>,
+    initial_spikes: Vec<(f64, usize)>,
+    /// Per instance, the time of its outstanding flag-1 self-event (NEURON's `_tqitem`), for net_move.
+    tqitem: Vec<Option<f64>>,
+    /// Self-events net_move superseded: (instance, time); they are dropped on arrival.
+    moved: Vec<(usize, f64)>,
+}
+
+#[derive(Default)]
+struct Seen {
+    v: Vec<f64>,
+    area: Vec<f64>,
+    dt: f64,
+    celsius: f64,
 }
 
 impl NmodlKernel {
@@ -111,6 +135,11 @@ impl NmodlKernel {
             exposed,
             saved_currents: Vec::new(),
             fault_reported: false,
+            seen: Seen::default(),
+            initial_sends: Vec::new(),
+            initial_spikes: Vec::new(),
+            tqitem: Vec::new(),
+            moved: Vec::new(),
         }
     }
 
@@ -151,6 +180,20 @@ impl NmodlKernel {
     }
 
     fn run(&mut self, phase: Phase, blk: &mut BlockData, ions: &mut [Block], nv: &mut NodeView) {
+        let artificial = self.program.kind == Kind::Artificial;
+        if artificial && phase != Phase::Init {
+            return; // no current, no per-step work: artificial cells change only through events
+        }
+        let node_value = |x: &[f64], nd: usize| if artificial { 0.0 } else { x[nd] };
+        self.seen.v = blk.node.iter().map(|&nd| node_value(nv.v, nd)).collect();
+        self.seen.area = blk.node.iter().map(|&nd| node_value(nv.area, nd)).collect();
+        (self.seen.dt, self.seen.celsius) = (nv.dt, nv.celsius);
+        if phase == Phase::Init {
+            self.tqitem = vec![None; blk.len()];
+            self.moved.clear();
+            self.initial_sends.clear();
+            self.initial_spikes.clear();
+        }
         for (k, &g) in self.exposed.iter().enumerate() {
             self.globals[g] = blk.globals[k];
         }
@@ -184,9 +227,10 @@ impl NmodlKernel {
             secondorder: 0.0,
             fault: 0,
             node: blk.node.as_ptr(),
-            node_v: nv.v.as_ptr(),
-            node_area: nv.area.as_ptr(),
-            node_diam: nv.diam.as_ptr(),
+            // Artificial cells read these through `seen` (their node index means nothing).
+            node_v: if artificial { self.seen.v.as_ptr() } else { nv.v.as_ptr() },
+            node_area: if artificial { self.seen.area.as_ptr() } else { nv.area.as_ptr() },
+            node_diam: if artificial { self.seen.area.as_ptr() } else { nv.diam.as_ptr() },
             node_rhs: nv.rhs.as_mut_ptr(),
             node_d: nv.d.as_mut_ptr(),
             ion_index: ion_index.as_ptr(),
@@ -219,10 +263,7 @@ impl NmodlKernel {
         }
         let fault = self.interp.take_fault().or_else(|| (env.fault != 0).then(|| "array index out of bounds".into()));
         if let Some(fault) = fault {
-            if !self.fault_reported {
-                self.fault_reported = true;
-                eprintln!("rheobase: mechanism {}: {fault}", program.name);
-            }
+            self.fault(fault);
         }
     }
 }
@@ -240,12 +281,17 @@ impl NmodlKernel {
             let v = unsafe { *env.node_v.add(nd) };
             (env.v, env.area, env.diam) = unsafe { (v, *env.node_area.add(nd), *env.node_diam.add(nd)) };
             match phase {
-                Phase::Init => unsafe {
-                    self.interpret(program.start, k, env);
-                    self.interpret(program.initial, k, env);
-                },
+                Phase::Init => {
+                    unsafe {
+                        self.interpret(program.start, k, env);
+                        self.interpret(program.initial, k, env);
+                    }
+                    self.collect_events(k, None);
+                }
                 Phase::State => unsafe { self.interpret(program.state, k, env) },
                 Phase::Current => {
+                    // A point process's current (nA) into the node's density (mA/cm²).
+                    let scale = if program.kind == Kind::Point { 1e2 / env.area } else { 1.0 };
                     let sum = |k: usize| program.currents.iter().map(|&c| at(c, k)).sum::<f64>();
                     env.v = v + 0.001;
                     unsafe { self.interpret(program.current, k, env) };
@@ -266,17 +312,64 @@ impl NmodlKernel {
                             let at_dv = *saved.next().expect("one saved current per written current");
                             unsafe {
                                 let ii = *(*env.ion_index.add(i)).add(k);
-                                *(*env.ion_didv.add(i)).add(ii) += (at_dv - now) / 0.001;
-                                *(*env.ion_current.add(i)).add(ii) += now;
+                                *(*env.ion_didv.add(i)).add(ii) += (at_dv - now) / 0.001 * scale;
+                                *(*env.ion_current.add(i)).add(ii) += now * scale;
                             }
                         }
                     }
+                    let (rhs, g) = (rhs * scale, (g - rhs) / 0.001 * scale);
                     unsafe {
-                        *env.node_rhs.add(nd) -= rhs;
-                        *env.node_d.add(nd) += (g - rhs) / 0.001;
+                        if program.electrode {
+                            *env.node_rhs.add(nd) += rhs;
+                            *env.node_d.add(nd) -= g;
+                        } else {
+                            *env.node_rhs.add(nd) -= rhs;
+                            *env.node_d.add(nd) += g;
+                        }
                     }
                 }
             }
+        }
+    }
+}
+
+impl NmodlKernel {
+    /// The events the interpreter collected for instance `k` into `out` (None: INITIAL's, kept for
+    /// `initial_events`), with NEURON's bookkeeping of the flag-1 self-event for net_move.
+    fn collect_events(&mut self, k: usize, mut out: Option<&mut Outbox>) {
+        let events = self.interp.take_events();
+        for (t, flag) in events.sends {
+            if flag == 1.0 {
+                self.tqitem[k] = Some(t);
+            }
+            match out.as_deref_mut() {
+                Some(o) => o.sends.push((t, k, flag)),
+                None => self.initial_sends.push((t, k, flag)),
+            }
+        }
+        for t in events.spikes {
+            match out.as_deref_mut() {
+                Some(o) => o.spikes.push((t, k)),
+                None => self.initial_spikes.push((t, k)),
+            }
+        }
+        for t in events.moves {
+            let Some(old) = self.tqitem[k].replace(t) else {
+                self.fault(format!("net_move at t = {t} without an outstanding self-event"));
+                continue;
+            };
+            self.moved.push((k, old));
+            match out.as_deref_mut() {
+                Some(o) => o.sends.push((t, k, 1.0)),
+                None => self.initial_sends.push((t, k, 1.0)),
+            }
+        }
+    }
+
+    fn fault(&mut self, fault: String) {
+        if !self.fault_reported {
+            self.fault_reported = true;
+            eprintln!("rheobase: mechanism {}: {fault}", self.program.name);
         }
     }
 }
@@ -309,5 +402,55 @@ impl Kernel for NmodlKernel {
     }
     fn advance_state(&mut self, blk: &mut BlockData, ions: &mut [Block], nv: &mut NodeView) {
         self.run(Phase::State, blk, ions, nv);
+    }
+
+    fn initial_events(&mut self, _blk: &mut BlockData, out: &mut Outbox) {
+        out.sends.append(&mut self.initial_sends);
+        out.spikes.append(&mut self.initial_spikes);
+    }
+
+    fn net_receive(&mut self, blk: &mut BlockData, k: usize, weights: &mut [f64], flag: f64, t: f64, out: &mut Outbox) {
+        let Some(f) = self.program.net_receive else { return };
+        if self.tqitem.len() != blk.len() {
+            self.tqitem = vec![None; blk.len()]; // an event before any finitialize
+        }
+        if flag == 1.0 {
+            if let Some(at) = self.moved.iter().position(|&(i, tm)| i == k && tm == t) {
+                self.moved.swap_remove(at); // superseded by net_move
+                return;
+            }
+            if self.tqitem[k] == Some(t) {
+                self.tqitem[k] = None; // NEURON clears _tqitem as its flag-1 event arrives
+            }
+        }
+        for (slot, col) in self.row.iter_mut().zip(&blk.vars) {
+            *slot = col[k];
+        }
+        for (j, &g) in self.exposed.iter().enumerate() {
+            self.globals[g] = blk.globals[j];
+        }
+        let seen = |x: &[f64]| x.get(k).copied().unwrap_or(0.0);
+        let mut inst = Instance {
+            range: &mut self.row,
+            globals: &mut self.globals,
+            v: seen(&self.seen.v),
+            t,
+            dt: self.seen.dt,
+            celsius: self.seen.celsius,
+            area: seen(&self.seen.area),
+            diam: 0.0,
+            secondorder: 0.0,
+        };
+        self.interp.net_receive(f, weights, flag, &mut inst);
+        for (slot, col) in self.row.iter().zip(blk.vars.iter_mut()) {
+            col[k] = *slot;
+        }
+        for (j, &g) in self.exposed.iter().enumerate() {
+            blk.globals[j] = self.globals[g];
+        }
+        self.collect_events(k, Some(out));
+        if let Some(fault) = self.interp.take_fault() {
+            self.fault(fault);
+        }
     }
 }

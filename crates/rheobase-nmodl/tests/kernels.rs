@@ -940,10 +940,10 @@ fn unsupported_kinetic() {
 }
 
 #[test]
-fn unsupported_net_receive() {
+fn net_receive_in_a_density_mechanism_is_an_error() {
     let src = "NEURON { SUFFIX t }\nASSIGNED { a }\nNET_RECEIVE (w) {\n a = w\n}\n";
     let e = errors(src);
-    assert!(e[0].unsupported, "{}", render(&e));
+    assert!(!e[0].unsupported, "{}", render(&e));
     assert_eq!((e[0].line, e[0].column), (3, 1));
     assert!(e[0].message.contains("NET_RECEIVE"));
 }
@@ -979,9 +979,9 @@ fn unsupported_method_sparse_on_derivative() {
 }
 
 #[test]
-fn unsupported_point_process() {
-    let src = "NEURON {\n  POINT_PROCESS Syn\n}\nASSIGNED { a }\n";
-    assert_error(src, 2, 17, "POINT_PROCESS", true);
+fn unsupported_watch() {
+    let src = "NEURON {\n  POINT_PROCESS Syn\n}\nASSIGNED { v }\nNET_RECEIVE (w) {\n  WATCH (v > 0) 2\n}\n";
+    assert_error(src, 6, 3, "NET_RECEIVE statements", true);
 }
 
 // ----------------------------------------------------------------------------------------------- NEURON divergences

@@ -54,6 +54,7 @@ struct Lowerer<'a> {
     /// Frame scopes of the function being lowered (innermost last): name → (frame slot, length).
     scopes: Vec<HashMap<String, (u32, u32)>>,
     frame: u32,
+    in_net_receive: bool,
 }
 
 /// The per-instance slot an ion variable name refers to: `ena` → (E), `nai` → (Inner), …
@@ -86,6 +87,7 @@ impl<'a> Lowerer<'a> {
             funcs: Vec::new(),
             scopes: Vec::new(),
             frame: 0,
+            in_net_receive: false,
         }
     }
 
@@ -143,6 +145,7 @@ impl<'a> Lowerer<'a> {
                 self.function(f, matches!(block.kind, BlockKind::Function(_)));
             }
         }
+        let mut net_receive = None;
         let mut initial = (Vec::new(), 0);
         let mut current = (Vec::new(), 0);
         let mut state = Vec::new();
@@ -150,7 +153,10 @@ impl<'a> Lowerer<'a> {
             match &block.kind {
                 BlockKind::Initial(b) => initial = self.entry(b, None),
                 BlockKind::Breakpoint(b) => current = self.entry(b, Some(&mut state)),
-                BlockKind::NetReceive { .. } => self.unsupported(&block.span, "NET_RECEIVE is not supported yet"),
+                BlockKind::NetReceive { .. } if self.m.kind == sema::MechanismKind::Density => {
+                    self.error(&block.span, "NET_RECEIVE belongs in a POINT_PROCESS or ARTIFICIAL_CELL")
+                }
+                BlockKind::NetReceive { args, body } => net_receive = Some(self.net_receive(args, body)),
                 BlockKind::Kinetic { name, .. } if self.is_solved(&name.name) => {
                     self.unsupported(&name.span, "KINETIC blocks are not supported yet")
                 }
@@ -182,6 +188,14 @@ impl<'a> Lowerer<'a> {
         let currents = self.currents(&ions);
         Program {
             name: self.m.name.clone(),
+            kind: match self.m.kind {
+                sema::MechanismKind::Density => Kind::Density,
+                sema::MechanismKind::Point => Kind::Point,
+                sema::MechanismKind::Artificial => Kind::Artificial,
+            },
+            electrode: !self.m.electrode_currents.is_empty(),
+            net_receive,
+            weights: self.m.net_receive.clone().unwrap_or_default(),
             range: std::mem::take(&mut self.range),
             globals: std::mem::take(&mut self.globals),
             ions,
@@ -460,6 +474,29 @@ impl<'a> Lowerer<'a> {
         Some(Table { outputs, depend, from: self.expr(from), to: self.expr(to), with: self.expr(with), usetable })
     }
 
+    /// NET_RECEIVE as a function of the weight vector's elements and `flag` (frame slots 0..n, then n).
+    fn net_receive(&mut self, args: &[ast::Arg], body: &ast::StmtBlock) -> usize {
+        self.frame = 0;
+        self.push_scope();
+        for a in args {
+            self.local(&a.name.name, 1);
+        }
+        self.local("flag", 1);
+        self.in_net_receive = true;
+        let stmts = self.block_with(body, &mut |_, _, _| false);
+        self.in_net_receive = false;
+        self.pop_scope();
+        self.funcs.push(Func {
+            name: "<NET_RECEIVE>".into(),
+            params: args.len() as u32 + 1,
+            frame: self.frame,
+            result: None,
+            body: stmts,
+            table: None,
+        });
+        self.funcs.len() - 1
+    }
+
     /// An entry block (INITIAL, BREAKPOINT): its SOLVE statements are lowered into `solves`, the rest returned
     /// with its frame size.
     /// `solves` None: the SOLVEs run in place (INITIAL integrates once, as nocmodl's generated code does).
@@ -525,8 +562,35 @@ impl<'a> Lowerer<'a> {
                 }
             }
             StmtKind::Expr(e) => match &e.kind {
-                ExprKind::Call { name, args } if name.name == "printf" => {
-                    let _ = args; // printf only prints; rheobase does not reproduce C's formatting
+                ExprKind::Call { name, .. } if name.name == "printf" => {
+                    // printf only prints; rheobase does not reproduce C's formatting.
+                }
+                ExprKind::Call { name, args } if name.name == "net_send" && args.len() == 2 => {
+                    let (delay, flag) = (self.expr(&args[0]), self.expr(&args[1]));
+                    out.push(Stmt::NetSend { delay, flag });
+                }
+                ExprKind::Call { name, args } if name.name == "state_discontinuity" && args.len() == 2 => {
+                    // In NET_RECEIVE nocmodl makes it a plain assignment (fixed step); elsewhere it assigns once per
+                    // step during the first current evaluation, which rheobase does not reproduce.
+                    if self.in_net_receive {
+                        let value = self.expr(&args[1]);
+                        if let Some(place) = self.target(&args[0]) {
+                            out.push(Stmt::Set(place, value));
+                        }
+                    } else {
+                        self.unsupported(&name.span, "state_discontinuity outside NET_RECEIVE is not supported yet");
+                    }
+                }
+                ExprKind::Call { name, args } if name.name == "net_move" && args.len() == 1 => {
+                    let t = self.expr(&args[0]);
+                    out.push(Stmt::NetMove(t));
+                }
+                ExprKind::Call { name, args } if name.name == "net_event" && args.len() == 1 => {
+                    if self.m.kind == sema::MechanismKind::Density {
+                        self.error(&name.span, "net_event belongs in a POINT_PROCESS or ARTIFICIAL_CELL");
+                    }
+                    let t = self.expr(&args[0]);
+                    out.push(Stmt::NetEvent(t));
                 }
                 ExprKind::Call { name, args } => {
                     if let Some(Name::Func(id)) = self.names.get(&name.name).copied() {
@@ -591,7 +655,7 @@ impl<'a> Lowerer<'a> {
                 self.unsupported(&s.span, "KINETIC, LINEAR and NONLINEAR statements are not supported yet")
             }
             StmtKind::Watch(_) | StmtKind::Initial(_) | StmtKind::ForNetcons { .. } => {
-                self.unsupported(&s.span, "NET_RECEIVE statements are not supported yet")
+                self.unsupported(&s.span, "NET_RECEIVE statements WATCH, INITIAL and FOR_NETCONS are not supported yet")
             }
         }
     }
@@ -761,6 +825,17 @@ impl<'a> Lowerer<'a> {
             }
             let args = self.args(name, id, args);
             return Expr::Call(id, args);
+        }
+        if name.name == "at_time" && args.len() == 1 {
+            // Fixed step (NEURON's cvodestb.cpp): true while the step holds te, x = te − 1e-11 with t − dt < x ≤ t.
+            let te = self.expr(&args[0]);
+            let x = Expr::bin(BinOp::Sub, te, Expr::Num(1e-11));
+            let t_minus_dt = Expr::bin(BinOp::Sub, Expr::get(Var::T), Expr::get(Var::Dt));
+            return Expr::bin(
+                BinOp::And,
+                Expr::bin(BinOp::Le, x.clone(), Expr::get(Var::T)),
+                Expr::bin(BinOp::Gt, x, t_minus_dt),
+            );
         }
         if let Some(b) = Builtin::from_name(&name.name) {
             if args.len() != b.arity() {
