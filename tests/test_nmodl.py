@@ -35,10 +35,10 @@ def test_compile_insert_and_run_like_a_builtin(rb):
 
 
 def test_what_is_not_implemented_yet_is_refused_with_its_position():
-    src = ("NEURON { SUFFIX kin }\nSTATE { a b }\nBREAKPOINT { SOLVE scheme METHOD sparse }\n"
-           "KINETIC scheme { ~ a <-> b (1, 2) }")
-    with pytest.raises(NotImplementedError, match=r"kin.mod:4:9: KINETIC blocks are not supported yet"):
-        rheobase.compile_mod(src, "kin.mod")
+    src = ("NEURON { SUFFIX lin }\nSTATE { a b }\nBREAKPOINT { SOLVE eqs }\n"
+           "LINEAR eqs { ~ a + b = 1  ~ a - b = 0 }")
+    with pytest.raises(NotImplementedError, match=r"lin.mod:4:8: LINEAR and NONLINEAR blocks are not supported yet"):
+        rheobase.compile_mod(src, "lin.mod")
 
 
 def test_a_point_process_with_net_receive(rb):

@@ -31,6 +31,7 @@ RENAMED = {
 DENSITY_FILES = [os.path.join(MODFILE, "hh.mod"), os.path.join(MODFILE, "passive.mod")] + [
     os.path.join(RELEASE, f) for f in ("nachan.mod", "khhchan.mod", "cachan1.mod", "camchan.mod", "capump.mod",
                                        "nacaex.mod")]
+KINETIC_FILES = [os.path.join(RELEASE, f) for f in ("capmpr.mod", "cabpump.mod", "release.mod")]
 POINT_FILES = [os.path.join(MODFILE, f) for f in ("expsyn.mod", "exp2syn.mod", "stim.mod", "svclmp.mod")] + [
     os.path.join(RELEASE, "invlfire.mod")]
 
@@ -49,7 +50,7 @@ def nrn_mechanisms(tmp_path_factory):
     if shutil.which("nrnivmodl") is None:
         pytest.skip("nrnivmodl is not available")
     folder = tmp_path_factory.mktemp("nrnivmodl")
-    for path in DENSITY_FILES + POINT_FILES:
+    for path in DENSITY_FILES + POINT_FILES + KINETIC_FILES:
         (folder / os.path.basename(path)).write_text(source_of(path))
     done = subprocess.run(["nrnivmodl"], cwd=folder, capture_output=True, text=True)
     if done.returncode != 0:
@@ -60,7 +61,7 @@ def nrn_mechanisms(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def rb_mechanisms():
-    return [rheobase.compile_mod(source_of(p), p) for p in DENSITY_FILES + POINT_FILES]
+    return [rheobase.compile_mod(source_of(p), p) for p in DENSITY_FILES + POINT_FILES + KINETIC_FILES]
 
 
 def build_and_run(m, mechs, setup, tstop=30.0):
@@ -225,3 +226,39 @@ def test_wheel_point_processes_equal_neuron(setup, nrn_mechanisms, rb_mechanisms
         assert a.shape == b.shape, f"{setup.__name__}: trace {k}: {a.shape} != {b.shape}"
         assert np.abs(a - b).max() <= 1e-6, f"{setup.__name__}: trace {k}: max |Δ| = {np.abs(a - b).max():.3g}"
     assert np.ptp(mine[0]) > 1.0
+
+
+def calcium_dynamics(pump):
+    """hh, a GHK calcium channel (camchan.mod), a pump that integrates cai (capmpr or cadifpmp, KINETIC with
+    COMPARTMENT, CONSERVE and STEADYSTATE) and transmitter release driven by cai (release.mod)."""
+
+    def build(m):
+        m.celsius = 16
+        soma = m.Section(name="soma")
+        soma.L = soma.diam = 10
+        for mech in ("hh", "cachan", pump, "trel"):
+            soma.insert(mech)
+        soma(0.5).cachan.pcabar = 2e-5
+        stim = m.IClamp(soma(0.5))
+        stim.delay, stim.dur, stim.amp = 1, 20, 0.05
+        recs = [m.Vector().record(soma(0.5)._ref_v), m.Vector().record(soma(0.5)._ref_cai),
+                m.Vector().record(soma(0.5)._ref_eca), m.Vector().record(soma(0.5).trel._ref_Ach)]
+        m.finitialize(-65)
+        m.continuerun(30)
+        del stim
+        return [np.array(r) for r in recs]
+
+    return build
+
+
+@pytest.mark.parametrize("pump", ["capmpr", "cadifpmp"])
+def test_wheel_kinetic_schemes_and_calcium_equal_neuron(pump, nrn_mechanisms, rb_mechanisms, nrn, rb):
+    build = calcium_dynamics(pump)
+    mine, theirs = build(rb), build(nrn)
+    names = ["v", "cai", "eca", "Ach"]
+    for name, a, b in zip(names, mine, theirs):
+        assert a.shape == b.shape
+        scale = max(np.abs(b).max(), 1e-300)
+        assert np.abs(a - b).max() <= 1e-6 * (1 if name in ("v", "eca") else scale), \
+            f"{pump}: {name}: max |Δ| = {np.abs(a - b).max():.3g} (scale {scale:.3g})"
+    assert np.ptp(mine[0]) > 10 and np.ptp(mine[1]) > 0 and np.ptp(mine[3]) > 0

@@ -185,6 +185,51 @@ pub enum Stmt {
     NetEvent(Expr),
     /// `net_move(t)`: the outstanding self-event of flag 1 moves to time t (ms).
     NetMove(Expr),
+    /// SOLVE of a KINETIC block by NEURON's `sparse` method (see [`Kinetic`]).
+    Kinetic(Kinetic),
+    /// `~ A + 2B <-> C (kf, kb)` inside a KINETIC block: mass-action fluxes f = kf·A·B², b = kb·C into the
+    /// equations of the states among the species; other species are constant factors. `fluxes` are the frame
+    /// slots of `f_flux` and `b_flux`.
+    Reaction {
+        lhs: Vec<(Place, u32)>,
+        rhs: Vec<(Place, u32)>,
+        kf: Expr,
+        kb: Option<Expr>,
+        fluxes: (u32, u32),
+    },
+    /// `~ x << (flux)`: flux (amount per ms) into x's equation only.
+    Flux {
+        state: Place,
+        flux: Expr,
+        fluxes: (u32, u32),
+    },
+    /// `COMPARTMENT [i,] volume { states }`: the equations of `states` are weighted by `volume`; with an index
+    /// (frame slot `index`) every element k of an array state gets the volume evaluated at i = k.
+    Compartment {
+        index: Option<u32>,
+        volume: Expr,
+        states: Vec<Place>,
+    },
+    /// `CONSERVE Σ coef·state = value`: replaces the equation of one of its states (the last-named still free).
+    Conserve {
+        terms: Vec<(Place, f64)>,
+        value: Expr,
+    },
+}
+
+/// `SOLVE block METHOD sparse` (or `STEADYSTATE sparse`) of a KINETIC block: backward Euler on the
+/// compartment-weighted mass-action system, by Newton's method as NEURON's `sparse_thread` (one solve for a linear
+/// scheme; else until Σ|Δ| ≤ 1e-6, negative states clamped to 0); the block then runs once more at the new states.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Kinetic {
+    /// The block as a function (its Reaction, Flux, Compartment and Conserve statements build the system).
+    pub block: usize,
+    /// The range slot of every state element, in equation order.
+    pub rows: Vec<u32>,
+    /// No reaction multiplies two states or has a stoichiometry above 1.
+    pub linear: bool,
+    /// STEADYSTATE (in INITIAL): dt = 1e9 and NEURON's steady-state passes.
+    pub steady: bool,
 }
 
 /// `SOLVE name METHOD derivimplicit`: find the states x at t + dt with x − x_old − dt·f(x) = 0 by Newton's method

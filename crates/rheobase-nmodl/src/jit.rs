@@ -252,7 +252,15 @@ fn native_functions(program: &Program) -> Option<Vec<bool>> {
         let mut called = Vec::new();
         for s in stmts {
             let nested = match s {
-                Stmt::Implicit(_) | Stmt::NetSend { .. } | Stmt::NetEvent(_) | Stmt::NetMove(_) => return true,
+                Stmt::Implicit(_)
+                | Stmt::NetSend { .. }
+                | Stmt::NetEvent(_)
+                | Stmt::NetMove(_)
+                | Stmt::Kinetic(_)
+                | Stmt::Reaction { .. }
+                | Stmt::Flux { .. }
+                | Stmt::Compartment { .. }
+                | Stmt::Conserve { .. } => return true,
                 Stmt::If(c, a, b) => {
                     calls(c, &mut called);
                     stmts_need(a, program, memo) || stmts_need(b, program, memo)
@@ -463,7 +471,15 @@ fn mark_arrays(stmts: &[Stmt], mem: &mut [bool]) {
                 mark_arrays(body, mem);
             }
             Stmt::Call(_, args) => args.iter().for_each(|a| expr(a, mem)),
-            Stmt::Implicit(_) | Stmt::NetSend { .. } | Stmt::NetEvent(_) | Stmt::NetMove(_) => {}
+            Stmt::Implicit(_)
+            | Stmt::NetSend { .. }
+            | Stmt::NetEvent(_)
+            | Stmt::NetMove(_)
+            | Stmt::Kinetic(_)
+            | Stmt::Reaction { .. }
+            | Stmt::Flux { .. }
+            | Stmt::Compartment { .. }
+            | Stmt::Conserve { .. } => {}
         }
     }
 }
@@ -847,7 +863,15 @@ impl Gen<'_, '_> {
             Stmt::Call(f, args) => {
                 self.call(*f, args);
             }
-            Stmt::Implicit(_) | Stmt::NetSend { .. } | Stmt::NetEvent(_) | Stmt::NetMove(_) => {
+            Stmt::Implicit(_)
+            | Stmt::NetSend { .. }
+            | Stmt::NetEvent(_)
+            | Stmt::NetMove(_)
+            | Stmt::Kinetic(_)
+            | Stmt::Reaction { .. }
+            | Stmt::Flux { .. }
+            | Stmt::Compartment { .. }
+            | Stmt::Conserve { .. } => {
                 unreachable!("functions that need the interpreter are not compiled (native_functions)")
             }
         }

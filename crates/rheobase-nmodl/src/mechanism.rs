@@ -70,6 +70,14 @@ pub fn mech_info(program: Arc<Program>, use_jit: bool) -> MechInfo {
         ions: program.ions.iter().map(|i| leak(&i.name)).collect(),
         globals,
         electrode_current: program.electrode,
+        ion_conc: program
+            .ions
+            .iter()
+            .map(|ion| {
+                let conc = |v: &&IonVar| matches!(v.field, IonField::Inner | IonField::Outer);
+                (ion.vars.iter().filter(conc).any(|v| v.read), ion.vars.iter().filter(conc).any(|v| v.write))
+            })
+            .collect(),
         weights: Box::leak(program.weights.iter().map(|w| leak(w)).collect::<Vec<_>>().into_boxed_slice()),
         make_kernel: Arc::new(move || Box::new(NmodlKernel::new(Arc::clone(&make), native.clone()))),
     }
@@ -250,10 +258,22 @@ impl NmodlKernel {
         if phase != Phase::Current {
             for (i, ion) in program.ions.iter().enumerate() {
                 let ib = blk.ion_block[i];
+                let mut wrote_conc = false;
                 for iv in ion.vars.iter().filter(|iv| iv.write && iv.field != IonField::Current) {
                     let to = &mut ions[ib].data.vars[ion_var(iv.field)];
                     for (src, &ii) in blk.vars[iv.slot as usize].iter().zip(&blk.ion_instance[i]) {
                         to[ii] = *src;
+                    }
+                    wrote_conc |= iv.field != IonField::E;
+                }
+                // NEURON's nrn_wrote_conc after INITIAL: e follows the new concentrations (during the run the
+                // ion recomputes it at the next step instead).
+                let data = &mut ions[ib].data;
+                if phase == Phase::Init && wrote_conc && data.globals.get(ions::STYLE_EINIT) == Some(&1.0) {
+                    let z = data.globals[ions::STYLE_VALENCE];
+                    for &ii in &blk.ion_instance[i] {
+                        data.vars[ions::E][ii] =
+                            ions::nernst(data.vars[ions::CI][ii], data.vars[ions::CO][ii], z, nv.celsius);
                     }
                 }
             }

@@ -930,13 +930,59 @@ fn error_unknown_unit_in_units_factor() {
     assert_error(src, 3, 7, "unknown unit `blorf`", false);
 }
 
+// ---------------------------------------------------------------------------------------------- KINETIC (sparse)
+
 #[test]
-fn unsupported_kinetic() {
-    let src = "NEURON { SUFFIX t }\nSTATE { A B }\nBREAKPOINT { SOLVE kin METHOD sparse }\n\
-               KINETIC kin {\n ~ A <-> B (1, 2)\n}\n";
-    let e = errors(src);
-    assert!(e.iter().all(|e| e.unsupported), "{}", render(&e));
-    assert!(e.iter().any(|e| e.message.contains("KINETIC") && e.line == 4 && e.column == 9), "{}", render(&e));
+fn kinetic_linear_scheme_is_one_backward_euler_step() {
+    let mut r = Run::new(
+        "NEURON { SUFFIX t }\nSTATE { A B }\nINITIAL { A = 1 }\nBREAKPOINT { SOLVE kin METHOD sparse }\n\
+         KINETIC kin {\n ~ A <-> B (1, 2)\n}\n",
+    );
+    r.init();
+    r.step();
+    // (I − dt·J)·x = x_old with J = [[−1, 2], [1, −2]]: det = 1 + 3dt.
+    let dt = 0.025;
+    assert!((r.get("A") - (1.0 + 2.0 * dt) / (1.0 + 3.0 * dt)).abs() < 1e-15);
+    assert!((r.get("B") - dt / (1.0 + 3.0 * dt)).abs() < 1e-15);
+}
+
+#[test]
+fn kinetic_steady_state_with_conserve_and_compartment() {
+    // Steady state of A <-> B (1, 2) with A + B = 1: A = 2/3. The compartment weights A's equation, which
+    // changes the transient but not the steady state or the (volume-weighted) conservation.
+    let mut r = Run::new(
+        "NEURON { SUFFIX t }\nSTATE { A B }\nINITIAL { A = 1  SOLVE kin STEADYSTATE sparse }\n\
+         BREAKPOINT { SOLVE kin METHOD sparse }\n\
+         KINETIC kin {\n COMPARTMENT 1 {A B}\n ~ A <-> B (1, 2)\n CONSERVE A + B = 1\n}\n",
+    );
+    r.init();
+    // NEURON's steady state is a backward-Euler step of 1e9 ms: exact to about 1e-10 here.
+    assert!((r.get("A") - 2.0 / 3.0).abs() < 1e-9, "A = {}", r.get("A"));
+    assert!((r.get("B") - 1.0 / 3.0).abs() < 1e-9);
+    r.step();
+    assert!((r.get("A") + r.get("B") - 1.0).abs() < 1e-14);
+}
+
+#[test]
+fn kinetic_fluxes_and_nonlinear_scheme() {
+    // 2A -> B (k) is nonlinear: Newton until Σ|Δ| ≤ 1e-6, which for this step is the backward-Euler root
+    // A_new = A_old − 2k·dt·A_new², to well below the tolerance; `~ A << (f)` adds f to A's equation and
+    // f_flux/b_flux read the last reaction's fluxes.
+    let mut r = Run::new(
+        "NEURON { SUFFIX t }\nSTATE { A B }\nASSIGNED { ff bf }\nINITIAL { A = 1 }\n\
+         BREAKPOINT { SOLVE kin METHOD sparse }\n\
+         KINETIC kin {\n ~ 2A -> B (0.5)\n ff = f_flux  bf = b_flux\n ~ B << (0.25)\n}\n",
+    );
+    r.init();
+    r.step();
+    let dt: f64 = 0.025;
+    // A: dt·A² + A − 1 = 0 (2·k = 1).
+    let a = (-1.0 + (1.0 + 4.0 * dt).sqrt()) / (2.0 * dt);
+    assert!((r.get("A") - a).abs() < 1e-9, "A = {} expected {a}", r.get("A"));
+    // B gains half of A's loss (stoichiometry 2) plus the flux.
+    assert!((r.get("B") - ((1.0 - r.get("A")) / 2.0 + 0.25 * dt)).abs() < 1e-12);
+    assert!((r.get("ff") - 0.5 * r.get("A").powi(2)).abs() < 1e-12);
+    assert_eq!(r.get("bf"), 0.0);
 }
 
 #[test]

@@ -26,6 +26,7 @@ pub fn info() -> MechInfo {
         globals: vec![],
         electrode_current: false,
         weights: &[],
+        ion_conc: Vec::new(),
         make_kernel: std::sync::Arc::new(|| Box::new(APCount)),
     }
 }

@@ -23,6 +23,7 @@ pub fn info() -> MechInfo {
         globals: vec![],
         electrode_current: false,
         weights: &["weight"],
+        ion_conc: Vec::new(),
         make_kernel: std::sync::Arc::new(|| Box::new(ExpSyn::default())),
     }
 }

@@ -41,6 +41,7 @@ pub fn info() -> MechInfo {
         globals: vec![GlobalInfo { name: "usetable_hh", default: 1.0 }],
         electrode_current: false,
         weights: &[],
+        ion_conc: Vec::new(),
         make_kernel: std::sync::Arc::new(|| Box::new(Hh::default())),
     }
 }

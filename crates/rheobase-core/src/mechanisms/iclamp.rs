@@ -20,6 +20,7 @@ pub fn info() -> MechInfo {
         globals: vec![],
         electrode_current: true,
         weights: &[],
+        ion_conc: Vec::new(),
         make_kernel: std::sync::Arc::new(|| Box::new(IClamp::default())),
     }
 }

@@ -102,6 +102,7 @@ pub fn info() -> MechInfo {
         ],
         electrode_current: false,
         weights: &["w"],
+        ion_conc: Vec::new(),
         make_kernel: std::sync::Arc::new(|| Box::new(IntFire4)),
     }
 }

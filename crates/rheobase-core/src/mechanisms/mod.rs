@@ -76,6 +76,10 @@ pub struct MechInfo {
     /// NET_RECEIVE's arguments (the NetCon weight vector's names); empty when the mechanism
     /// cannot receive events.
     pub weights: &'static [&'static str],
+    /// For each ion in `ions`: whether the mechanism (reads, writes) its concentrations. This
+    /// decides NEURON's ion style: reversal potentials follow the Nernst equation when some
+    /// mechanism uses concentrations. Empty: neither, for every ion.
+    pub ion_conc: Vec<(bool, bool)>,
     /// Makes the kernel of a new lowering (shared: mechanisms loaded at run time capture their program).
     pub make_kernel: std::sync::Arc<dyn Fn() -> Box<dyn Kernel> + Send + Sync>,
 }

@@ -39,6 +39,7 @@ pub fn info() -> MechInfo {
         globals: vec![],
         electrode_current: false,
         weights: &["w"],
+        ion_conc: Vec::new(),
         make_kernel: std::sync::Arc::new(|| Box::new(NetStim)),
     }
 }

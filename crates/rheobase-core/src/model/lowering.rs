@@ -372,6 +372,7 @@ impl Model {
             block_of_mech.insert(mech, b);
             blocks.push(Block { data, kernel: (info.make_kernel)() });
         }
+        ion_styles(&mut blocks);
 
         // Where a recorded or played variable lives in this group (None: in another group).
         let resolve = |target: &Target| -> Option<Source> {
@@ -515,5 +516,39 @@ impl Model {
             net.netcons.push(lowered);
         }
         net
+    }
+}
+
+/// NEURON's ion style for each ion block, from the mechanisms that use the ion in this group: a mechanism that
+/// reads or writes concentrations makes the reversal potential follow the Nernst equation at finitialize; one
+/// that writes them also resets them to `cai0_ca_ion`-style defaults at finitialize and recomputes e every step.
+/// (A mechanism that writes e itself keeps it a parameter.)
+fn ion_styles(blocks: &mut [Block]) {
+    use crate::mechanisms::ions;
+    let n = blocks.len();
+    for b in 0..n {
+        let info = mechanisms::info(blocks[b].data.mech);
+        if info.kind != MechKind::Ion {
+            continue;
+        }
+        let (mut reads, mut writes) = (false, false);
+        for other in blocks.iter() {
+            let oi = mechanisms::info(other.data.mech);
+            if oi.kind == MechKind::Ion {
+                continue;
+            }
+            for (j, &ib) in other.data.ion_block.iter().enumerate() {
+                if ib == b {
+                    let (r, w) = oi.ion_conc.get(j).copied().unwrap_or((false, false));
+                    reads |= r;
+                    writes |= w;
+                }
+            }
+        }
+        let ion = info.ions[0];
+        let g = &mut blocks[b].data.globals;
+        g.truncate(ions::CO0 + 1);
+        let flag = |on: bool| if on { 1.0 } else { 0.0 };
+        g.extend([flag(writes), flag(reads || writes), flag(writes), ions::valence(ion)]);
     }
 }

@@ -6,6 +6,7 @@
 //! Constructs the IR cannot express yet (KINETIC, NET_RECEIVE, POINTER, VERBATIM, the random functions …) are
 //! reported as [`NmodlError::unsupported`] errors at their position, never skipped.
 
+mod kinetic;
 mod solve;
 
 use crate::ast::{self, BlockKind, ExprKind, Span, StmtKind};
@@ -55,6 +56,8 @@ struct Lowerer<'a> {
     scopes: Vec<HashMap<String, (u32, u32)>>,
     frame: u32,
     in_net_receive: bool,
+    /// Lowering a KINETIC block (its reactions are statements there).
+    in_kinetic: bool,
 }
 
 /// The per-instance slot an ion variable name refers to: `ena` → (E), `nai` → (Inner), …
@@ -88,6 +91,7 @@ impl<'a> Lowerer<'a> {
             scopes: Vec::new(),
             frame: 0,
             in_net_receive: false,
+            in_kinetic: false,
         }
     }
 
@@ -157,9 +161,6 @@ impl<'a> Lowerer<'a> {
                     self.error(&block.span, "NET_RECEIVE belongs in a POINT_PROCESS or ARTIFICIAL_CELL")
                 }
                 BlockKind::NetReceive { args, body } => net_receive = Some(self.net_receive(args, body)),
-                BlockKind::Kinetic { name, .. } if self.is_solved(&name.name) => {
-                    self.unsupported(&name.span, "KINETIC blocks are not supported yet")
-                }
                 BlockKind::Linear { name, .. } | BlockKind::NonLinear { name, .. } if self.is_solved(&name.name) => {
                     self.unsupported(&name.span, "LINEAR and NONLINEAR blocks are not supported yet")
                 }
@@ -313,8 +314,13 @@ impl<'a> Lowerer<'a> {
                 }
             }
         }
+        // A state's start value `x0`: the file's own `x0` when it declares one (the NMODL idiom for setting it),
+        // else a hidden global.
         for v in m.variables.iter().filter(|v| v.kind == sema::VarKind::State) {
-            self.add_global(&format!("{}0", v.name), v.start.unwrap_or(0.0), false, 1);
+            let name = format!("{}0", v.name);
+            if !self.names.contains_key(&name) {
+                self.add_global(&name, v.start.unwrap_or(0.0), false, 1);
+            }
         }
         for name in &m.pointers {
             self.names.remove(name);
@@ -505,14 +511,10 @@ impl<'a> Lowerer<'a> {
         self.push_scope();
         let body = self.block_with(b, &mut |l, s, out| {
             if let StmtKind::Solve { block, method, steadystate, .. } = &s.kind {
-                if let Some(ss) = steadystate {
-                    l.unsupported(&ss.span, "SOLVE … STEADYSTATE is not supported yet");
-                } else {
-                    let stmts = l.solve(block, method.as_ref());
-                    match solves.as_deref_mut() {
-                        Some(solves) => solves.extend(stmts),
-                        None => out.extend(stmts),
-                    }
+                let stmts = l.solve(block, method.as_ref(), steadystate.as_ref());
+                match solves.as_deref_mut() {
+                    Some(solves) => solves.extend(stmts),
+                    None => out.extend(stmts),
                 }
                 true
             } else {
@@ -640,8 +642,10 @@ impl<'a> Lowerer<'a> {
             StmtKind::UnitsSwitch(_) | StmtKind::Mutex(_) => {}
             StmtKind::Verbatim(v) => self.verbatim(v),
             StmtKind::Table { .. } => self.error(&s.span, "TABLE belongs at the start of a FUNCTION or PROCEDURE"),
-            StmtKind::Solve { block, .. } => {
-                self.unsupported(&block.span, "SOLVE outside BREAKPOINT and INITIAL is not supported yet")
+            StmtKind::Solve { block, method, steadystate, .. } => {
+                // In a FUNCTION or PROCEDURE (cabpump's `ss()`): solved in place when called.
+                let stmts = self.solve(block, method.as_ref(), steadystate.as_ref());
+                out.extend(stmts);
             }
             StmtKind::Derivative { name, .. } => {
                 self.error(&name.span, "a derivative `x' = …` belongs in a DERIVATIVE block")
@@ -650,10 +654,18 @@ impl<'a> Lowerer<'a> {
             | StmtKind::Flux { .. }
             | StmtKind::Conserve { .. }
             | StmtKind::Compartment { .. }
-            | StmtKind::LongitudinalDiffusion { .. }
-            | StmtKind::Equation { .. } => {
-                self.unsupported(&s.span, "KINETIC, LINEAR and NONLINEAR statements are not supported yet")
+                if self.in_kinetic =>
+            {
+                self.kinetic_stmt(s, out)
             }
+            StmtKind::Reaction { .. }
+            | StmtKind::Flux { .. }
+            | StmtKind::Conserve { .. }
+            | StmtKind::Compartment { .. } => {
+                self.error(&s.span, "reactions, fluxes, CONSERVE and COMPARTMENT belong in a KINETIC block")
+            }
+            StmtKind::LongitudinalDiffusion { .. } | StmtKind::Equation { .. } => self
+                .unsupported(&s.span, "LONGITUDINAL_DIFFUSION, LINEAR and NONLINEAR statements are not supported yet"),
             StmtKind::Watch(_) | StmtKind::Initial(_) | StmtKind::ForNetcons { .. } => {
                 self.unsupported(&s.span, "NET_RECEIVE statements WATCH, INITIAL and FOR_NETCONS are not supported yet")
             }

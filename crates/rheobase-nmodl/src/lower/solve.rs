@@ -23,16 +23,40 @@ enum Mode {
 }
 
 impl Lowerer<'_> {
-    pub(super) fn solve(&mut self, block: &ast::Ident, method: Option<&ast::Ident>) -> Vec<Stmt> {
+    pub(super) fn solve(
+        &mut self,
+        block: &ast::Ident,
+        method: Option<&ast::Ident>,
+        steadystate: Option<&ast::Ident>,
+    ) -> Vec<Stmt> {
         if let Some(Name::Func(id)) = self.names.get(&block.name).copied() {
             return vec![Stmt::Call(id, Vec::new())]; // SOLVE of a PROCEDURE: called once per step
+        }
+        let kinetic = self.ast.blocks.iter().find_map(|b| match &b.kind {
+            BlockKind::Kinetic { name, body, .. } if name.name == block.name => Some(body),
+            _ => None,
+        });
+        if let Some(body) = kinetic {
+            let method = steadystate.or(method);
+            if let Some(m) = method.filter(|m| m.name != "sparse") {
+                self.unsupported(
+                    &m.span,
+                    format!("METHOD {} for a KINETIC block is not supported yet (sparse is)", m.name),
+                );
+                return Vec::new();
+            }
+            return self.kinetic(&block.name, body, steadystate.is_some()).into_iter().collect();
+        }
+        if let Some(ss) = steadystate {
+            self.unsupported(&ss.span, "STEADYSTATE of a DERIVATIVE block is not supported yet");
+            return Vec::new();
         }
         let body = self.ast.blocks.iter().find_map(|b| match &b.kind {
             BlockKind::Derivative { name, body } if name.name == block.name => Some(body),
             _ => None,
         });
         let Some(body) = body else {
-            return Vec::new(); // KINETIC / LINEAR / NONLINEAR: reported as unsupported by `run`
+            return Vec::new(); // LINEAR / NONLINEAR: reported as unsupported by `run`
         };
         let method_name = method.map_or("derivimplicit", |m| m.name.as_str());
         match method_name {
@@ -245,6 +269,11 @@ fn stmts_read(stmts: &[Stmt], var: Var, funcs: &[Func], seen: &mut HashMap<usize
         Stmt::Implicit(_) => true,
         Stmt::NetSend { delay, flag } => depends(delay, var, funcs, seen) || depends(flag, var, funcs, seen),
         Stmt::NetEvent(t) | Stmt::NetMove(t) => depends(t, var, funcs, seen),
+        Stmt::Kinetic(_)
+        | Stmt::Reaction { .. }
+        | Stmt::Flux { .. }
+        | Stmt::Compartment { .. }
+        | Stmt::Conserve { .. } => true,
     })
 }
 

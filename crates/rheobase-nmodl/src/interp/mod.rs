@@ -6,6 +6,8 @@
 //! converge cannot be reported from inside a time step; the interpreter makes the value NaN (reads) or drops
 //! it (writes) and keeps the first such fault for the caller ([`Interpreter::take_fault`]).
 
+mod kinetic;
+
 use crate::ir::*;
 use rheobase_core::mechanisms::hoc_exp;
 use std::sync::Arc;
@@ -53,7 +55,7 @@ pub struct Events {
 pub struct Interpreter {
     program: Arc<Program>,
     tables: Vec<Option<TableData>>,
-    stack: Vec<f64>,
+    pub(crate) stack: Vec<f64>,
     fault: Option<String>,
     /// `net_send`s since the last [`Interpreter::take_events`]: (delivery time ms, flag).
     sends: Vec<(f64, f64)>,
@@ -61,6 +63,8 @@ pub struct Interpreter {
     spikes: Vec<f64>,
     /// `net_move`s since then: new times of the flag-1 self-event, ms.
     moves: Vec<f64>,
+    /// The equations a KINETIC block is building while it runs (see [`kinetic`]).
+    system: Option<kinetic::System>,
 }
 
 /// Newton's method for derivimplicit: at most this many iterations, converged when every state's change is
@@ -79,6 +83,7 @@ impl Interpreter {
             sends: Vec::new(),
             spikes: Vec::new(),
             moves: Vec::new(),
+            system: None,
         }
     }
 
@@ -116,7 +121,7 @@ impl Interpreter {
         self.stack.truncate(fp);
     }
 
-    fn fault(&mut self, msg: String) {
+    pub(crate) fn fault(&mut self, msg: String) {
         self.fault.get_or_insert(msg);
     }
 
@@ -280,6 +285,13 @@ impl Interpreter {
                     let t = self.eval(t, fp, inst);
                     self.moves.push(t);
                 }
+                Stmt::Kinetic(k) => self.kinetic(k, inst),
+                Stmt::Reaction { lhs, rhs, kf, kb, fluxes } => {
+                    self.reaction(lhs, rhs, kf, kb.as_ref(), *fluxes, fp, inst)
+                }
+                Stmt::Flux { state, flux, fluxes } => self.flux(state, flux, *fluxes, fp, inst),
+                Stmt::Compartment { index, volume, states } => self.compartment(*index, volume, states, fp, inst),
+                Stmt::Conserve { terms, value } => self.conserve(terms, value, fp, inst),
             }
         }
     }
@@ -330,7 +342,7 @@ impl Interpreter {
         self.call(imp.deriv, &[], inst); // leave the slopes and assigned values of the final states
     }
 
-    fn index(&mut self, p: &Place, fp: usize, inst: &mut Instance) -> Option<usize> {
+    pub(crate) fn index(&mut self, p: &Place, fp: usize, inst: &mut Instance) -> Option<usize> {
         let Some(i) = &p.index else { return Some(0) };
         let i = self.eval(i, fp, inst).trunc();
         if i >= 0.0 && i < p.len as f64 {
@@ -341,7 +353,7 @@ impl Interpreter {
         }
     }
 
-    fn load(&mut self, p: &Place, fp: usize, inst: &mut Instance) -> f64 {
+    pub(crate) fn load(&mut self, p: &Place, fp: usize, inst: &mut Instance) -> f64 {
         let Some(i) = self.index(p, fp, inst) else { return f64::NAN };
         match p.var {
             Var::Range(k) => inst.range[k as usize + i],
@@ -357,7 +369,7 @@ impl Interpreter {
         }
     }
 
-    fn store(&mut self, p: &Place, fp: usize, value: f64, inst: &mut Instance) {
+    pub(crate) fn store(&mut self, p: &Place, fp: usize, value: f64, inst: &mut Instance) {
         let Some(i) = self.index(p, fp, inst) else { return };
         match p.var {
             Var::Range(k) => inst.range[k as usize + i] = value,
@@ -375,7 +387,7 @@ impl Interpreter {
         }
     }
 
-    fn eval(&mut self, e: &Expr, fp: usize, inst: &mut Instance) -> f64 {
+    pub(crate) fn eval(&mut self, e: &Expr, fp: usize, inst: &mut Instance) -> f64 {
         match e {
             Expr::Num(v) => *v,
             Expr::Get(p) => self.load(p, fp, inst),
@@ -458,7 +470,7 @@ pub fn builtin(f: Builtin, x: f64, y: f64) -> f64 {
 }
 
 /// Solves a·x = b (a is n×n, row-major) by Gaussian elimination with partial pivoting; None if singular.
-fn solve_dense(a: &mut [f64], mut b: Vec<f64>, n: usize) -> Option<Vec<f64>> {
+pub(crate) fn solve_dense(a: &mut [f64], mut b: Vec<f64>, n: usize) -> Option<Vec<f64>> {
     for c in 0..n {
         let p = (c..n).max_by(|&i, &j| a[i * n + c].abs().total_cmp(&a[j * n + c].abs()))?;
         if a[p * n + c] == 0.0 || !a[p * n + c].is_finite() {

@@ -1,0 +1,189 @@
+//! KINETIC blocks: reaction schemes solved by NEURON's `sparse` method ([`Stmt::Kinetic`]).
+//!
+//! The block becomes a function whose reactions, fluxes, COMPARTMENTs and CONSERVEs are statements the
+//! interpreter turns into the rows of the backward-Euler system while it runs the block (the other statements,
+//! rate computations, run as usual). The equations are the states the block names, arrays expanded, in order of
+//! first mention.
+
+use super::{Lowerer, Name};
+use crate::ast::{self, ExprKind, StmtKind};
+use crate::ir::*;
+
+impl Lowerer<'_> {
+    /// `SOLVE name METHOD sparse` / `STEADYSTATE sparse` of the KINETIC block `body`.
+    pub(super) fn kinetic(&mut self, name: &str, body: &ast::StmtBlock, steady: bool) -> Option<Stmt> {
+        let saved_scopes = std::mem::take(&mut self.scopes);
+        let saved_frame = std::mem::replace(&mut self.frame, 0);
+        self.push_scope();
+        self.local("f_flux", 1);
+        self.local("b_flux", 1);
+        self.in_kinetic = true;
+        let stmts = self.block_with(body, &mut |_, _, _| false);
+        self.in_kinetic = false;
+        self.pop_scope();
+        let frame = std::mem::replace(&mut self.frame, saved_frame);
+        self.scopes = saved_scopes;
+        let mut names = Vec::new();
+        let mut linear = true;
+        species_of(&body.stmts, &mut names, &mut linear, &|n: &str| self.is_state(n));
+        let mut rows = Vec::new();
+        for n in names {
+            if let Some(Name::Storage(Var::Range(at), len)) = self.names.get(&n).copied() {
+                rows.extend(at..at + len);
+            }
+        }
+        self.funcs.push(Func { name: name.to_string(), params: 0, frame, result: None, body: stmts, table: None });
+        Some(Stmt::Kinetic(Kinetic { block: self.funcs.len() - 1, rows, linear, steady }))
+    }
+
+    fn is_state(&self, name: &str) -> bool {
+        self.m.variables.iter().any(|v| v.name == name && v.kind == crate::sema::VarKind::State)
+            || self.m.foreign.iter().any(|f| f.name == name && f.kind == crate::sema::VarKind::State)
+    }
+
+    /// The slots of f_flux and b_flux in the block's frame.
+    fn fluxes(&self) -> (u32, u32) {
+        let slot = |n: &str| self.scopes.iter().rev().find_map(|s| s.get(n)).map_or(0, |&(at, _)| at);
+        (slot("f_flux"), slot("b_flux"))
+    }
+
+    /// A species or a COMPARTMENT entry: a name (a whole array when it has no index) or an indexed name.
+    fn species(&mut self, e: &ast::Expr) -> Option<Place> {
+        match &e.kind {
+            ExprKind::Name(id) => match self.names.get(&id.name).copied() {
+                Some(Name::Storage(var, len)) if len > 1 => Some(Place { var, index: None, len }),
+                _ => self.place_of(id, None),
+            },
+            _ => self.target(e),
+        }
+    }
+
+    pub(super) fn kinetic_stmt(&mut self, s: &ast::Stmt, out: &mut Vec<Stmt>) {
+        match &s.kind {
+            StmtKind::Reaction { lhs, rhs, arrow, rates } => {
+                let side = |l: &mut Self, rs: &[ast::Reactant]| -> Vec<(Place, u32)> {
+                    rs.iter().filter_map(|r| l.target(&r.species).map(|p| (p, r.coefficient))).collect()
+                };
+                let (lhs, rhs) = (side(self, lhs), side(self, rhs));
+                let want = if *arrow == ast::Arrow::Reversible { 2 } else { 1 };
+                if rates.len() != want {
+                    self.error(
+                        &s.span,
+                        format!("this reaction takes {want} rate(s) in parentheses, {} given", rates.len()),
+                    );
+                    return;
+                }
+                let kf = self.expr(&rates[0]);
+                let kb = rates.get(1).map(|r| self.expr(r));
+                out.push(Stmt::Reaction { lhs, rhs, kf, kb, fluxes: self.fluxes() });
+            }
+            StmtKind::Flux { state, flux } => {
+                let flux = self.expr(flux);
+                if let Some(state) = self.target(state) {
+                    out.push(Stmt::Flux { state, flux, fluxes: self.fluxes() });
+                }
+            }
+            StmtKind::Compartment { index, volume, states } => {
+                self.push_scope();
+                let index = index.as_ref().map(|i| self.local(&i.name, 1));
+                let volume = self.expr(volume);
+                self.pop_scope();
+                let states = states.iter().filter_map(|e| self.species(e)).collect();
+                out.push(Stmt::Compartment { index, volume, states });
+            }
+            StmtKind::Conserve { lhs, rhs } => {
+                let mut terms = Vec::new();
+                self.conserve_terms(lhs, 1.0, &mut terms);
+                let value = self.expr(rhs);
+                out.push(Stmt::Conserve { terms, value });
+            }
+            _ => unreachable!("only kinetic statements are passed here"),
+        }
+    }
+
+    /// `a + 2*b - c` as (state, coefficient) terms.
+    fn conserve_terms(&mut self, e: &ast::Expr, sign: f64, out: &mut Vec<(Place, f64)>) {
+        match &e.kind {
+            ExprKind::Binary { op: ast::BinOp::Add, lhs, rhs } => {
+                self.conserve_terms(lhs, sign, out);
+                self.conserve_terms(rhs, sign, out);
+            }
+            ExprKind::Binary { op: ast::BinOp::Sub, lhs, rhs } => {
+                self.conserve_terms(lhs, sign, out);
+                self.conserve_terms(rhs, -sign, out);
+            }
+            ExprKind::Binary { op: ast::BinOp::Mul, lhs, rhs } => match (&lhs.kind, &rhs.kind) {
+                (ExprKind::Number { value, .. }, _) => self.conserve_terms(rhs, sign * value.value, out),
+                (_, ExprKind::Number { value, .. }) => self.conserve_terms(lhs, sign * value.value, out),
+                _ => self.error(&e.span, "a CONSERVE term is a state times a number"),
+            },
+            ExprKind::Name(_) | ExprKind::Index { .. } => {
+                if let Some(p) = self.target(e) {
+                    out.push((p, sign));
+                }
+            }
+            _ => self.error(&e.span, "a CONSERVE term is a state times a number"),
+        }
+    }
+}
+
+/// The states a KINETIC body names (in order of first mention), and whether its scheme is linear.
+fn species_of(stmts: &[ast::Stmt], out: &mut Vec<String>, linear: &mut bool, is_state: &dyn Fn(&str) -> bool) {
+    let mut note = |e: &ast::Expr, out: &mut Vec<String>| {
+        let name = match &e.kind {
+            ExprKind::Name(id) | ExprKind::Index { name: id, .. } => &id.name,
+            _ => return,
+        };
+        if is_state(name) && !out.contains(name) {
+            out.push(name.clone());
+        }
+    };
+    for s in stmts {
+        match &s.kind {
+            StmtKind::Reaction { lhs, rhs, .. } => {
+                for side in [lhs, rhs] {
+                    let states: Vec<&ast::Reactant> =
+                        side.iter().filter(|r| species_name(r).is_some_and(is_state)).collect();
+                    if states.len() > 1 || states.iter().any(|r| r.coefficient > 1) {
+                        *linear = false;
+                    }
+                    for r in side {
+                        note(&r.species, out);
+                    }
+                }
+            }
+            StmtKind::Flux { state, .. } => note(state, out),
+            StmtKind::Conserve { lhs, .. } => conserve_names(lhs, out, &mut note),
+            StmtKind::If { then, else_ifs, else_, .. } => {
+                species_of(&then.stmts, out, linear, is_state);
+                for (_, b) in else_ifs {
+                    species_of(&b.stmts, out, linear, is_state);
+                }
+                if let Some(b) = else_ {
+                    species_of(&b.stmts, out, linear, is_state);
+                }
+            }
+            StmtKind::From { body, .. } | StmtKind::While { body, .. } | StmtKind::Block(body) => {
+                species_of(&body.stmts, out, linear, is_state)
+            }
+            _ => {}
+        }
+    }
+}
+
+fn species_name(r: &ast::Reactant) -> Option<&str> {
+    match &r.species.kind {
+        ExprKind::Name(id) | ExprKind::Index { name: id, .. } => Some(&id.name),
+        _ => None,
+    }
+}
+
+fn conserve_names(e: &ast::Expr, out: &mut Vec<String>, note: &mut dyn FnMut(&ast::Expr, &mut Vec<String>)) {
+    match &e.kind {
+        ExprKind::Binary { lhs, rhs, .. } => {
+            conserve_names(lhs, out, note);
+            conserve_names(rhs, out, note);
+        }
+        _ => note(e, out),
+    }
+}
