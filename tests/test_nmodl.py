@@ -123,3 +123,42 @@ def test_every_mod_file_of_the_neuron_wheel_loads_or_says_what_is_missing():
         except NotImplementedError as e:
             assert os.path.basename(path) in str(e) and "not supported" in str(e)
     assert {"hh_wheel", "pas_wheel", "HHna", "HHk", "cachan1", "cachan", "capump", "nacax"} <= set(loaded)
+
+
+def test_functions_and_procedures_are_callable_from_python(rb):
+    src = """
+NEURON { SUFFIX gate  RANGE ninf, scale  GLOBAL calls }
+PARAMETER { scale = 2 }
+ASSIGNED { v (mV)  ninf  calls }
+PROCEDURE rates(v (mV)) { ninf = 1 / (1 + exp(-(v + 40) / 5))  calls = calls + 1 }
+FUNCTION twice(x) { twice = scale * x }
+"""
+    assert rheobase.compile_mod(src) == "gate"
+    soma = rb.Section(name="soma")
+    soma.insert("gate")
+    seg = soma(0.5)
+    assert seg.gate.twice(3.5) == 7.0
+    seg.gate.scale = 3
+    assert seg.gate.twice(1) == 3.0
+    assert seg.gate.rates(-40) == 0.0 and seg.gate.ninf == 0.5  # the PROCEDURE wrote this instance's variable
+    assert rb.calls_gate == 1.0  # ... and the GLOBAL
+    with pytest.raises(TypeError):
+        seg.gate.twice()
+    with pytest.raises(AttributeError):
+        seg.gate.thrice(1)
+
+
+def test_loading_again_replaces_the_mechanism_where_it_is_inserted(rb):
+    first = "NEURON { SUFFIX reload  RANGE g, x }\nPARAMETER { g = 1 }\nASSIGNED { x }\nINITIAL { x = g }"
+    second = ("NEURON { SUFFIX reload  RANGE g, h, x }\nPARAMETER { g = 1  h = 7 }\nASSIGNED { x }\n"
+              "INITIAL { x = 2 * g + h }")
+    rheobase.compile_mod(first)
+    soma = rb.Section(name="soma")
+    soma.insert("reload")
+    soma(0.5).reload.g = 5
+    rb.finitialize(-65)
+    assert soma(0.5).reload.x == 5
+    rheobase.compile_mod(second)
+    assert soma(0.5).reload.g == 5 and soma(0.5).reload.h == 7  # values kept by name; new ones at defaults
+    rb.finitialize(-65)
+    assert soma(0.5).reload.x == 17

@@ -1,4 +1,6 @@
-"""FUNCTIONs and PROCEDUREs of built-in mechanisms callable from Python (`seg.hh.rates(v)`)."""
+"""FUNCTIONs and PROCEDUREs callable from Python: the built-in hh's (`seg.hh.rates(v)`) and those of
+mechanisms loaded from NMODL (`seg.kd.rates(v)`, `syn.M()`), which run on rheobase's interpreter
+with the instance's values and write back what they change, as NEURON's calls do."""
 
 import math
 
@@ -24,3 +26,37 @@ def hh_function(mech, name):
         return x / (math.exp(x / y) - 1)
 
     return {"rates": rates, "vtrap": vtrap}[name]
+
+
+def nmodl_functions(mech):
+    """{name: number of arguments} of a mechanism loaded from NMODL ({} for the others)."""
+    try:
+        return _core.nmodl_functions(mech)[0]
+    except ValueError:
+        return {}
+
+
+def nmodl_function(model, mech, name, get, set_, v):
+    """A FUNCTION or PROCEDURE of one instance: `get(var)`/`set_(var, value)` reach its variables
+    (every one, hidden ones included) and `v()` its membrane potential."""
+    funcs, global_names = _core.nmodl_functions(mech)
+    all_vars = _core.mechanism_all_vars(mech)
+
+    def call(*args):
+        if len(args) != funcs[name]:
+            raise TypeError(f"{name}_{mech}() takes {funcs[name]} arguments, {len(args)} given")
+        args = [float(a) for a in args]
+        row = [get(var) for var in all_vars]
+        exposed = [model._engine.global_get(g) for g in global_names]
+        value, new_row, new_exposed = _core.nmodl_call(mech, name, args, row, exposed, v(), model.t, model.dt,
+                                                       model.celsius)
+        for var, old, new in zip(all_vars, row, new_row):
+            if new != old and not (new != new and old != old):
+                set_(var, new)
+        for g, old, new in zip(global_names, exposed, new_exposed):
+            if new != old:
+                model._engine.global_set(g, new)
+        return value
+
+    call.__name__ = name
+    return call

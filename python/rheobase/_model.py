@@ -27,12 +27,21 @@ from .vector import Vector
 _STANDARD_HOC = {"stdrun.hoc", "stdlib.hoc", "nrngui.hoc", "noload.hoc"}
 
 
+# Every live Model, so that a mechanism loaded again reaches the sections that use it.
+_MODELS = weakref.WeakSet()
+
+
+def live_models():
+    return list(_MODELS)
+
+
 class Model:
     """A NEURON-style namespace over one engine."""
 
     Vector = Vector
 
     def __init__(self):
+        _MODELS.add(self)
         object.__setattr__(self, "_engine", Engine())
         object.__setattr__(self, "_sections", {})  # engine id -> weakref(Section)
         object.__setattr__(self, "_points", {})  # engine id -> weakref(PointProcess)

@@ -57,6 +57,14 @@ class PointProcess(HocObject):
             return PointRef(self, self._var(name[5:]))
         var = self._var(name)
         if var is None:
+            from ._functions import nmodl_function, nmodl_functions
+
+            if name in nmodl_functions(self._mech):
+                engine = self._model._engine
+                seg = self.get_segment()
+                return nmodl_function(self._model, self._mech, name, lambda v: engine.point_get(self._id, v),
+                                      lambda v, x: engine.point_set(self._id, v, x),
+                                      lambda: seg.v if seg is not None else 0.0)
             raise AttributeError(f"'{self._mech}' object has no attribute '{name}'"
                                  + M.suggestion(name, self._public_vars()))
         return self._model._engine.point_get(self._id, var)

@@ -541,6 +541,12 @@ class Mechanism:
             from ._functions import hh_function
 
             return hh_function(self, name)
+        from ._functions import nmodl_function, nmodl_functions
+
+        if name in nmodl_functions(self._mech):
+            seg = self._seg
+            return nmodl_function(seg.sec._model, self._mech, name, lambda var: seg._mech_get(self._mech, var),
+                                  lambda var, value: seg._mech_set(self._mech, var, value), lambda: seg.v)
         raise AttributeError(f"'nrn.Mechanism' object has no attribute '{name}'"
                              + M.suggestion(name, self._names()))
 

@@ -59,7 +59,13 @@ def _compile(source, file, jit=True):
     for w in warns:
         warnings.warn(w[5], NmodlWarning, stacklevel=3)
     M.refresh()
-    if name not in _LOADED:
+    if name in _LOADED:
+        # Loaded again: sections and point processes that use it move to the new definition.
+        from ._model import live_models
+
+        for model in live_models():
+            model._engine.follow_replacements()
+    else:
         _LOADED.append(name)
     return name
 

@@ -135,6 +135,10 @@ impl Engine {
     fn uninsert(&mut self, id: usize, name: &str) -> PyResult<()> {
         self.model.uninsert(id, name).py()
     }
+    /// Moves everything to the newest definition of reloaded mechanisms.
+    fn follow_replacements(&mut self) -> bool {
+        self.model.follow_replacements()
+    }
     fn mechanisms_in(&self, id: usize) -> PyResult<Vec<&'static str>> {
         self.model.mechanisms_in(id).py()
     }
@@ -517,6 +521,13 @@ fn mechanism_list() -> Vec<(&'static str, &'static str, Vec<&'static str>, bool)
     mechanisms::current().iter().map(|m| (m.name, kind_name(m.kind), m.ions.clone(), m.electrode_current)).collect()
 }
 
+/// Every per-instance variable of a mechanism, hidden ones included, in storage order.
+#[pyfunction]
+fn mechanism_all_vars(name: &str) -> PyResult<Vec<&'static str>> {
+    let id = mechanisms::find(name).ok_or_else(|| PyValueError::new_err(format!("unknown mechanism '{name}'")))?;
+    Ok(mechanisms::info(id).vars.iter().map(|v| v.name).collect())
+}
+
 /// Variables of a mechanism: (name, units, kind, default), in psection order.
 #[pyfunction]
 fn mechanism_vars(name: &str) -> PyResult<Vec<(&'static str, &'static str, &'static str, f64)>> {
@@ -551,6 +562,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Engine>()?;
     m.add_function(wrap_pyfunction!(mechanism_list, m)?)?;
     m.add_function(wrap_pyfunction!(mechanism_vars, m)?)?;
+    m.add_function(wrap_pyfunction!(mechanism_all_vars, m)?)?;
     m.add_function(wrap_pyfunction!(hh_rates, m)?)?;
     m.add_class::<neun::NeunNeuron>()?;
     m.add_class::<neun::NeunPopulation>()?;
@@ -558,5 +570,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(neun::neun_models, m)?)?;
     m.add_function(wrap_pyfunction!(nmodl::nmodl_check, m)?)?;
     m.add_function(wrap_pyfunction!(nmodl::nmodl_load, m)?)?;
+    m.add_function(wrap_pyfunction!(nmodl::nmodl_functions, m)?)?;
+    m.add_function(wrap_pyfunction!(nmodl::nmodl_call, m)?)?;
     Ok(())
 }

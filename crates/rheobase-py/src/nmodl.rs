@@ -1,9 +1,24 @@
 //! NMODL from Python: check a source, or compile it and register its mechanism.
 
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
+use rheobase_nmodl::interp::{Instance, Interpreter};
+use rheobase_nmodl::ir::Program;
 use rheobase_nmodl::sema::MechanismKind;
 use rheobase_nmodl::NmodlError;
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// The program of every mechanism loaded from NMODL, by name (the latest load), for calls from Python.
+fn programs() -> &'static Mutex<HashMap<String, Arc<Program>>> {
+    static P: OnceLock<Mutex<HashMap<String, Arc<Program>>>> = OnceLock::new();
+    P.get_or_init(Default::default)
+}
+
+fn program(mech: &str) -> PyResult<Arc<Program>> {
+    let map = programs().lock().unwrap_or_else(|e| e.into_inner());
+    map.get(mech).cloned().ok_or_else(|| PyValueError::new_err(format!("{mech} was not loaded from NMODL")))
+}
 
 /// One diagnostic: (file, line, column, message, source line, rendered report, unsupported).
 type ErrorTuple = (Option<String>, usize, usize, String, String, String, bool);
@@ -45,7 +60,9 @@ pub fn nmodl_load(
     match py.detach(|| rheobase_nmodl::compile(source, file)) {
         Ok(c) => {
             let name = c.program.name.clone();
-            py.detach(|| rheobase_nmodl::mechanism::register(Arc::new(c.program), jit));
+            let program = Arc::new(c.program);
+            programs().lock().unwrap_or_else(|e| e.into_inner()).insert(name.clone(), Arc::clone(&program));
+            py.detach(|| rheobase_nmodl::mechanism::register(program, jit));
             (Some(name), c.warnings.into_iter().map(error_tuple).collect(), Vec::new())
         }
         Err(errors) => (None, Vec::new(), errors.into_iter().map(error_tuple).collect()),
@@ -55,4 +72,62 @@ pub fn nmodl_load(
 fn error_tuple(e: NmodlError) -> ErrorTuple {
     let rendered = e.render();
     (e.file, e.line, e.column, e.message, e.source_line, rendered, e.unsupported)
+}
+
+/// The FUNCTIONs and PROCEDUREs of a mechanism loaded from NMODL: {name: number of arguments}, and the names of
+/// its exposed globals (full names, `gkbar_kd`), in the order `nmodl_call` takes their values.
+#[pyfunction]
+pub fn nmodl_functions(mech: &str) -> PyResult<(HashMap<String, usize>, Vec<String>)> {
+    let p = program(mech)?;
+    let user = |f: &&rheobase_nmodl::ir::Func| !f.name.starts_with('<') && p.func(&f.name).is_some();
+    let funcs = p.funcs.iter().filter(user).map(|f| (f.name.clone(), f.params as usize)).collect();
+    let globals = p.globals.iter().filter(|g| g.exposed).map(|g| format!("{}_{mech}", g.name)).collect();
+    Ok((funcs, globals))
+}
+
+/// Calls a FUNCTION or PROCEDURE of an instance: `row` holds every per-instance value (the mechanism's variables
+/// in registry order), `globals` the exposed globals. Returns (value, the row and globals after the call).
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+pub fn nmodl_call(
+    mech: &str,
+    func: &str,
+    args: Vec<f64>,
+    mut row: Vec<f64>,
+    exposed: Vec<f64>,
+    v: f64,
+    t: f64,
+    dt: f64,
+    celsius: f64,
+) -> PyResult<(f64, Vec<f64>, Vec<f64>)> {
+    let p = program(mech)?;
+    let f = p
+        .func(func)
+        .filter(|_| !func.starts_with('<'))
+        .ok_or_else(|| PyValueError::new_err(format!("{mech} has no FUNCTION or PROCEDURE {func}")))?;
+    let want = p.funcs[f].params as usize;
+    if args.len() != want {
+        return Err(PyTypeError::new_err(format!("{func}_{mech}() takes {want} arguments, {} given", args.len())));
+    }
+    if row.len() != p.range.len() {
+        return Err(PyValueError::new_err(format!(
+            "{mech}: {} values given for {} variables",
+            row.len(),
+            p.range.len()
+        )));
+    }
+    let mut globals: Vec<f64> = p.globals.iter().map(|g| g.default).collect();
+    let slots: Vec<usize> = p.globals.iter().enumerate().filter(|(_, g)| g.exposed).map(|(k, _)| k).collect();
+    for (&k, &x) in slots.iter().zip(&exposed) {
+        globals[k] = x;
+    }
+    let mut interp = Interpreter::new(Arc::clone(&p));
+    let mut inst =
+        Instance { range: &mut row, globals: &mut globals, v, t, dt, celsius, area: 0.0, diam: 0.0, secondorder: 0.0 };
+    let value = interp.call(f, &args, &mut inst);
+    if let Some(fault) = interp.take_fault() {
+        return Err(PyValueError::new_err(format!("{func}_{mech}: {fault}")));
+    }
+    let exposed = slots.iter().map(|&k| globals[k]).collect();
+    Ok((value, row, exposed))
 }

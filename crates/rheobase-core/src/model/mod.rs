@@ -900,6 +900,45 @@ impl Model {
 
     /// Drops a simulation split into several cell groups (their exchange interval depends on
     /// delays and dt); one group has nothing to redo.
+    /// Moves sections and point processes to the newest definition of their mechanism after it was loaded again
+    /// (NMODL): variables keep their values where the new definition has a variable of the same name, new ones
+    /// start at their defaults. Returns whether anything moved.
+    pub fn follow_replacements(&mut self) -> bool {
+        let moved = |m: MechId| mechanisms::replacement(m).is_some();
+        let any = self.sections.iter().flatten().any(|s| s.mechs.iter().any(|i| moved(i.mech)))
+            || self.points.iter().flatten().any(|p| moved(p.mech));
+        if !any {
+            return false;
+        }
+        self.invalidate(); // the description then holds the current values
+        let remap = |old: MechId, new: MechId, value_of: &dyn Fn(usize) -> Option<Vec<f64>>, n: usize| {
+            let (oi, ni) = (mechanisms::info(old), mechanisms::info(new));
+            ni.vars
+                .iter()
+                .map(|v| oi.var_index(v.name).and_then(value_of).unwrap_or_else(|| vec![v.default; n]))
+                .collect::<Vec<Vec<f64>>>()
+        };
+        for s in self.sections.iter_mut().flatten() {
+            let nseg = s.nseg();
+            for ins in &mut s.mechs {
+                if let Some(new) = mechanisms::replacement(ins.mech) {
+                    let old_values = ins.values.clone();
+                    ins.values = remap(ins.mech, new, &|k| old_values.get(k).cloned(), nseg);
+                    ins.mech = new;
+                }
+            }
+        }
+        for p in self.points.iter_mut().flatten() {
+            if let Some(new) = mechanisms::replacement(p.mech) {
+                let old_values = p.values.clone();
+                p.values =
+                    remap(p.mech, new, &|k| old_values.get(k).map(|&x| vec![x]), 1).into_iter().map(|v| v[0]).collect();
+                p.mech = new;
+            }
+        }
+        true
+    }
+
     fn invalidate_if_grouped(&mut self) {
         if self.sim.as_ref().is_some_and(|l| l.sim.groups.len() > 1) {
             self.invalidate();
