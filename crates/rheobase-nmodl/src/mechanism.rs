@@ -154,11 +154,15 @@ impl NmodlKernel {
     /// Builds or refreshes every TABLE (on a DEPEND change) and returns what native code reads of them, with
     /// the pointer arrays that view points into.
     fn table_views(&mut self, env: &Env) -> (Vec<TableView>, Vec<Vec<*const f64>>) {
-        let n = self.program.funcs.len();
+        let program = Arc::clone(&self.program);
+        if program.funcs.iter().all(|f| f.table.is_none()) {
+            return (Vec::new(), Vec::new());
+        }
+        let n = program.funcs.len();
         let mut views = vec![TableView::default(); n];
         let mut pointers = vec![Vec::new(); n];
-        let mut scratch = vec![0.0; self.program.range.len()];
-        for f in 0..n {
+        let mut scratch = vec![0.0; program.range.len()];
+        for f in (0..n).filter(|&f| program.funcs[f].table.is_some()) {
             let mut inst = instance(env, &mut scratch, &mut self.globals);
             if let Some((tmin, mfac, intervals, values)) = self.interp.table(f, &mut inst) {
                 pointers[f] = values.iter().map(|v| v.as_ptr()).collect();
@@ -193,8 +197,10 @@ impl NmodlKernel {
             return; // no current, no per-step work: artificial cells change only through events
         }
         let node_value = |x: &[f64], nd: usize| if artificial { 0.0 } else { x[nd] };
-        self.seen.v = blk.node.iter().map(|&nd| node_value(nv.v, nd)).collect();
-        self.seen.area = blk.node.iter().map(|&nd| node_value(nv.area, nd)).collect();
+        if self.program.net_receive.is_some() || artificial {
+            self.seen.v = blk.node.iter().map(|&nd| node_value(nv.v, nd)).collect();
+            self.seen.area = blk.node.iter().map(|&nd| node_value(nv.area, nd)).collect();
+        }
         (self.seen.dt, self.seen.celsius) = (nv.dt, nv.celsius);
         if phase == Phase::Init {
             self.tqitem = vec![None; blk.len()];
