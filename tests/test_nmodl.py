@@ -4,6 +4,7 @@ a caret; valid NMODL that rheobase does not implement yet raises NotImplementedE
 
 import math
 import os
+import re
 
 import pytest
 
@@ -116,13 +117,16 @@ def test_every_mod_file_of_the_neuron_wheel_loads_or_says_what_is_missing():
     loaded = []
     for path in files:
         with open(path) as f:
-            # Loading `hh` or `pas` would replace the built-ins for the rest of this process.
-            source = f.read().replace("SUFFIX hh", "SUFFIX hh_wheel").replace("SUFFIX pas", "SUFFIX pas_wheel")
+            # Names of their own: these are built into rheobase, and tests must not replace the built-ins.
+            source = re.sub(r"(SUFFIX|POINT_PROCESS|ARTIFICIAL_CELL)\s+(\w+)", r"\1 \2_wheel", f.read())
         try:
             loaded.append(rheobase.compile_mod(source, path))
         except NotImplementedError as e:
             assert os.path.basename(path) in str(e) and "not supported" in str(e)
-    assert {"hh_wheel", "pas_wheel", "HHna", "HHk", "cachan1", "cachan", "capump", "nacax"} <= set(loaded)
+    expected = ["hh", "pas", "HHna", "HHk", "cachan1", "cachan", "capump", "nacax", "ExpSyn", "Exp2Syn", "IClamp",
+                "SEClamp", "NetStim", "IntervalFire", "capmpr", "cadifpmp", "trel"]
+    assert {f"{m}_wheel" for m in expected} <= set(loaded)
+    assert len(loaded) == len(files) - 1  # pattern.mod: VERBATIM C in its INITIAL (PatternStim is built in)
 
 
 def test_functions_and_procedures_are_callable_from_python(rb):
@@ -162,3 +166,38 @@ def test_loading_again_replaces_the_mechanism_where_it_is_inserted(rb):
     assert soma(0.5).reload.g == 5 and soma(0.5).reload.h == 7  # values kept by name; new ones at defaults
     rb.finitialize(-65)
     assert soma(0.5).reload.x == 17
+
+
+def test_netstim_mod_with_its_random_stream_equals_the_builtin_netstim():
+    """The wheel's netstim.mod (NEURON 9's RANDOM ranvar, random_negexp) draws from the same Random123 stream as
+    the built-in NetStim (ids (1, 0, 1) for a Model's first stream), which matches NEURON's spike times."""
+    neuron = pytest.importorskip("neuron")
+    path = os.path.join(os.path.dirname(neuron.__file__), ".data", "share", "modfile", "netstim.mod")
+    with open(path) as f:
+        src = f.read().replace("ARTIFICIAL_CELL NetStim", "ARTIFICIAL_CELL NetStim_mod")
+    rheobase.compile_mod(src, path)
+    trains = []
+    for mech in ("NetStim", "NetStim_mod"):
+        m = rheobase.Model()
+        ns = getattr(m, mech)()
+        ns.start, ns.interval, ns.number, ns.noise = 1, 5, 30, 1
+        tvec = m.Vector()
+        nc = m.NetCon(ns, None)
+        nc.record(tvec)
+        m.finitialize(-65)
+        m.continuerun(300)
+        trains.append(list(tvec))
+    assert len(trains[0]) == 30 and trains[0] == trains[1]
+    # Its PROCEDURE with VERBATIM C loads, but cannot be called.
+    with pytest.raises(NotImplementedError, match="noiseFromRandom: line 174.*VERBATIM"):
+        rheobase.Model().NetStim_mod().noiseFromRandom()
+
+
+
+def test_a_file_defining_a_builtin_keeps_the_builtin_unless_asked(rb):
+    src = "NEURON { SUFFIX pas  NONSPECIFIC_CURRENT i }\nASSIGNED { i }\nBREAKPOINT { i = 0 }"
+    with pytest.warns(rheobase.nmodl.NmodlWarning, match="pas is built into rheobase"):
+        assert rheobase.compile_mod(src, "pas.mod") == "pas"
+    soma = rb.Section(name="soma")
+    soma.insert("pas")
+    assert soma(0.5).pas.g == 0.001  # still the built-in (an NMODL pas would have no g)

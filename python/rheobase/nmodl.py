@@ -49,7 +49,17 @@ def _source(source):
     return source
 
 
-def _compile(source, file, jit=True):
+# The mechanisms rheobase has built in (as NEURON refuses a second definition of a name, a .mod file
+# of one of these is not loaded unless asked: ModelDB folders often ship vecevent.mod or netstim.mod).
+_BUILTIN = frozenset(name for name, *_ in _core.mechanism_list())
+
+
+def _compile(source, file, jit=True, replace_builtin=False):
+    kind, name = check(source, file)
+    if name in _BUILTIN and not replace_builtin:
+        warnings.warn(f"{file or '<string>'}: {name} is built into rheobase, which keeps its own definition "
+                      "(pass replace_builtin=True to load this one instead)", NmodlWarning, stacklevel=3)
+        return name
     name, warns, errors = _core.nmodl_load(_source(source), file, bool(jit))
     if errors:
         real = [e for e in errors if not e[6]]
@@ -70,11 +80,12 @@ def _compile(source, file, jit=True):
     return name
 
 
-def compile_mod(source, file=None, jit=True):
+def compile_mod(source, file=None, jit=True, replace_builtin=False):
     """Compiles NMODL source text into a mechanism and registers it; returns its name. With
     `jit=False` its kernels run on rheobase's interpreter instead of native code (the interpreter
-    is the reference the JIT is tested against)."""
-    return _compile(source, file, jit)
+    is the reference the JIT is tested against). A file that defines a built-in mechanism (hh,
+    ExpSyn, NetStim, VecStim, ...) is skipped with a warning unless `replace_builtin=True`."""
+    return _compile(source, file, jit, replace_builtin)
 
 
 def _read(path):
@@ -82,10 +93,10 @@ def _read(path):
         return f.read()
 
 
-def load_mod(path, jit=True):
-    """Loads one .mod file; returns the mechanism's name."""
+def load_mod(path, jit=True, replace_builtin=False):
+    """Loads one .mod file; returns the mechanism's name (see compile_mod)."""
     path = os.fspath(path)
-    return _compile(_read(path), path, jit)
+    return _compile(_read(path), path, jit, replace_builtin)
 
 
 def load_mechanisms(folder):

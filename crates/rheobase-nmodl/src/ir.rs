@@ -147,6 +147,32 @@ pub enum Expr {
     Builtin(Builtin, Vec<Expr>),
     /// A user FUNCTION (index into [`Program::funcs`]); its value is the function's return slot.
     Call(usize, Vec<Expr>),
+    /// A random number function (it changes a generator's state): see [`Random`].
+    Random(Random, Vec<Expr>),
+}
+
+/// The random functions a `.mod` file may call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Random {
+    /// `random_negexp(r)`: a draw of mean 1 from the instance's Random123 stream, whose ids and sequence
+    /// number are the four range slots from `stream` (NEURON 9's RANDOM variables).
+    Negexp {
+        stream: u32,
+    },
+    /// `random_setseq(r, n)`: the stream continues at sequence number n.
+    SetSeq {
+        stream: u32,
+    },
+    /// `random_setids(r, id1, id2, id3)`.
+    SetIds {
+        stream: u32,
+    },
+    /// The legacy functions, on NEURON's one process-wide generator (a 32-bit LCG): `scop_random()`,
+    /// `set_seed(s)`, `exprand(mean)`, `normrand(mean, sd)`.
+    ScopRandom,
+    SetSeed,
+    Exprand,
+    Normrand,
 }
 
 impl Expr {
@@ -348,6 +374,9 @@ pub struct Program {
     /// argument names (the NetCon weight vector's names).
     pub net_receive: Option<usize>,
     pub weights: Vec<String>,
+    /// FUNCTIONs and PROCEDUREs that hold VERBATIM C code, which the mechanism's own blocks never call: the
+    /// mechanism loads, and calling one from Python raises NotImplementedError with this message.
+    pub unavailable: Vec<(usize, String)>,
     pub range: Vec<RangeSlot>,
     pub globals: Vec<GlobalSlot>,
     pub ions: Vec<IonUse>,

@@ -292,8 +292,9 @@ fn native_functions(program: &Program) -> Option<Vec<bool>> {
                 return true;
             }
         }
-        called.into_iter().any(|f| needs(f, program, memo))
+        called.into_iter().any(|f| f == NEEDS_INTERPRETER || needs(f, program, memo))
     }
+    const NEEDS_INTERPRETER: usize = usize::MAX;
     fn needs(f: usize, program: &Program, memo: &mut [Option<bool>]) -> bool {
         if let Some(n) = memo[f] {
             return n;
@@ -321,6 +322,8 @@ fn native_functions(program: &Program) -> Option<Vec<bool>> {
                 args.iter().for_each(|a| calls(a, out));
                 out.push(*f);
             }
+            // A generator's state lives with the interpreter: listed as a call of no function, which needs it.
+            Expr::Random(_, _) => out.push(NEEDS_INTERPRETER),
         }
     }
     let mut memo = vec![None; program.funcs.len()];
@@ -330,77 +333,24 @@ fn native_functions(program: &Program) -> Option<Vec<bool>> {
     Some((0..program.funcs.len()).map(|f| !needs(f, program, &mut memo)).collect())
 }
 
-// The math library for compiled code: names end in '2' for two-argument functions.
-extern "C" fn rb_log(x: f64) -> f64 {
-    x.ln()
-}
-extern "C" fn rb_log10(x: f64) -> f64 {
-    x.log10()
-}
-extern "C" fn rb_sin(x: f64) -> f64 {
-    x.sin()
-}
-extern "C" fn rb_cos(x: f64) -> f64 {
-    x.cos()
-}
-extern "C" fn rb_tan(x: f64) -> f64 {
-    x.tan()
-}
-extern "C" fn rb_asin(x: f64) -> f64 {
-    x.asin()
-}
-extern "C" fn rb_acos(x: f64) -> f64 {
-    x.acos()
-}
-extern "C" fn rb_atan(x: f64) -> f64 {
-    x.atan()
-}
-extern "C" fn rb_sinh(x: f64) -> f64 {
-    x.sinh()
-}
-extern "C" fn rb_cosh(x: f64) -> f64 {
-    x.cosh()
-}
-extern "C" fn rb_tanh(x: f64) -> f64 {
-    x.tanh()
-}
-extern "C" fn rb_pow2(x: f64, y: f64) -> f64 {
-    x.powf(y)
-}
-extern "C" fn rb_atan2(x: f64, y: f64) -> f64 {
-    x.atan2(y)
-}
-extern "C" fn rb_fmod2(x: f64, y: f64) -> f64 {
-    x % y
-}
-extern "C" fn rb_fmin2(x: f64, y: f64) -> f64 {
-    x.min(y)
-}
-extern "C" fn rb_fmax2(x: f64, y: f64) -> f64 {
-    x.max(y)
+// The math library for compiled code (libm through Rust): names end in '2' for two-argument functions.
+macro_rules! math_library {
+    ($($unary:ident => $u:ident),*; $($binary:ident => $b:expr),*) => {
+        $(extern "C" fn $unary(x: f64) -> f64 { x.$u() })*
+        $(extern "C" fn $binary(x: f64, y: f64) -> f64 { ($b)(x, y) })*
+        const MATH: &[(&str, *const u8)] = &[
+            $((stringify!($unary), $unary as extern "C" fn(f64) -> f64 as *const u8),)*
+            $((stringify!($binary), $binary as extern "C" fn(f64, f64) -> f64 as *const u8),)*
+        ];
+    };
 }
 
-type Unary = extern "C" fn(f64) -> f64;
-type Binary = extern "C" fn(f64, f64) -> f64;
-
-const MATH: &[(&str, *const u8)] = &[
-    ("rb_log", rb_log as Unary as *const u8),
-    ("rb_log10", rb_log10 as Unary as *const u8),
-    ("rb_sin", rb_sin as Unary as *const u8),
-    ("rb_cos", rb_cos as Unary as *const u8),
-    ("rb_tan", rb_tan as Unary as *const u8),
-    ("rb_asin", rb_asin as Unary as *const u8),
-    ("rb_acos", rb_acos as Unary as *const u8),
-    ("rb_atan", rb_atan as Unary as *const u8),
-    ("rb_sinh", rb_sinh as Unary as *const u8),
-    ("rb_cosh", rb_cosh as Unary as *const u8),
-    ("rb_tanh", rb_tanh as Unary as *const u8),
-    ("rb_pow2", rb_pow2 as Binary as *const u8),
-    ("rb_atan2", rb_atan2 as Binary as *const u8),
-    ("rb_fmod2", rb_fmod2 as Binary as *const u8),
-    ("rb_fmin2", rb_fmin2 as Binary as *const u8),
-    ("rb_fmax2", rb_fmax2 as Binary as *const u8),
-];
+math_library!(
+    rb_log => ln, rb_log10 => log10, rb_sin => sin, rb_cos => cos, rb_tan => tan, rb_asin => asin,
+    rb_acos => acos, rb_atan => atan, rb_sinh => sinh, rb_cosh => cosh, rb_tanh => tanh;
+    rb_pow2 => f64::powf, rb_atan2 => f64::atan2, rb_fmod2 => |x: f64, y: f64| x % y, rb_fmin2 => f64::min,
+    rb_fmax2 => f64::max
+);
 
 fn math_name(f: Builtin) -> Option<&'static str> {
     use Builtin::*;
@@ -446,7 +396,9 @@ fn mark_arrays(stmts: &[Stmt], mem: &mut [bool]) {
                 expr(a, mem);
                 expr(b, mem);
             }
-            Expr::Builtin(_, args) | Expr::Call(_, args) => args.iter().for_each(|a| expr(a, mem)),
+            Expr::Builtin(_, args) | Expr::Call(_, args) | Expr::Random(_, args) => {
+                args.iter().for_each(|a| expr(a, mem))
+            }
         }
     }
     for s in stmts {
@@ -975,6 +927,7 @@ impl Gen<'_, '_> {
                 }
             }
             Expr::Call(f, args) => self.call(*f, args),
+            Expr::Random(..) => unreachable!("functions that need the interpreter are not compiled (native_functions)"),
         }
     }
 

@@ -1078,3 +1078,17 @@ fn solve_in_initial_is_run_or_refused() {
         }
     }
 }
+
+// ------------------------------------------------------------------------------------------------------ random
+
+#[test]
+fn legacy_random_functions_reproduce_neuron() {
+    // NEURON 9.0.2 after set_seed(1): exprand(1), normrand(0, 1), then scop_random() (its 32-bit LCG).
+    let mut r = Run::new(
+        "NEURON { SUFFIX t }\nASSIGNED { a b c }\nINITIAL { set_seed(1)  a = exprand(1)  b = normrand(0, 1)  c = scop_random() }",
+    );
+    r.init();
+    assert_eq!(r.get("a"), 0.5014501958829883);
+    assert_eq!(r.get("b"), 0.11322306471060281);
+    assert_eq!(r.get("c"), 0.6630631158275211);
+}

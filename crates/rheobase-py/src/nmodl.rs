@@ -1,6 +1,6 @@
 //! NMODL from Python: check a source, or compile it and register its mechanism.
 
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::{PyNotImplementedError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use rheobase_nmodl::interp::{Instance, Interpreter};
 use rheobase_nmodl::ir::Program;
@@ -105,6 +105,9 @@ pub fn nmodl_call(
         .func(func)
         .filter(|_| !func.starts_with('<'))
         .ok_or_else(|| PyValueError::new_err(format!("{mech} has no FUNCTION or PROCEDURE {func}")))?;
+    if let Some((_, why)) = p.unavailable.iter().find(|(g, _)| *g == f) {
+        return Err(PyNotImplementedError::new_err(why.clone()));
+    }
     let want = p.funcs[f].params as usize;
     if args.len() != want {
         return Err(PyTypeError::new_err(format!("{func}_{mech}() takes {want} arguments, {} given", args.len())));

@@ -418,6 +418,60 @@ impl Interpreter {
                 let a: Vec<f64> = args.iter().map(|e| self.eval(e, fp, inst)).collect();
                 self.call(*f, &a, inst)
             }
+            Expr::Random(op, args) => {
+                let a: Vec<f64> = args.iter().map(|e| self.eval(e, fp, inst)).collect();
+                random(*op, &a, inst)
+            }
+        }
+    }
+}
+
+/// NEURON's legacy generator (scoprand.cpp): one process-wide 32-bit LCG, seeded 1.
+static SCOP_STATE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+
+fn scop_random() -> f64 {
+    use std::sync::atomic::Ordering;
+    let next = |v: u32| v.wrapping_mul(2_147_437_301).wrapping_add(453_816_981);
+    let prev = SCOP_STATE.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |v| Some(next(v))).unwrap_or(1);
+    (next(prev) as f64 / u32::MAX as f64).abs()
+}
+
+/// A random function (see [`Random`]).
+fn random(op: Random, a: &[f64], inst: &mut Instance) -> f64 {
+    use rheobase_core::random123;
+    let ids = |at: u32, inst: &Instance| [0, 1, 2].map(|k| inst.range[at as usize + k] as u32);
+    match op {
+        Random::Negexp { stream } => {
+            let seq = inst.range[stream as usize + 3] as u64;
+            let (x, next) = random123::negexp(ids(stream, inst), seq);
+            inst.range[stream as usize + 3] = next as f64;
+            x
+        }
+        Random::SetSeq { stream } => {
+            inst.range[stream as usize + 3] = a[0].max(0.0).trunc();
+            0.0
+        }
+        Random::SetIds { stream } => {
+            for k in 0..3 {
+                inst.range[stream as usize + k] = a[k].max(0.0).trunc();
+            }
+            0.0
+        }
+        Random::ScopRandom => scop_random(),
+        Random::SetSeed => {
+            SCOP_STATE.store(a[0] as u32, std::sync::atomic::Ordering::Relaxed);
+            0.0
+        }
+        Random::Exprand => -a[0] * scop_random().ln(),
+        Random::Normrand => {
+            // Polar Box–Muller as scopmath's normrand: one of the pair is used.
+            let (mut s, mut v1) = (1.0, 0.0);
+            while s >= 1.0 {
+                v1 = 2.0 * scop_random() - 1.0;
+                let v2 = 2.0 * scop_random() - 1.0;
+                s = v1 * v1 + v2 * v2;
+            }
+            v1 * (-2.0 * s.ln() / s).sqrt() * a[1] + a[0]
         }
     }
 }

@@ -58,6 +58,11 @@ struct Lowerer<'a> {
     in_net_receive: bool,
     /// Lowering a KINETIC block (its reactions are statements there).
     in_kinetic: bool,
+    /// The FUNCTION or PROCEDURE being lowered, and those with VERBATIM C (decided at the end, see `run`).
+    current_func: Option<usize>,
+    deferred_verbatim: Vec<(usize, Span)>,
+    /// The range slot of the RANDOM variable's stream (ids, then sequence number) and its name.
+    random: Option<(String, u32)>,
 }
 
 /// The per-instance slot an ion variable name refers to: `ena` → (E), `nai` → (Inner), …
@@ -92,6 +97,9 @@ impl<'a> Lowerer<'a> {
             frame: 0,
             in_net_receive: false,
             in_kinetic: false,
+            current_func: None,
+            deferred_verbatim: Vec::new(),
+            random: None,
         }
     }
 
@@ -187,6 +195,22 @@ impl<'a> Lowerer<'a> {
         let current = entry("<BREAKPOINT>", current, &mut self.funcs);
         let state = entry("<SOLVE>", (state, 0), &mut self.funcs);
         let currents = self.currents(&ions);
+        // VERBATIM C in a FUNCTION or PROCEDURE: refused if the mechanism's own blocks call it, else only that
+        // function is unavailable (netstim.mod's noiseFromRandom).
+        let mut roots = vec![start, initial, current, state];
+        roots.extend(net_receive);
+        let reached = reachable(&self.funcs, &roots);
+        let mut unavailable = Vec::new();
+        for (f, span) in std::mem::take(&mut self.deferred_verbatim) {
+            let what = "VERBATIM C code is not supported (only includes, extern declarations and `return 0;`)";
+            if reached[f] {
+                self.unsupported(&span, what);
+            } else {
+                let at = NmodlError::new(self.source, self.file, span, "");
+                let name = &self.funcs[f].name;
+                unavailable.push((f, format!("{name}: line {} of the .mod file: {what}", at.line)));
+            }
+        }
         Program {
             name: self.m.name.clone(),
             kind: match self.m.kind {
@@ -197,6 +221,7 @@ impl<'a> Lowerer<'a> {
             electrode: !self.m.electrode_currents.is_empty(),
             net_receive,
             weights: self.m.net_receive.clone().unwrap_or_default(),
+            unavailable,
             range: std::mem::take(&mut self.range),
             globals: std::mem::take(&mut self.globals),
             ions,
@@ -302,6 +327,17 @@ impl<'a> Lowerer<'a> {
             }
             ions.push(IonUse { name: ion.name.clone(), valence: ion.valence, vars });
         }
+        // A RANDOM variable: its Random123 stream as hidden slots; the engine gives the stream of each new point
+        // process its ids (1, 0, serial number), as NEURON does, through the slot named `ran_id1`.
+        if let [name] = &m.randoms[..] {
+            if m.kind != sema::MechanismKind::Density {
+                let at = self.add_range("ran_id1", "", 0.0, SlotKind::Hidden, 1);
+                for n in ["ran_id2", "ran_id3", "ran_seq"] {
+                    self.add_range(n, "", 0.0, SlotKind::Hidden, 1);
+                }
+                self.random = Some((name.clone(), at));
+            }
+        }
         // Globals NEURON adds: the table switch, file-scope LOCALs (shared by all instances), state start values.
         if !m.tables.is_empty() {
             self.add_global("usetable", 1.0, true, 1);
@@ -395,10 +431,13 @@ impl<'a> Lowerer<'a> {
                 || l.starts_with('*')
         });
         if !trivial {
-            self.unsupported(
-                &v.span,
-                "VERBATIM C code is not supported (only includes, extern declarations and `return 0;`)",
-            );
+            match self.current_func {
+                Some(f) => self.deferred_verbatim.push((f, v.span.clone())),
+                None => self.unsupported(
+                    &v.span,
+                    "VERBATIM C code is not supported (only includes, extern declarations and `return 0;`)",
+                ),
+            }
         }
     }
 
@@ -423,6 +462,7 @@ impl<'a> Lowerer<'a> {
             _ => return,
         };
         self.frame = 0;
+        self.current_func = Some(id);
         self.push_scope();
         for a in &f.args {
             self.local(&a.name.name, 1);
@@ -440,6 +480,7 @@ impl<'a> Lowerer<'a> {
             }
         });
         self.pop_scope();
+        self.current_func = None;
         let func = &mut self.funcs[id];
         func.frame = self.frame;
         func.body = body;
@@ -724,7 +765,12 @@ impl<'a> Lowerer<'a> {
                 None => {
                     if self.m.pointers.contains(&id.name) {
                         self.unsupported(&id.span, format!("POINTER `{}` is not supported yet", id.name));
-                    } else if self.m.randoms.contains(&id.name) || self.m.externals.contains(&id.name) {
+                    } else if self.m.randoms.contains(&id.name) {
+                        self.unsupported(
+                            &id.span,
+                            format!("RANDOM `{}` is only usable as a random_* argument", id.name),
+                        );
+                    } else if self.m.externals.contains(&id.name) {
                         self.unsupported(&id.span, format!("`{}` (RANDOM or EXTERNAL) is not supported yet", id.name));
                     } else {
                         self.error(&id.span, format!("undeclared identifier `{}`", id.name));
@@ -745,6 +791,51 @@ impl<'a> Lowerer<'a> {
                 None
             }
         }
+    }
+
+    /// A random function's call, or None for other names.
+    fn random_call(&mut self, name: &ast::Ident, args: &[ast::Expr]) -> Option<Expr> {
+        let (op, arity) = match name.name.as_str() {
+            "random_negexp" => (Random::Negexp { stream: 0 }, 1),
+            "random_setseq" => (Random::SetSeq { stream: 0 }, 2),
+            "random_setids" => (Random::SetIds { stream: 0 }, 4),
+            "scop_random" => (Random::ScopRandom, 0),
+            "set_seed" => (Random::SetSeed, 1),
+            "exprand" => (Random::Exprand, 1),
+            "normrand" => (Random::Normrand, 2),
+            _ => return None,
+        };
+        if args.len() != arity {
+            self.error(&name.span, format!("`{}` takes {arity} arguments, {} given", name.name, args.len()));
+            return Some(Expr::Num(f64::NAN));
+        }
+        let (op, rest) = match op {
+            Random::Negexp { .. } | Random::SetSeq { .. } | Random::SetIds { .. } => {
+                let named = match &args[0].kind {
+                    ExprKind::Name(id) => Some(id.name.as_str()),
+                    _ => None,
+                };
+                let stream = match (&self.random, named) {
+                    (Some((r, at)), Some(n)) if r == n => *at,
+                    _ => {
+                        self.unsupported(
+                            &args[0].span,
+                            "random streams are supported for one RANDOM variable of a POINT_PROCESS or ARTIFICIAL_CELL",
+                        );
+                        return Some(Expr::Num(f64::NAN));
+                    }
+                };
+                let op = match op {
+                    Random::Negexp { .. } => Random::Negexp { stream },
+                    Random::SetSeq { .. } => Random::SetSeq { stream },
+                    _ => Random::SetIds { stream },
+                };
+                (op, &args[1..])
+            }
+            other => (other, args),
+        };
+        let values = rest.iter().map(|a| self.expr(a)).collect();
+        Some(Expr::Random(op, values))
     }
 
     /// An array index: nocmodl makes it a C int expression, each name cast to int before the arithmetic.
@@ -838,6 +929,9 @@ impl<'a> Lowerer<'a> {
             let args = self.args(name, id, args);
             return Expr::Call(id, args);
         }
+        if let Some(r) = self.random_call(name, args) {
+            return r;
+        }
         if name.name == "at_time" && args.len() == 1 {
             // Fixed step (NEURON's cvodestb.cpp): true while the step holds te, x = te − 1e-11 with t − dt < x ≤ t.
             let te = self.expr(&args[0]);
@@ -858,4 +952,73 @@ impl<'a> Lowerer<'a> {
         self.unsupported(&name.span, format!("the function `{}` is not supported yet", name.name));
         Expr::Num(f64::NAN)
     }
+}
+
+/// Which functions the `roots` call, directly or not.
+fn reachable(funcs: &[Func], roots: &[usize]) -> Vec<bool> {
+    fn exprs(e: &Expr, out: &mut Vec<usize>) {
+        match e {
+            Expr::Num(_) => {}
+            Expr::Get(p) => p.index.iter().for_each(|i| exprs(i, out)),
+            Expr::Unary(_, a) => exprs(a, out),
+            Expr::Binary(_, a, b) => {
+                exprs(a, out);
+                exprs(b, out);
+            }
+            Expr::Builtin(_, args) | Expr::Random(_, args) => args.iter().for_each(|a| exprs(a, out)),
+            Expr::Call(f, args) => {
+                out.push(*f);
+                args.iter().for_each(|a| exprs(a, out));
+            }
+        }
+    }
+    fn stmts(body: &[Stmt], out: &mut Vec<usize>) {
+        for s in body {
+            match s {
+                Stmt::Set(p, e) => {
+                    p.index.iter().for_each(|i| exprs(i, out));
+                    exprs(e, out);
+                }
+                Stmt::If(c, a, b) => {
+                    exprs(c, out);
+                    stmts(a, out);
+                    stmts(b, out);
+                }
+                Stmt::While(c, b) => {
+                    exprs(c, out);
+                    stmts(b, out);
+                }
+                Stmt::For { from, to, by, body, .. } => {
+                    [from, to, by].into_iter().for_each(|e| exprs(e, out));
+                    stmts(body, out);
+                }
+                Stmt::Call(f, args) => {
+                    out.push(*f);
+                    args.iter().for_each(|a| exprs(a, out));
+                }
+                Stmt::Implicit(imp) => out.push(imp.deriv),
+                Stmt::Kinetic(k) => out.push(k.block),
+                Stmt::NetSend { delay, flag } => {
+                    exprs(delay, out);
+                    exprs(flag, out);
+                }
+                Stmt::NetEvent(e) | Stmt::NetMove(e) => exprs(e, out),
+                Stmt::Reaction { kf, kb, .. } => {
+                    exprs(kf, out);
+                    kb.iter().for_each(|e| exprs(e, out));
+                }
+                Stmt::Flux { flux: e, .. } | Stmt::Compartment { volume: e, .. } | Stmt::Conserve { value: e, .. } => {
+                    exprs(e, out)
+                }
+            }
+        }
+    }
+    let mut seen = vec![false; funcs.len()];
+    let mut todo: Vec<usize> = roots.to_vec();
+    while let Some(f) = todo.pop() {
+        if !std::mem::replace(&mut seen[f], true) {
+            stmts(&funcs[f].body, &mut todo);
+        }
+    }
+    seen
 }

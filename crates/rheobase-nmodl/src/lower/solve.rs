@@ -240,6 +240,7 @@ fn depends(e: &Expr, var: Var, funcs: &[Func], seen: &mut HashMap<usize, bool>) 
         Expr::Binary(_, a, b) => depends(a, var, funcs, seen) || depends(b, var, funcs, seen),
         Expr::Builtin(_, args) => args.iter().any(|a| depends(a, var, funcs, seen)),
         Expr::Call(id, args) => args.iter().any(|a| depends(a, var, funcs, seen)) || func_reads(*id, var, funcs, seen),
+        Expr::Random(..) => true, // a fresh draw: never a constant
     }
 }
 
