@@ -452,8 +452,8 @@ fn random(op: Random, a: &[f64], inst: &mut Instance) -> f64 {
             0.0
         }
         Random::SetIds { stream } => {
-            for k in 0..3 {
-                inst.range[stream as usize + k] = a[k].max(0.0).trunc();
+            for (k, id) in a.iter().take(3).enumerate() {
+                inst.range[stream as usize + k] = id.max(0.0).trunc();
             }
             0.0
         }
