@@ -262,3 +262,59 @@ def test_wheel_kinetic_schemes_and_calcium_equal_neuron(pump, nrn_mechanisms, rb
         assert np.abs(a - b).max() <= 1e-6 * (1 if name in ("v", "eca") else scale), \
             f"{pump}: {name}: max |Δ| = {np.abs(a - b).max():.3g} (scale {scale:.3g})"
     assert np.ptp(mine[0]) > 10 and np.ptp(mine[1]) > 0 and np.ptp(mine[3]) > 0
+
+
+MASKED = """
+NEURON { SUFFIX masked  NONSPECIFIC_CURRENT i  RANGE g, x }
+PARAMETER { g = 0.001 (S/cm2) }
+ASSIGNED { v (mV)  i (mA/cm2) }
+STATE { x }
+INITIAL { x = 0.5 }
+BREAKPOINT {
+    SOLVE s METHOD cnexp
+    if (v > -60 || x > 0.6) { i = g * x * (v + 70) } else if (v < -80) { i = 0 } else { i = g * (v + 70) }
+}
+DERIVATIVE s { LOCAL k  k = rate(v)  x' = (k - x) / (1 + fabs(v) / 10) }
+FUNCTION rate(v (mV)) { if (fabs(v + 40) < 1e-6) { rate = 0.5 } else { rate = 1 / (1 + exp(-(v + 40) / 5)) } }
+"""
+
+SYN = """
+NEURON { POINT_PROCESS Syn2  NONSPECIFIC_CURRENT i  RANGE tau, e }
+PARAMETER { tau = 2 (ms)  e = 0 (mV) }
+ASSIGNED { v (mV)  i (nA) }
+STATE { g (uS) }
+BREAKPOINT { SOLVE s METHOD cnexp  i = g * (v - e) }
+DERIVATIVE s { g' = -g / tau }
+NET_RECEIVE (w (uS)) { g = g + w }
+"""
+
+
+@pytest.mark.parametrize("nseg", [1, 4, 7])
+def test_jit_two_instance_loops_equal_the_interpreter(nseg, rb):
+    """The JIT runs two instances at once (f64x2) with IF branches as lane masks and the odd one alone; point
+    processes on the same node add their currents one after the other. The interpreter is the reference."""
+    for suffix, jit in (("_j", True), ("_i", False)):
+        rheobase.compile_mod(MASKED.replace("SUFFIX masked", f"SUFFIX masked{suffix}"), jit=jit)
+        rheobase.compile_mod(SYN.replace("POINT_PROCESS Syn2", f"POINT_PROCESS Syn2{suffix}"), jit=jit)
+    traces = []
+    for suffix in ("_j", "_i"):
+        sec = rb.Section(name="cable")
+        sec.L, sec.diam, sec.nseg = 100, 2, nseg
+        sec.insert("hh")
+        sec.insert(f"masked{suffix}")
+        rb.usetable_hh = 0
+        stim = rb.NetStim()
+        stim.start, stim.interval, stim.number = 1, 3, 8
+        syns = [getattr(rb, f"Syn2{suffix}")(sec(x)) for x in (0.5, 0.5, 0.9)]  # two on one node
+        ncs = [rb.NetCon(stim, s) for s in syns]
+        for nc in ncs:
+            nc.weight[0] = 0.002
+        vs = [rb.Vector().record(sec(x)._ref_v) for x in (0.1, 0.5)]
+        rb.finitialize(-65)
+        rb.continuerun(25)
+        traces.append([np.array(v) for v in vs])
+        rb.usetable_hh = 1
+        del sec, stim, syns, ncs
+    for a, b in zip(*traces):
+        assert np.abs(a - b).max() <= 1e-9
+    assert np.ptp(traces[0][1]) > 10

@@ -13,7 +13,9 @@
 
 use crate::ir::*;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
-use cranelift_codegen::ir::{types, AbiParam, InstBuilder, MemFlags, StackSlot, StackSlotData, StackSlotKind, Value};
+use cranelift_codegen::ir::{
+    types, AbiParam, Endianness, InstBuilder, MemFlags, StackSlot, StackSlotData, StackSlotKind, Value,
+};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use cranelift_jit::{JITBuilder, JITModule};
@@ -200,6 +202,9 @@ pub fn compile(program: &Program) -> Option<JitProgram> {
                 frames: Vec::new(),
                 hoisted: None,
                 params: None,
+                lanes: 1,
+                mask: None,
+                node_vals: None,
             };
             if native[i] {
                 g.function(i, f);
@@ -230,6 +235,9 @@ pub fn compile(program: &Program) -> Option<JitProgram> {
                 frames: Vec::new(),
                 hoisted: None,
                 params: None,
+                lanes: 1,
+                mask: None,
+                node_vals: None,
             };
             g.phase_loop(phase, program);
             g.b.finalize();
@@ -464,6 +472,26 @@ struct Gen<'a, 'b> {
     hoisted: Option<Hoisted>,
     /// The function's `env` and `k` arguments.
     params: Option<(Value, Value)>,
+    /// 1, or 2 while emitting the two-instance (f64x2) body of a loop: instances k and k + 1.
+    lanes: u32,
+    /// The lanes a statement applies to, inside IFs of a two-instance body (an i64x2 mask); None: all.
+    mask: Option<Value>,
+    /// v (mV), area (µm²) and diam (µm) of the instances, in a two-instance body.
+    node_vals: Option<[Variable; 3]>,
+}
+
+/// What the loops over instances keep in registers: env, the node arrays, the current columns and, per
+/// written ion current, [its column, the ion instance index, the ion's current and di/dv].
+struct LoopCtx {
+    env: Value,
+    node: Value,
+    node_v: Value,
+    node_area: Value,
+    node_diam: Value,
+    node_rhs: Value,
+    node_d: Value,
+    currents: Vec<Value>,
+    written: Vec<[Value; 4]>,
 }
 
 struct Frame {
@@ -550,12 +578,12 @@ impl Gen<'_, '_> {
                     next_mem += 1;
                     Slot::Mem(next_mem - 1)
                 } else {
-                    Slot::Var(self.b.declare_var(types::F64))
+                    Slot::Var(self.b.declare_var(self.fty()))
                 }
             })
             .collect();
         self.frames.push(Frame { func: i, vars, stack });
-        let zero = self.b.ins().f64const(0.0);
+        let zero = self.fconst(0.0);
         for s in 0..f.frame {
             self.set_slot(s, zero);
         }
@@ -566,9 +594,13 @@ impl Gen<'_, '_> {
             Some(t) => {
                 let (use_block, exact_block, join) =
                     (self.b.create_block(), self.b.create_block(), self.b.create_block());
-                self.b.append_block_param(join, types::F64);
-                let on = self.global(t.usetable);
-                let c = self.b.ins().fcmp(FloatCC::NotEqual, on, zero);
+                let ty = self.fty();
+                self.b.append_block_param(join, ty);
+                // usetable is one value for all instances: a plain branch.
+                let base = self.hoisted().globals;
+                let on = self.b.ins().load(types::F64, FLAGS, base, (t.usetable * 8) as i32);
+                let off = self.b.ins().f64const(0.0);
+                let c = self.b.ins().fcmp(FloatCC::NotEqual, on, off);
                 self.b.ins().brif(c, use_block, &[], exact_block, &[]);
                 self.b.switch_to_block(use_block);
                 let r = self.table_lookup(i, t);
@@ -592,7 +624,7 @@ impl Gen<'_, '_> {
     fn result(&mut self, f: &Func) -> Value {
         match f.result {
             Some(slot) => self.get_local(slot),
-            None => self.b.ins().f64const(0.0),
+            None => self.fconst(0.0),
         }
     }
 
@@ -608,7 +640,8 @@ impl Gen<'_, '_> {
         }
     }
 
-    /// for k in 0..n: the phase's work for instance k (see [`Phase`]).
+    /// for k in 0..n: the phase's work for instance k (see [`Phase`]); two instances at a time in f64x2 where the
+    /// phase's code allows it ([`vectorizable`]), the last one (n odd) by the scalar loop.
     fn phase_loop(&mut self, phase: Phase, program: &Program) {
         let entry = self.b.create_block();
         self.b.append_block_params_for_function_params(entry);
@@ -617,61 +650,158 @@ impl Gen<'_, '_> {
         let field = |g: &mut Self, off: usize| g.b.ins().load(g.ptr, INVARIANT, env, off as i32);
         self.params = Some((env, n));
         self.hoist();
-        let node = field(self, offset_of!(Env, node));
-        let node_v = field(self, offset_of!(Env, node_v));
-        let node_area = field(self, offset_of!(Env, node_area));
-        let node_diam = field(self, offset_of!(Env, node_diam));
-        let node_rhs = field(self, offset_of!(Env, node_rhs));
-        let node_d = field(self, offset_of!(Env, node_d));
-        let cols = field(self, offset_of!(Env, cols));
-        let ion_index = field(self, offset_of!(Env, ion_index));
-        let ion_current = field(self, offset_of!(Env, ion_current));
-        let ion_didv = field(self, offset_of!(Env, ion_didv));
-        let col = |g: &mut Self, slot: u32| g.b.ins().load(g.ptr, FLAGS, cols, (slot * 8) as i32);
-        let currents: Vec<Value> = program.currents.iter().map(|&c| col(self, c)).collect();
-        // Written ion currents: (ion, column of the mechanism's copy, ion instance index, ion i, ion di/dv).
+        let cols = self.hoisted().cols;
+        let col = |g: &mut Self, slot: u32| g.b.ins().load(g.ptr, INVARIANT, cols, (slot * 8) as i32);
+        // Written ion currents: (column of the mechanism's copy, ion instance index, ion i, ion di/dv).
+        let (ion_index, ion_current, ion_didv) = (
+            field(self, offset_of!(Env, ion_index)),
+            field(self, offset_of!(Env, ion_current)),
+            field(self, offset_of!(Env, ion_didv)),
+        );
         let mut written = Vec::new();
         for (i, ion) in program.ions.iter().enumerate() {
             for iv in ion.vars.iter().filter(|iv| iv.field == IonField::Current && iv.write) {
                 let at = (i * 8) as i32;
                 let c = col(self, iv.slot);
-                let index = self.b.ins().load(self.ptr, FLAGS, ion_index, at);
-                let cur = self.b.ins().load(self.ptr, FLAGS, ion_current, at);
-                let didv = self.b.ins().load(self.ptr, FLAGS, ion_didv, at);
-                written.push((c, index, cur, didv));
+                let index = self.b.ins().load(self.ptr, INVARIANT, ion_index, at);
+                let cur = self.b.ins().load(self.ptr, INVARIANT, ion_current, at);
+                let didv = self.b.ins().load(self.ptr, INVARIANT, ion_didv, at);
+                written.push([c, index, cur, didv]);
             }
         }
+        let ctx = LoopCtx {
+            env,
+            node: field(self, offset_of!(Env, node)),
+            node_v: field(self, offset_of!(Env, node_v)),
+            node_area: field(self, offset_of!(Env, node_area)),
+            node_diam: field(self, offset_of!(Env, node_diam)),
+            node_rhs: field(self, offset_of!(Env, node_rhs)),
+            node_d: field(self, offset_of!(Env, node_d)),
+            currents: program.currents.iter().map(|&c| col(self, c)).collect(),
+            written,
+        };
+        let entry_fn = match phase {
+            Phase::Init => program.initial,
+            Phase::Current => program.current,
+            Phase::State => program.state,
+        };
+        let mut k = self.b.ins().iconst(types::I64, 0);
+        if phase != Phase::Init && vectorizable(program, entry_fn) {
+            k = self.instance_loop(phase, program, &ctx, n, k, 2);
+        }
+        self.instance_loop(phase, program, &ctx, n, k, 1);
+        let r = self.b.ins().f64const(0.0);
+        self.b.ins().return_(&[r]);
+        self.b.seal_all_blocks();
+    }
+
+    /// `while k + lanes <= n { the work of instances k..k+lanes; k += lanes }`; returns k after the loop.
+    fn instance_loop(
+        &mut self,
+        phase: Phase,
+        program: &Program,
+        ctx: &LoopCtx,
+        n: Value,
+        k0: Value,
+        lanes: u32,
+    ) -> Value {
         let (head, body, exit) = (self.b.create_block(), self.b.create_block(), self.b.create_block());
         self.b.append_block_param(head, types::I64);
-        let zero = self.b.ins().iconst(types::I64, 0);
-        self.b.ins().jump(head, &[zero.into()]);
+        self.b.append_block_param(exit, types::I64);
+        self.b.ins().jump(head, &[k0.into()]);
         self.b.switch_to_block(head);
         let k = self.b.block_params(head)[0];
-        let more = self.b.ins().icmp(IntCC::SignedLessThan, k, n);
-        self.b.ins().brif(more, body, &[], exit, &[]);
+        let next = self.b.ins().iadd_imm(k, lanes as i64);
+        let more = self.b.ins().icmp(IntCC::SignedLessThanOrEqual, next, n);
+        self.b.ins().brif(more, body, &[], exit, &[k.into()]);
         self.b.switch_to_block(body);
+        self.lanes = lanes;
+        self.iteration(phase, program, ctx, k);
+        self.lanes = 1;
+        self.node_vals = None;
+        self.b.ins().jump(head, &[next.into()]);
+        self.b.switch_to_block(exit);
+        self.b.block_params(exit)[0]
+    }
+
+    /// Per lane l, the byte offsets k·8 + 8l of the instance and node·8 of its node.
+    fn lane_offsets(&mut self, ctx: &LoopCtx, k8: Value) -> Vec<(Value, Value)> {
+        (0..self.lanes as i64)
+            .map(|l| {
+                let kl8 = self.b.ins().iadd_imm(k8, 8 * l);
+                let at = self.b.ins().iadd(ctx.node, kl8);
+                let nd = self.b.ins().load(types::I64, FLAGS, at, 0);
+                (kl8, self.b.ins().imul_imm(nd, 8))
+            })
+            .collect()
+    }
+
+    /// A node value of every lane's instance, as one value of the value type.
+    fn gather(&mut self, base: Value, lanes: &[(Value, Value)]) -> Value {
+        let mut out = None;
+        for (l, &(_, nd8)) in lanes.iter().enumerate() {
+            let at = self.b.ins().iadd(base, nd8);
+            let x = self.b.ins().load(types::F64, FLAGS, at, 0);
+            out = Some(match out {
+                None => self.widen(x),
+                Some(v) => self.b.ins().insertlane(v, x, l as u8),
+            });
+        }
+        out.expect("a lane")
+    }
+
+    /// Lane l of a value (the value itself when scalar).
+    fn lane(&mut self, x: Value, l: usize) -> Value {
+        if self.lanes == 1 {
+            x
+        } else {
+            self.b.ins().extractlane(x, l as u8)
+        }
+    }
+
+    /// `*(base + off) += x` for a scalar.
+    fn add_to(&mut self, base: Value, off: Value, x: Value) {
+        let at = self.b.ins().iadd(base, off);
+        let old = self.b.ins().load(types::F64, FLAGS, at, 0);
+        let new = self.b.ins().fadd(old, x);
+        self.b.ins().store(FLAGS, new, at, 0);
+    }
+
+    /// The phase's work for instance k (and k + 1 in a two-instance body).
+    fn iteration(&mut self, phase: Phase, program: &Program, ctx: &LoopCtx, k: Value) {
+        let env = ctx.env;
         let k8 = self.b.ins().imul_imm(k, 8);
         self.params = Some((env, k));
         self.hoisted.as_mut().expect("hoisted").k_bytes = k8;
-        let at = self.b.ins().iadd(node, k8);
-        let nd = self.b.ins().load(types::I64, FLAGS, at, 0);
-        let nd8 = self.b.ins().imul_imm(nd, 8);
-        let node_value = |g: &mut Self, base: Value| {
-            let at = g.b.ins().iadd(base, nd8);
-            g.b.ins().load(types::F64, FLAGS, at, 0)
-        };
-        let v = node_value(self, node_v);
-        let area = node_value(self, node_area);
-        let diam = node_value(self, node_diam);
-        self.b.ins().store(FLAGS, area, env, offset_of!(Env, area) as i32);
-        self.b.ins().store(FLAGS, diam, env, offset_of!(Env, diam) as i32);
+        let lanes = self.lane_offsets(ctx, k8);
+        let v = self.gather(ctx.node_v, &lanes);
+        let area = self.gather(ctx.node_area, &lanes);
+        let diam = self.gather(ctx.node_diam, &lanes);
+        if self.lanes == 1 {
+            self.b.ins().store(FLAGS, area, env, offset_of!(Env, area) as i32);
+            self.b.ins().store(FLAGS, diam, env, offset_of!(Env, diam) as i32);
+        } else {
+            let ty = self.fty();
+            let vars = [v, area, diam].map(|x| {
+                let var = self.b.declare_var(ty);
+                self.b.def_var(var, x);
+                var
+            });
+            self.node_vals = Some(vars);
+        }
         let call = |g: &mut Self, f: usize, v: Value| {
-            g.b.ins().store(FLAGS, v, env, offset_of!(Env, v) as i32);
+            match g.node_vals {
+                Some([var, ..]) => g.b.def_var(var, v),
+                None => {
+                    g.b.ins().store(FLAGS, v, env, offset_of!(Env, v) as i32);
+                }
+            }
             g.body_of(f, &program.funcs[f], &[]);
         };
-        let load_at = |g: &mut Self, base: Value, off: Value| {
-            let at = g.b.ins().iadd(base, off);
-            g.b.ins().load(types::F64, FLAGS, at, 0)
+        let column = |g: &mut Self, c: Value| {
+            let at = g.b.ins().iadd(c, k8);
+            let ty = g.fty();
+            g.b.ins().load(ty, FLAGS, at, 0)
         };
         match phase {
             Phase::Init => {
@@ -681,24 +811,24 @@ impl Gen<'_, '_> {
             Phase::State => call(self, program.state, v),
             Phase::Current => {
                 let sum = |g: &mut Self| {
-                    let mut total = g.b.ins().f64const(0.0);
-                    for &c in &currents {
-                        let x = load_at(g, c, k8);
+                    let mut total = g.fconst(0.0);
+                    for &c in &ctx.currents {
+                        let x = column(g, c);
                         total = g.b.ins().fadd(total, x);
                     }
                     total
                 };
-                let dv = self.b.ins().f64const(0.001);
+                let dv = self.fconst(0.001);
                 let v_dv = self.b.ins().fadd(v, dv);
                 call(self, program.current, v_dv);
                 let g_sum = sum(self);
-                let saved: Vec<Value> = written.iter().map(|&(c, ..)| load_at(self, c, k8)).collect();
+                let saved: Vec<Value> = ctx.written.iter().map(|&[c, ..]| column(self, c)).collect();
                 call(self, program.current, v);
                 let rhs = sum(self);
                 // A point process's current (nA) into the node's density (mA/cm²): × 100/area.
                 let scale = match program.kind {
                     Kind::Point => {
-                        let hundred = self.b.ins().f64const(1e2);
+                        let hundred = self.fconst(1e2);
                         Some(self.b.ins().fdiv(hundred, area))
                     }
                     _ => None,
@@ -707,20 +837,18 @@ impl Gen<'_, '_> {
                     Some(s) => g.b.ins().fmul(x, s),
                     None => x,
                 };
-                for (&(c, index, cur, didv), &at_dv) in written.iter().zip(&saved) {
-                    let now = load_at(self, c, k8);
-                    let at = self.b.ins().iadd(index, k8);
-                    let ii = self.b.ins().load(types::I64, FLAGS, at, 0);
-                    let ii8 = self.b.ins().imul_imm(ii, 8);
+                for (&[c, index, cur, didv], &at_dv) in ctx.written.iter().zip(&saved) {
+                    let now = column(self, c);
                     let diff = self.b.ins().fsub(at_dv, now);
                     let didv_add = self.b.ins().fdiv(diff, dv);
-                    let didv_add = scaled(self, didv_add);
-                    let now = scaled(self, now);
-                    for (base, add) in [(didv, didv_add), (cur, now)] {
-                        let at = self.b.ins().iadd(base, ii8);
-                        let old = self.b.ins().load(types::F64, FLAGS, at, 0);
-                        let new = self.b.ins().fadd(old, add);
-                        self.b.ins().store(FLAGS, new, at, 0);
+                    let (didv_add, now) = (scaled(self, didv_add), scaled(self, now));
+                    for (l, &(kl8, _)) in lanes.iter().enumerate() {
+                        let at = self.b.ins().iadd(index, kl8);
+                        let ii = self.b.ins().load(types::I64, FLAGS, at, 0);
+                        let ii8 = self.b.ins().imul_imm(ii, 8);
+                        let (a, b) = (self.lane(didv_add, l), self.lane(now, l));
+                        self.add_to(didv, ii8, a);
+                        self.add_to(cur, ii8, b);
                     }
                 }
                 let diff = self.b.ins().fsub(g_sum, rhs);
@@ -728,23 +856,15 @@ impl Gen<'_, '_> {
                 let (rhs, cond) = (scaled(self, rhs), scaled(self, cond));
                 // ELECTRODE_CURRENT: positive inward, so the signs flip (for the whole mechanism, as nocmodl).
                 let (rhs, cond) =
-                    if program.electrode { (self.b.ins().fneg(rhs), self.b.ins().fneg(cond)) } else { (rhs, cond) };
-                let rhs_at = self.b.ins().iadd(node_rhs, nd8);
-                let old = self.b.ins().load(types::F64, FLAGS, rhs_at, 0);
-                let new = self.b.ins().fsub(old, rhs);
-                self.b.ins().store(FLAGS, new, rhs_at, 0);
-                let d_at = self.b.ins().iadd(node_d, nd8);
-                let old = self.b.ins().load(types::F64, FLAGS, d_at, 0);
-                let new = self.b.ins().fadd(old, cond);
-                self.b.ins().store(FLAGS, new, d_at, 0);
+                    if program.electrode { (rhs, self.b.ins().fneg(cond)) } else { (self.b.ins().fneg(rhs), cond) };
+                // Lane by lane, in instance order (two point processes may share a node).
+                for (l, &(_, nd8)) in lanes.iter().enumerate() {
+                    let (r, c) = (self.lane(rhs, l), self.lane(cond, l));
+                    self.add_to(ctx.node_rhs, nd8, r);
+                    self.add_to(ctx.node_d, nd8, c);
+                }
             }
         }
-        let next = self.b.ins().iadd_imm(k, 1);
-        self.b.ins().jump(head, &[next.into()]);
-        self.b.switch_to_block(exit);
-        let r = self.b.ins().f64const(0.0);
-        self.b.ins().return_(&[r]);
-        self.b.seal_all_blocks();
     }
 
     fn stmts(&mut self, stmts: &[Stmt]) {
@@ -758,6 +878,25 @@ impl Gen<'_, '_> {
             Stmt::Set(p, e) => {
                 let v = self.expr(e);
                 self.store(p, v);
+            }
+            Stmt::If(c, a, b) if self.lanes > 1 => {
+                // Both branches, each for the lanes whose condition selects it.
+                let cond = self.truth(c);
+                let outer = self.mask;
+                let then_mask = match outer {
+                    Some(m) => self.b.ins().band(m, cond),
+                    None => cond,
+                };
+                let not = self.b.ins().bnot(cond);
+                let else_mask = match outer {
+                    Some(m) => self.b.ins().band(m, not),
+                    None => not,
+                };
+                self.mask = Some(then_mask);
+                self.stmts(a);
+                self.mask = Some(else_mask);
+                self.stmts(b);
+                self.mask = outer;
             }
             Stmt::If(c, a, b) => {
                 let cond = self.truth(c);
@@ -832,13 +971,64 @@ impl Gen<'_, '_> {
     /// An expression as a branch condition (non-zero).
     fn truth(&mut self, e: &Expr) -> Value {
         let v = self.expr(e);
-        let zero = self.b.ins().f64const(0.0);
+        let zero = self.fconst(0.0);
         self.b.ins().fcmp(FloatCC::NotEqual, v, zero)
     }
 
     fn bool_value(&mut self, c: Value) -> Value {
-        let (one, zero) = (self.b.ins().f64const(1.0), self.b.ins().f64const(0.0));
-        self.b.ins().select(c, one, zero)
+        let (one, zero) = (self.fconst(1.0), self.fconst(0.0));
+        self.select(c, one, zero)
+    }
+
+    /// The value type: f64, or f64x2 in a two-instance body.
+    fn fty(&self) -> types::Type {
+        if self.lanes == 2 {
+            types::F64X2
+        } else {
+            types::F64
+        }
+    }
+
+    /// A constant of the value type.
+    fn fconst(&mut self, x: f64) -> Value {
+        let c = self.b.ins().f64const(x);
+        self.widen(c)
+    }
+
+    /// A scalar as a value of the value type (the same in every lane).
+    fn widen(&mut self, x: Value) -> Value {
+        if self.lanes == 2 {
+            self.b.ins().splat(types::F64X2, x)
+        } else {
+            x
+        }
+    }
+
+    /// `c ? a : b` for a comparison result (a lane mask in a two-instance body).
+    fn select(&mut self, c: Value, a: Value, b: Value) -> Value {
+        if self.lanes == 2 {
+            let m = self.b.ins().bitcast(types::F64X2, MemFlags::new().with_endianness(Endianness::Little), c);
+            self.b.ins().bitselect(m, a, b)
+        } else {
+            self.b.ins().select(c, a, b)
+        }
+    }
+
+    /// A scalar function applied to each lane.
+    fn per_lane(&mut self, args: &[Value], f: &mut dyn FnMut(&mut Self, &[Value]) -> Value) -> Value {
+        if self.lanes == 1 {
+            return f(self, args);
+        }
+        let mut out = None;
+        for lane in 0..2u8 {
+            let scalars: Vec<Value> = args.iter().map(|&a| self.b.ins().extractlane(a, lane)).collect();
+            let y = f(self, &scalars);
+            out = Some(match out {
+                None => self.b.ins().splat(types::F64X2, y),
+                Some(v) => self.b.ins().insertlane(v, y, lane),
+            });
+        }
+        out.expect("two lanes")
     }
 
     /// A FUNCTION or PROCEDURE call: inlined, unless it is recursive or nested too deep.
@@ -859,7 +1049,7 @@ impl Gen<'_, '_> {
 
     fn expr(&mut self, e: &Expr) -> Value {
         match e {
-            Expr::Num(v) => self.b.ins().f64const(*v),
+            Expr::Num(v) => self.fconst(*v),
             Expr::Get(p) => self.load(p),
             Expr::Unary(UnOp::Neg, a) => {
                 let a = self.expr(a);
@@ -867,8 +1057,14 @@ impl Gen<'_, '_> {
             }
             Expr::Unary(UnOp::Not, a) => {
                 let a = self.expr(a);
-                let zero = self.b.ins().f64const(0.0);
+                let zero = self.fconst(0.0);
                 let c = self.b.ins().fcmp(FloatCC::Equal, a, zero);
+                self.bool_value(c)
+            }
+            Expr::Binary(op @ (BinOp::And | BinOp::Or), a, b) if self.lanes > 1 => {
+                // Both sides (vectorizable() keeps calls out of them), combined lane by lane.
+                let (x, y) = (self.truth(a), self.truth(b));
+                let c = if *op == BinOp::And { self.b.ins().band(x, y) } else { self.b.ins().bor(x, y) };
                 self.bool_value(c)
             }
             Expr::Binary(op @ (BinOp::And | BinOp::Or), a, b) => {
@@ -932,9 +1128,12 @@ impl Gen<'_, '_> {
     }
 
     fn math(&mut self, name: &str, args: &[Value]) -> Value {
-        let fref = self.module.declare_func_in_func(self.math[name], self.b.func);
-        let call = self.b.ins().call(fref, args);
-        self.b.inst_results(call)[0]
+        let id = self.math[name];
+        self.per_lane(args, &mut |g, a| {
+            let fref = g.module.declare_func_in_func(id, g.b.func);
+            let call = g.b.ins().call(fref, a);
+            g.b.inst_results(call)[0]
+        })
     }
 
     /// e^x as `rheobase_core::fastmath::exp` computes it (clamped like hoc_Exp), inline.
@@ -957,47 +1156,55 @@ impl Gen<'_, '_> {
             1.0,
             1.0,
         ];
-        let lo = self.b.ins().f64const(-700.0);
-        let hi = self.b.ins().f64const(700.0);
+        let wide = if self.lanes == 2 { types::I64X2 } else { types::I64 };
+        let little = MemFlags::new().with_endianness(Endianness::Little);
+        let lo = self.fconst(-700.0);
+        let hi = self.fconst(700.0);
         // Clamped with compares and selects (NaN stays NaN): Cranelift's fmin/fmax are long NaN-exact sequences.
         let below = self.b.ins().fcmp(FloatCC::LessThan, x, lo);
-        let xc = self.b.ins().select(below, lo, x);
+        let xc = self.select(below, lo, x);
         let above = self.b.ins().fcmp(FloatCC::GreaterThan, x, hi);
-        let xc = self.b.ins().select(above, hi, xc);
-        let log2e = self.b.ins().f64const(LOG2E);
-        let shift = self.b.ins().f64const(ROUND_SHIFT);
+        let xc = self.select(above, hi, xc);
+        let log2e = self.fconst(LOG2E);
+        let shift = self.fconst(ROUND_SHIFT);
         let scaled = self.b.ins().fmul(xc, log2e);
         let shifted = self.b.ins().fadd(scaled, shift);
         let kf = self.b.ins().fsub(shifted, shift);
-        let bits = self.b.ins().bitcast(types::I64, MemFlags::new(), shifted);
-        let k_bits = self.b.ins().iadd_imm(bits, -(ROUND_SHIFT.to_bits() as i64));
-        let hi_c = self.b.ins().f64const(LN2_HI);
-        let lo_c = self.b.ins().f64const(LN2_LO);
+        let bits = self.b.ins().bitcast(wide, little, shifted);
+        let bias = self.iconst_wide(wide, 1023 - ROUND_SHIFT.to_bits() as i64);
+        let hi_c = self.fconst(LN2_HI);
+        let lo_c = self.fconst(LN2_LO);
         let a = self.b.ins().fmul(kf, hi_c);
         let r = self.b.ins().fsub(xc, a);
         let b = self.b.ins().fmul(kf, lo_c);
         let r = self.b.ins().fsub(r, b);
-        let mut p = self.b.ins().f64const(1.0 / 479_001_600.0);
+        let mut p = self.fconst(1.0 / 479_001_600.0);
         for c in TAYLOR {
-            let c = self.b.ins().f64const(c);
+            let c = self.fconst(c);
             p = self.b.ins().fma(p, r, c);
         }
-        let e = self.b.ins().iadd_imm(k_bits, 1023);
-        let e = self.b.ins().ishl_imm(e, 52);
-        let scale = self.b.ins().bitcast(types::F64, MemFlags::new(), e);
+        let e = self.b.ins().iadd(bits, bias);
+        let fifty_two = self.b.ins().iconst(types::I64, 52);
+        let e = self.b.ins().ishl(e, fifty_two);
+        let fty = self.fty();
+        let scale = self.b.ins().bitcast(fty, little, e);
         let y = self.b.ins().fmul(p, scale);
-        let zero = self.b.ins().f64const(0.0);
+        let zero = self.fconst(0.0);
         let under = self.b.ins().fcmp(FloatCC::LessThan, x, lo);
-        self.b.ins().select(under, zero, y)
+        self.select(under, zero, y)
+    }
+
+    fn iconst_wide(&mut self, ty: types::Type, x: i64) -> Value {
+        let c = self.b.ins().iconst(types::I64, x);
+        if ty == types::I64X2 {
+            self.b.ins().splat(ty, c)
+        } else {
+            c
+        }
     }
 
     fn hoisted(&self) -> &Hoisted {
         self.hoisted.as_ref().expect("set in the entry block")
-    }
-
-    fn global(&mut self, g: u32) -> Value {
-        let base = self.hoisted().globals;
-        self.b.ins().load(types::F64, FLAGS, base, (g * 8) as i32)
     }
 
     fn env_field(&self, v: Var) -> i32 {
@@ -1066,6 +1273,14 @@ impl Gen<'_, '_> {
                 }
                 (Slot::Var(_), true) => unreachable!("indexed locals are in memory"),
             },
+            Var::V | Var::Area | Var::Diam if self.node_vals.is_some() => {
+                let [v, area, diam] = self.node_vals.expect("checked");
+                Addr::Var(match p.var {
+                    Var::V => v,
+                    Var::Area => area,
+                    _ => diam,
+                })
+            }
             other => {
                 let env = self.env();
                 let off = self.env_field(other);
@@ -1079,7 +1294,15 @@ impl Gen<'_, '_> {
         let (addr, ok) = self.addr(p);
         let v = match addr {
             Addr::Var(v) => self.b.use_var(v),
-            Addr::Mem(a, off) => self.b.ins().load(types::F64, FLAGS, a, off),
+            // A column holds consecutive instances: a vector load in a two-instance body.
+            Addr::Mem(a, off) if matches!(p.var, Var::Range(_)) => {
+                let fty = self.fty();
+                self.b.ins().load(fty, FLAGS, a, off)
+            }
+            Addr::Mem(a, off) => {
+                let x = self.b.ins().load(types::F64, FLAGS, a, off);
+                self.widen(x)
+            }
         };
         match ok {
             Some(ok) => {
@@ -1091,6 +1314,14 @@ impl Gen<'_, '_> {
     }
 
     fn store(&mut self, p: &Place, value: Value) {
+        // Inside an IF of a two-instance body only the selected lanes change.
+        let value = match self.mask {
+            Some(m) => {
+                let old = self.load(p);
+                self.select(m, value, old)
+            }
+            None => value,
+        };
         let (addr, ok) = self.addr(p);
         let write = |g: &mut Self| match addr {
             Addr::Var(v) => g.b.def_var(v, value),
@@ -1130,34 +1361,50 @@ impl Gen<'_, '_> {
         let n = self.b.ins().load(types::F64, INVARIANT, tables, base + offset_of!(TableView, n) as i32);
         let values = self.b.ins().load(self.ptr, INVARIANT, tables, base + offset_of!(TableView, values) as i32);
         let x = self.get_local(0);
+        let (tmin, mfac, n) = (self.widen(tmin), self.widen(mfac), self.widen(n));
         let d = self.b.ins().fsub(x, tmin);
         let xi = self.b.ins().fmul(mfac, d);
         // NEURON's cases without branches: xi ≤ 0 gives the first value (i = 0, θ = 0); xi ≥ n the last
         // (i = n − 1, θ = 1: the same value to rounding, as the built-in hh's table); NaN propagates through θ.
-        let zero = self.b.ins().f64const(0.0);
-        let one = self.b.ins().f64const(1.0);
+        let zero = self.fconst(0.0);
+        let one = self.fconst(1.0);
         let low = self.b.ins().fcmp(FloatCC::LessThanOrEqual, xi, zero);
-        let x0 = self.b.ins().select(low, zero, xi);
+        let x0 = self.select(low, zero, xi);
         let high = self.b.ins().fcmp(FloatCC::GreaterThanOrEqual, x0, n);
         let n_1 = self.b.ins().fsub(n, one);
         let floor = self.b.ins().floor(x0);
-        let i_f = self.b.ins().select(high, n_1, floor);
+        let i_f = self.select(high, n_1, floor);
         let theta = self.b.ins().fsub(x0, i_f);
-        let theta = self.b.ins().select(high, one, theta);
-        // 0 ≤ i_f ≤ n − 1 (or NaN, then index 0): an integer below 2^52 sits in the low bits of i_f + 2^52.
+        let theta = self.select(high, one, theta);
         let is_nan = self.b.ins().fcmp(FloatCC::Unordered, i_f, i_f);
-        let i_f = self.b.ins().select(is_nan, zero, i_f);
+        let i_f = self.select(is_nan, zero, i_f);
+        // Per instance: 0 ≤ i_f ≤ n − 1, an integer below 2^52, sits in the low bits of i_f + 2^52.
         let magic = self.b.ins().f64const(4_503_599_627_370_496.0);
-        let shifted = self.b.ins().fadd(i_f, magic);
-        let bits = self.b.ins().bitcast(types::I64, MemFlags::new(), shifted);
-        let i = self.b.ins().iadd_imm(bits, -(4_503_599_627_370_496f64.to_bits() as i64));
-        let off = self.b.ins().imul_imm(i, 8);
+        let offsets: Vec<Value> = (0..self.lanes as u8)
+            .map(|lane| {
+                let i_l = if self.lanes == 1 { i_f } else { self.b.ins().extractlane(i_f, lane) };
+                let shifted = self.b.ins().fadd(i_l, magic);
+                let bits = self.b.ins().bitcast(types::I64, MemFlags::new(), shifted);
+                let i = self.b.ins().iadd_imm(bits, -(4_503_599_627_370_496f64.to_bits() as i64));
+                self.b.ins().imul_imm(i, 8)
+            })
+            .collect();
         let mut result = zero;
         for (j, out) in t.outputs.iter().enumerate() {
             let col = self.b.ins().load(self.ptr, INVARIANT, values, (j * 8) as i32);
-            let at = self.b.ins().iadd(col, off);
-            let y0 = self.b.ins().load(types::F64, INVARIANT, at, 0);
-            let y1 = self.b.ins().load(types::F64, INVARIANT, at, 8);
+            let (mut y0, mut y1) = (None, None);
+            for (lane, &off) in offsets.iter().enumerate() {
+                let at = self.b.ins().iadd(col, off);
+                let a = self.b.ins().load(types::F64, INVARIANT, at, 0);
+                let b = self.b.ins().load(types::F64, INVARIANT, at, 8);
+                let put = |g: &mut Self, v: Option<Value>, x: Value| match v {
+                    None => g.widen(x),
+                    Some(v) => g.b.ins().insertlane(v, x, lane as u8),
+                };
+                y0 = Some(put(self, y0, a));
+                y1 = Some(put(self, y1, b));
+            }
+            let (y0, y1) = (y0.expect("a lane"), y1.expect("a lane"));
             let dy = self.b.ins().fsub(y1, y0);
             // NEURON's y0 + θ·dy, not fused.
             let prod = self.b.ins().fmul(theta, dy);
@@ -1170,4 +1417,56 @@ impl Gen<'_, '_> {
         }
         result
     }
+}
+
+/// Whether function `f` (with what it calls) can run two instances at once in f64x2: straight-line code and IFs
+/// over scalar places, no loops, array indices, global writes or recursion, and no calls inside `&&`/`||` (both
+/// sides are evaluated for all lanes).
+fn vectorizable(program: &Program, f: usize) -> bool {
+    fn expr(e: &Expr, program: &Program, stack: &mut Vec<usize>) -> bool {
+        match e {
+            Expr::Num(_) => true,
+            Expr::Get(p) => p.index.is_none(),
+            Expr::Unary(_, a) => expr(a, program, stack),
+            Expr::Binary(op, a, b) => {
+                let calls_free = !matches!(op, BinOp::And | BinOp::Or) || !has_call(b);
+                calls_free && expr(a, program, stack) && expr(b, program, stack)
+            }
+            Expr::Builtin(_, args) => args.iter().all(|a| expr(a, program, stack)),
+            Expr::Call(g, args) => args.iter().all(|a| expr(a, program, stack)) && func(*g, program, stack),
+            Expr::Random(..) => false,
+        }
+    }
+    fn has_call(e: &Expr) -> bool {
+        match e {
+            Expr::Call(..) | Expr::Random(..) => true,
+            Expr::Num(_) | Expr::Get(_) => false,
+            Expr::Unary(_, a) => has_call(a),
+            Expr::Binary(_, a, b) => has_call(a) || has_call(b),
+            Expr::Builtin(_, args) => args.iter().any(has_call),
+        }
+    }
+    fn stmts(body: &[Stmt], program: &Program, stack: &mut Vec<usize>) -> bool {
+        body.iter().all(|s| match s {
+            Stmt::Set(p, e) => p.index.is_none() && !matches!(p.var, Var::Global(_)) && expr(e, program, stack),
+            Stmt::If(c, a, b) => expr(c, program, stack) && stmts(a, program, stack) && stmts(b, program, stack),
+            Stmt::Call(g, args) => args.iter().all(|a| expr(a, program, stack)) && func(*g, program, stack),
+            _ => false,
+        })
+    }
+    fn func(f: usize, program: &Program, stack: &mut Vec<usize>) -> bool {
+        if stack.contains(&f) || stack.len() >= MAX_INLINE_DEPTH {
+            return false;
+        }
+        let func = &program.funcs[f];
+        let table_ok = func
+            .table
+            .as_ref()
+            .is_none_or(|t| t.outputs.iter().all(|p| p.index.is_none() && !matches!(p.var, Var::Global(_))));
+        stack.push(f);
+        let ok = table_ok && stmts(&func.body, program, stack);
+        stack.pop();
+        ok
+    }
+    func(f, program, &mut Vec::new())
 }
