@@ -23,6 +23,7 @@ Usage:
 
 import argparse
 import json
+import re
 import os
 import shutil
 import statistics
@@ -152,7 +153,9 @@ def bench_load(repeat):
     worst = 0.0
     for path in wheel_mod_files():
         name = os.path.basename(path)
-        text = source(path)
+        # A name of its own: files of rheobase's built-ins (hh, ExpSyn, NetStim, ...) would be skipped.
+        with open(path) as f:
+            text = re.sub(r"(SUFFIX|POINT_PROCESS|ARTIFICIAL_CELL)\s+(\w+)", r"\1 \2_bench", f.read())
         times = []
         status = "loaded"
         for _ in range(repeat):
