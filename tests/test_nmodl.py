@@ -201,3 +201,16 @@ def test_a_file_defining_a_builtin_keeps_the_builtin_unless_asked(rb):
     soma = rb.Section(name="soma")
     soma.insert("pas")
     assert soma(0.5).pas.g == 0.001  # still the built-in (an NMODL pas would have no g)
+
+
+def test_neuron_style_loading_from_the_model(tmp_path, rb):
+    (tmp_path / "kd.mod").write_text(KD.replace("SUFFIX kd", "SUFFIX kd_dll"))
+    assert rb.load_mechanisms(str(tmp_path)) == 1.0
+    lib = tmp_path / "x86_64" / ".libs"
+    lib.mkdir(parents=True)
+    assert rb.nrn_load_dll(str(lib / "libnrnmech.so")) == 1.0  # what nrnivmodl would have built there
+    soma = rb.Section(name="soma")
+    soma.insert("kd_dll")
+    assert soma(0.5).kd_dll.gkdbar == 0.01
+    with pytest.raises(FileNotFoundError):
+        rb.nrn_load_dll(str(tmp_path / "elsewhere" / "libnrnmech.so").replace(str(tmp_path), "/nonexistent"))

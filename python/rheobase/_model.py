@@ -432,6 +432,34 @@ class Model:
         raise NotImplementedError(f"load_file({name!r}): rheobase does not interpret hoc files; only the "
                                   f"standard libraries {sorted(_STANDARD_HOC)} are accepted")
 
+    def load_mechanisms(self, folder):
+        """`n.load_mechanisms(folder)`: compiles every .mod file of the folder at run time (no
+        nrnivmodl); returns 1.0 as NEURON does (see `rheobase.load_mechanisms`)."""
+        from .nmodl import load_mechanisms
+
+        load_mechanisms(folder)
+        return 1.0
+
+    def nrn_load_dll(self, path):
+        """`n.nrn_load_dll(path)` on a folder of .mod files, or on the library nrnivmodl would have
+        built from one (`mods/x86_64/.libs/libnrnmech.so`): rheobase compiles the .mod files instead."""
+        import os
+
+        from .nmodl import load_mechanisms
+
+        path = os.path.abspath(os.fspath(path))
+        candidates = [path] if os.path.isdir(path) else []
+        parent = os.path.dirname(path)
+        for _ in range(4):  # .libs, x86_64, then the folder that holds the .mod files
+            candidates.append(parent)
+            parent = os.path.dirname(parent)
+        for folder in candidates:
+            if os.path.isdir(folder) and any(f.endswith(".mod") for f in os.listdir(folder)):
+                load_mechanisms(folder)
+                return 1.0
+        raise FileNotFoundError(f"nrn_load_dll({path!r}): rheobase compiles .mod files instead of loading "
+                                "compiled libraries, and found no .mod file there or in the folders above it")
+
     # ---------------------------------------------------------------- introspection
     def topology(self):
         sys.stdout.write(topology_text(self))

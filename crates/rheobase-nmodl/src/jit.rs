@@ -151,8 +151,8 @@ impl JitProgram {
     }
 }
 
-/// Compiles a program; None when it uses something only the interpreter does (derivimplicit) or when the host
-/// is not supported by Cranelift.
+/// Compiles a program; None when a phase needs the interpreter (see `native_functions`) or when Cranelift does
+/// not support the host.
 pub fn compile(program: &Program) -> Option<JitProgram> {
     let native = native_functions(program)?;
     let mut flags = settings::builder();
@@ -192,20 +192,7 @@ pub fn compile(program: &Program) -> Option<JitProgram> {
         ctx.func.signature = module.declarations().get_function_decl(ids[i]).signature.clone();
         {
             let b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
-            let mut g = Gen {
-                b,
-                module: &mut module,
-                ids: &ids,
-                math: &math_ids,
-                program,
-                ptr,
-                frames: Vec::new(),
-                hoisted: None,
-                params: None,
-                lanes: 1,
-                mask: None,
-                node_vals: None,
-            };
+            let mut g = Gen::new(b, &mut module, &ids, &math_ids, program, ptr);
             if native[i] {
                 g.function(i, f);
             } else {
@@ -218,27 +205,15 @@ pub fn compile(program: &Program) -> Option<JitProgram> {
     }
     let mut loop_ids = Vec::new();
     for (i, phase) in [Phase::Init, Phase::Current, Phase::State].into_iter().enumerate() {
-        let sig = module.declarations().get_function_decl(ids[0]).signature.clone();
-        let mut sig = sig;
-        sig.params.truncate(2);
+        let mut sig = module.make_signature();
+        sig.params.push(AbiParam::new(ptr));
+        sig.params.push(AbiParam::new(types::I64));
+        sig.returns.push(AbiParam::new(types::F64));
         let id = module.declare_function(&format!("loop{i}"), Linkage::Local, &sig).ok()?;
         ctx.func.signature = sig;
         {
             let b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
-            let mut g = Gen {
-                b,
-                module: &mut module,
-                ids: &ids,
-                math: &math_ids,
-                program,
-                ptr,
-                frames: Vec::new(),
-                hoisted: None,
-                params: None,
-                lanes: 1,
-                mask: None,
-                node_vals: None,
-            };
+            let mut g = Gen::new(b, &mut module, &ids, &math_ids, program, ptr);
             g.phase_loop(phase, program);
             g.b.finalize();
         }
@@ -516,7 +491,31 @@ const FLAGS: MemFlags = MemFlags::trusted();
 /// merge them.
 const INVARIANT: MemFlags = MemFlags::trusted().with_readonly().with_can_move();
 
-impl Gen<'_, '_> {
+impl<'a, 'b> Gen<'a, 'b> {
+    fn new(
+        b: FunctionBuilder<'b>,
+        module: &'a mut JITModule,
+        ids: &'a [FuncId],
+        math: &'a HashMap<&'static str, FuncId>,
+        program: &'a Program,
+        ptr: types::Type,
+    ) -> Self {
+        Gen {
+            b,
+            module,
+            ids,
+            math,
+            program,
+            ptr,
+            frames: Vec::new(),
+            hoisted: None,
+            params: None,
+            lanes: 1,
+            mask: None,
+            node_vals: None,
+        }
+    }
+
     fn env(&mut self) -> Value {
         self.params.expect("set at the function's entry").0
     }
