@@ -351,6 +351,16 @@ pub struct IonUse {
     pub vars: Vec<IonVar>,
 }
 
+/// BREAKPOINT with the derivative of every current by v carried along: `func` leaves the membrane conductance
+/// d(Σ currents)/dv in range slot `total` and, for each written ion current (in `IonUse` order), its own in
+/// `ions`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conductance {
+    pub func: usize,
+    pub total: u32,
+    pub ions: Vec<u32>,
+}
+
 /// How NEURON instantiates a mechanism.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -392,6 +402,9 @@ pub struct Program {
     /// Range slots the BREAKPOINT currents are read from (ion currents and NONSPECIFIC_CURRENTs): the membrane
     /// current is their sum.
     pub currents: Vec<u32>,
+    /// When every current is linear in v: BREAKPOINT once, with the exact conductances (see [`Conductance`]),
+    /// instead of NEURON's two evaluations for a finite difference (the same numbers to ~1e-12 relative).
+    pub conductance: Option<Conductance>,
 }
 
 impl Program {

@@ -681,7 +681,7 @@ impl<'a, 'b> Gen<'a, 'b> {
         };
         let entry_fn = match phase {
             Phase::Init => program.initial,
-            Phase::Current => program.current,
+            Phase::Current => program.conductance.as_ref().map_or(program.current, |c| c.func),
             Phase::State => program.state,
         };
         let mut k = self.b.ins().iconst(types::I64, 0);
@@ -817,13 +817,41 @@ impl<'a, 'b> Gen<'a, 'b> {
                     }
                     total
                 };
-                let dv = self.fconst(0.001);
-                let v_dv = self.b.ins().fadd(v, dv);
-                call(self, program.current, v_dv);
-                let g_sum = sum(self);
-                let saved: Vec<Value> = ctx.written.iter().map(|&[c, ..]| column(self, c)).collect();
-                call(self, program.current, v);
-                let rhs = sum(self);
+                // Conductances: exact (one evaluation) or NEURON's finite difference (two).
+                let (rhs, g, ion_g) = match &program.conductance {
+                    Some(c) => {
+                        call(self, c.func, v);
+                        let rhs = sum(self);
+                        let total = self.hoisted().columns[&c.total];
+                        let g = column(self, total);
+                        let ion_g: Vec<Value> = c
+                            .ions
+                            .iter()
+                            .map(|slot| {
+                                let col = self.hoisted().columns[slot];
+                                column(self, col)
+                            })
+                            .collect();
+                        (rhs, g, ion_g)
+                    }
+                    None => {
+                        let dv = self.fconst(0.001);
+                        let v_dv = self.b.ins().fadd(v, dv);
+                        call(self, program.current, v_dv);
+                        let g_sum = sum(self);
+                        let saved: Vec<Value> = ctx.written.iter().map(|&[c, ..]| column(self, c)).collect();
+                        call(self, program.current, v);
+                        let rhs = sum(self);
+                        let mut ion_g = Vec::new();
+                        for (&[c, ..], &at_dv) in ctx.written.iter().zip(&saved) {
+                            let now = column(self, c);
+                            let diff = self.b.ins().fsub(at_dv, now);
+                            ion_g.push(self.b.ins().fdiv(diff, dv));
+                        }
+                        let diff = self.b.ins().fsub(g_sum, rhs);
+                        (rhs, self.b.ins().fdiv(diff, dv), ion_g)
+                    }
+                };
                 // A point process's current (nA) into the node's density (mA/cm²): × 100/area.
                 let scale = match program.kind {
                     Kind::Point => {
@@ -836,11 +864,9 @@ impl<'a, 'b> Gen<'a, 'b> {
                     Some(s) => g.b.ins().fmul(x, s),
                     None => x,
                 };
-                for (&[c, index, cur, didv], &at_dv) in ctx.written.iter().zip(&saved) {
+                for (&[c, index, cur, didv], &di) in ctx.written.iter().zip(&ion_g) {
                     let now = column(self, c);
-                    let diff = self.b.ins().fsub(at_dv, now);
-                    let didv_add = self.b.ins().fdiv(diff, dv);
-                    let (didv_add, now) = (scaled(self, didv_add), scaled(self, now));
+                    let (didv_add, now) = (scaled(self, di), scaled(self, now));
                     for (l, &(kl8, _)) in lanes.iter().enumerate() {
                         let at = self.b.ins().iadd(index, kl8);
                         let ii = self.b.ins().load(types::I64, FLAGS, at, 0);
@@ -850,9 +876,7 @@ impl<'a, 'b> Gen<'a, 'b> {
                         self.add_to(cur, ii8, b);
                     }
                 }
-                let diff = self.b.ins().fsub(g_sum, rhs);
-                let cond = self.b.ins().fdiv(diff, dv);
-                let (rhs, cond) = (scaled(self, rhs), scaled(self, cond));
+                let (rhs, cond) = (scaled(self, rhs), scaled(self, g));
                 // ELECTRODE_CURRENT: positive inward, so the signs flip (for the whole mechanism, as nocmodl).
                 let (rhs, cond) =
                     if program.electrode { (rhs, self.b.ins().fneg(cond)) } else { (self.b.ins().fneg(rhs), cond) };

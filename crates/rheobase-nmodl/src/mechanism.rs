@@ -319,31 +319,50 @@ impl NmodlKernel {
                     // A point process's current (nA) into the node's density (mA/cm²).
                     let scale = if program.kind == Kind::Point { 1e2 / env.area } else { 1.0 };
                     let sum = |k: usize| program.currents.iter().map(|&c| at(c, k)).sum::<f64>();
-                    env.v = v + 0.001;
-                    unsafe { self.interpret(program.current, k, env) };
-                    let g = sum(k);
-                    self.saved_currents.clear();
-                    for ion in &program.ions {
-                        for iv in ion.vars.iter().filter(|iv| iv.field == IonField::Current && iv.write) {
-                            self.saved_currents.push(at(iv.slot, k));
+                    // Conductances: exact (one evaluation) or NEURON's finite difference (two).
+                    let (rhs, g, ion_g) = match &program.conductance {
+                        Some(c) => {
+                            env.v = v;
+                            unsafe { self.interpret(c.func, k, env) };
+                            (sum(k), at(c.total, k), c.ions.iter().map(|&s| at(s, k)).collect::<Vec<f64>>())
                         }
-                    }
-                    env.v = v;
-                    unsafe { self.interpret(program.current, k, env) };
-                    let rhs = sum(k);
-                    let mut saved = self.saved_currents.iter();
+                        None => {
+                            env.v = v + 0.001;
+                            unsafe { self.interpret(program.current, k, env) };
+                            let g = sum(k);
+                            self.saved_currents.clear();
+                            for ion in &program.ions {
+                                for iv in ion.vars.iter().filter(|iv| iv.field == IonField::Current && iv.write) {
+                                    self.saved_currents.push(at(iv.slot, k));
+                                }
+                            }
+                            env.v = v;
+                            unsafe { self.interpret(program.current, k, env) };
+                            let rhs = sum(k);
+                            let mut ion_g = Vec::new();
+                            let mut saved = self.saved_currents.iter();
+                            for ion in &program.ions {
+                                for iv in ion.vars.iter().filter(|iv| iv.field == IonField::Current && iv.write) {
+                                    let at_dv = *saved.next().expect("one saved current per written current");
+                                    ion_g.push((at_dv - at(iv.slot, k)) / 0.001);
+                                }
+                            }
+                            (rhs, (g - rhs) / 0.001, ion_g)
+                        }
+                    };
+                    let mut ion_g = ion_g.into_iter();
                     for (i, ion) in program.ions.iter().enumerate() {
                         for iv in ion.vars.iter().filter(|iv| iv.field == IonField::Current && iv.write) {
                             let now = at(iv.slot, k);
-                            let at_dv = *saved.next().expect("one saved current per written current");
+                            let di = ion_g.next().expect("one conductance per written current");
                             unsafe {
                                 let ii = *(*env.ion_index.add(i)).add(k);
-                                *(*env.ion_didv.add(i)).add(ii) += (at_dv - now) / 0.001 * scale;
+                                *(*env.ion_didv.add(i)).add(ii) += di * scale;
                                 *(*env.ion_current.add(i)).add(ii) += now * scale;
                             }
                         }
                     }
-                    let (rhs, g) = (rhs * scale, (g - rhs) / 0.001 * scale);
+                    let (rhs, g) = (rhs * scale, g * scale);
                     unsafe {
                         if program.electrode {
                             *env.node_rhs.add(nd) += rhs;

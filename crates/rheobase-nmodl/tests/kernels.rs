@@ -1092,3 +1092,31 @@ fn legacy_random_functions_reproduce_neuron() {
     assert_eq!(r.get("b"), 0.11322306471060281);
     assert_eq!(r.get("c"), 0.6630631158275211);
 }
+
+// ------------------------------------------------------------------------------------------------ conductance
+
+#[test]
+fn linear_currents_get_their_exact_conductance_in_one_evaluation() {
+    let mut r = Run::new(
+        "NEURON { SUFFIX t  USEION na READ ena WRITE ina  NONSPECIFIC_CURRENT il  RANGE gna }\n\
+         PARAMETER { gnabar = 0.12  gl = 0.0003  el = -54.3 }\nASSIGNED { v  ena  ina  il  gna }\n\
+         BREAKPOINT { gna = gnabar * 0.5  ina = gna * (v - ena)  il = gl * (v - el)  gna = 0 }",
+    );
+    let c = r.program.conductance.clone().expect("linear currents");
+    r.set("ena", 50.0);
+    r.run(c.func, &[]);
+    // gna is assigned 0 after ina: the derivative of ina was captured with gna = 0.06.
+    assert!((r.get("<g>") - (0.06 + 0.0003)).abs() < 1e-15);
+    assert!((r.get("<dina>") - 0.06).abs() < 1e-15);
+    assert!((r.get("ina") - 0.06 * (-65.0 - 50.0)).abs() < 1e-12);
+}
+
+#[test]
+fn nonlinear_or_branching_currents_keep_the_finite_difference() {
+    for body in ["i = g * v * v", "i = g / v", "if (v > 0) { i = g * v } else { i = 0 }", "i = g * exp(v)"] {
+        let r = Run::new(&format!(
+            "NEURON {{ SUFFIX t  NONSPECIFIC_CURRENT i }}\nPARAMETER {{ g = 1 }}\nASSIGNED {{ v  i }}\nBREAKPOINT {{ {body} }}"
+        ));
+        assert!(r.program.conductance.is_none(), "{body}");
+    }
+}

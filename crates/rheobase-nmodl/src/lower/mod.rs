@@ -6,6 +6,7 @@
 //! Constructs the IR cannot express yet (KINETIC, NET_RECEIVE, POINTER, VERBATIM, the random functions …) are
 //! reported as [`NmodlError::unsupported`] errors at their position, never skipped.
 
+mod conductance;
 mod kinetic;
 mod solve;
 
@@ -192,6 +193,7 @@ impl<'a> Lowerer<'a> {
         let starts = self.state_starts().into_iter().map(|(p, e)| Stmt::Set(p, e)).collect();
         let start = entry("<START>", (starts, 0), &mut self.funcs);
         let initial = entry("<INITIAL>", initial, &mut self.funcs);
+        let conductance = self.conductance(&current.0, current.1, &ions, &self.currents(&ions));
         let current = entry("<BREAKPOINT>", current, &mut self.funcs);
         let state = entry("<SOLVE>", (state, 0), &mut self.funcs);
         let currents = self.currents(&ions);
@@ -231,6 +233,7 @@ impl<'a> Lowerer<'a> {
             current,
             state,
             currents,
+            conductance,
         }
     }
 
