@@ -180,10 +180,11 @@ def bench_load(repeat):
 
 
 def bench_hh_jit(repeat):
-    rows = {}
-    for engine in ("builtin", "jit"):
-        runs = [spawn(engine, "hh_jit") for _ in range(repeat)]
-        rows[engine] = (statistics.median(r["cpu"] for r in runs), runs[0]["traces"])
+    runs = {"builtin": [], "jit": []}
+    for _ in range(repeat):  # alternating, as in bench_mod_cell
+        for engine in runs:
+            runs[engine].append(spawn(engine, "hh_jit"))
+    rows = {e: (statistics.median(r["cpu"] for r in rs), rs[0]["traces"]) for e, rs in runs.items()}
     interp = spawn("interp", "hh_jit")
     rows["interp"] = (interp["cpu"], interp["traces"])
     print("## hh axon: built-in hh against hh.mod (CPU s, median of %d)\n" % repeat)
@@ -204,10 +205,12 @@ def bench_mod_cell(repeat):
             with open(os.path.join(folder, f), "w") as out:
                 out.write(source(by_name(f)))
         subprocess.run(["nrnivmodl"], cwd=folder, capture_output=True, check=True)
-        rows = {}
-        for engine in ("jit", "neuron"):
-            runs = [spawn(engine, "mod_cell", folder) for _ in range(repeat)]
-            rows[engine] = (statistics.median(r["cpu"] for r in runs), runs[0]["traces"])
+        # Engines alternate run by run, so a change in the machine's load reaches both alike.
+        runs = {"jit": [], "neuron": []}
+        for _ in range(repeat):
+            for engine in runs:
+                runs[engine].append(spawn(engine, "mod_cell", folder))
+        rows = {e: (statistics.median(r["cpu"] for r in rs), rs[0]["traces"]) for e, rs in runs.items()}
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     rb, nrn = rows["jit"][0], rows["neuron"][0]

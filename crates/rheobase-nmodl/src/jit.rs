@@ -453,6 +453,10 @@ struct Gen<'a, 'b> {
     mask: Option<Value>,
     /// v (mV), area (µm²) and diam (µm) of the instances, in a two-instance body.
     node_vals: Option<[Variable; 3]>,
+    /// Globals the two-instance loop writes (per lane while it runs, see [`vectorizable`]), and their variables
+    /// in the iteration being emitted.
+    private_globals: Vec<u32>,
+    private: Vec<(u32, Variable)>,
 }
 
 /// What the loops over instances keep in registers: env, the node arrays, the current columns and, per
@@ -513,6 +517,8 @@ impl<'a, 'b> Gen<'a, 'b> {
             lanes: 1,
             mask: None,
             node_vals: None,
+            private_globals: Vec::new(),
+            private: Vec::new(),
         }
     }
 
@@ -685,8 +691,10 @@ impl<'a, 'b> Gen<'a, 'b> {
             Phase::State => program.state,
         };
         let mut k = self.b.ins().iconst(types::I64, 0);
-        if phase != Phase::Init && vectorizable(program, entry_fn) {
+        if let Some(private) = vectorizable(program, entry_fn).filter(|_| phase != Phase::Init) {
+            self.private_globals = private;
             k = self.instance_loop(phase, program, &ctx, n, k, 2);
+            self.private_globals = Vec::new();
         }
         self.instance_loop(phase, program, &ctx, n, k, 1);
         let r = self.b.ins().f64const(0.0);
@@ -715,7 +723,27 @@ impl<'a, 'b> Gen<'a, 'b> {
         self.b.ins().brif(more, body, &[], exit, &[k.into()]);
         self.b.switch_to_block(body);
         self.lanes = lanes;
+        // Globals written per instance live per lane for the iteration; the last instance's value is stored.
+        let globals = self.hoisted().globals;
+        let private: Vec<(u32, Variable)> = std::mem::take(&mut self.private_globals)
+            .into_iter()
+            .map(|g| {
+                let x = self.b.ins().load(types::F64, FLAGS, globals, (g * 8) as i32);
+                let x = self.widen(x);
+                let var = self.b.declare_var(types::F64X2);
+                self.b.def_var(var, x);
+                (g, var)
+            })
+            .collect();
+        self.private = private.clone();
         self.iteration(phase, program, ctx, k);
+        for &(g, var) in &private {
+            let x = self.b.use_var(var);
+            let last = self.b.ins().extractlane(x, 1);
+            self.b.ins().store(FLAGS, last, globals, (g * 8) as i32);
+        }
+        self.private_globals = private.iter().map(|&(g, _)| g).collect();
+        self.private.clear();
         self.lanes = 1;
         self.node_vals = None;
         self.b.ins().jump(head, &[next.into()]);
@@ -1280,6 +1308,9 @@ impl<'a, 'b> Gen<'a, 'b> {
                 };
                 Addr::Mem(self.b.ins().iadd(col, h.k_bytes), 0)
             }
+            Var::Global(g) if self.private.iter().any(|&(pg, _)| pg == g) => {
+                Addr::Var(self.private.iter().find(|&&(pg, _)| pg == g).expect("checked").1)
+            }
             Var::Global(g) => {
                 let base = self.hoisted().globals;
                 let off = self.b.ins().imul_imm(i, 8);
@@ -1442,22 +1473,79 @@ impl<'a, 'b> Gen<'a, 'b> {
     }
 }
 
-/// Whether function `f` (with what it calls) can run two instances at once in f64x2: straight-line code and IFs
-/// over scalar places, no loops, array indices, global writes or recursion, and no calls inside `&&`/`||` (both
-/// sides are evaluated for all lanes).
-fn vectorizable(program: &Program, f: usize) -> bool {
-    fn expr(e: &Expr, program: &Program, stack: &mut Vec<usize>) -> bool {
-        match e {
-            Expr::Num(_) => true,
-            Expr::Get(p) => p.index.is_none(),
-            Expr::Unary(_, a) => expr(a, program, stack),
-            Expr::Binary(op, a, b) => {
-                let calls_free = !matches!(op, BinOp::And | BinOp::Or) || !has_call(b);
-                calls_free && expr(a, program, stack) && expr(b, program, stack)
+/// Whether function `f` (with what it calls) can run two instances at once in f64x2, and the globals it writes,
+/// which then live per lane ([`Gen::private`]). Allowed: straight-line code and IFs over scalar places, with no
+/// loops, array indices or recursion, no calls inside `&&`/`||` (both sides are evaluated for all lanes), and
+/// globals written unconditionally before any read (so an instance never sees the previous one's value, and
+/// the last instance's is the one left behind, as in sequential order).
+fn vectorizable(program: &Program, f: usize) -> Option<Vec<u32>> {
+    struct Walk<'p> {
+        program: &'p Program,
+        stack: Vec<usize>,
+        /// Globals written so far on every path; inside IFs, writes of globals are refused.
+        written: Vec<u32>,
+        under_if: usize,
+    }
+    impl Walk<'_> {
+        fn expr(&mut self, e: &Expr) -> bool {
+            match e {
+                Expr::Num(_) => true,
+                Expr::Get(p) => p.index.is_none() && self.readable(p),
+                Expr::Unary(_, a) => self.expr(a),
+                Expr::Binary(op, a, b) => {
+                    let calls_free = !matches!(op, BinOp::And | BinOp::Or) || !has_call(b);
+                    calls_free && self.expr(a) && self.expr(b)
+                }
+                Expr::Builtin(_, args) => args.iter().all(|a| self.expr(a)),
+                Expr::Call(g, args) => args.iter().all(|a| self.expr(a)) && self.func(*g),
+                Expr::Random(..) => false,
             }
-            Expr::Builtin(_, args) => args.iter().all(|a| expr(a, program, stack)),
-            Expr::Call(g, args) => args.iter().all(|a| expr(a, program, stack)) && func(*g, program, stack),
-            Expr::Random(..) => false,
+        }
+        /// A global the code writes somewhere must have been written before it is read.
+        fn readable(&self, p: &Place) -> bool {
+            match p.var {
+                Var::Global(g) => !writes_global(self.program, g) || self.written.contains(&g),
+                _ => true,
+            }
+        }
+        fn write(&mut self, p: &Place) -> bool {
+            if p.index.is_some() {
+                return false;
+            }
+            if let Var::Global(g) = p.var {
+                if self.under_if > 0 {
+                    return false;
+                }
+                if !self.written.contains(&g) {
+                    self.written.push(g);
+                }
+            }
+            true
+        }
+        fn stmts(&mut self, body: &[Stmt]) -> bool {
+            body.iter().all(|s| match s {
+                Stmt::Set(p, e) => self.expr(e) && self.write(p),
+                Stmt::If(c, a, b) => {
+                    self.under_if += 1;
+                    let ok = self.expr(c) && self.stmts(a) && self.stmts(b);
+                    self.under_if -= 1;
+                    ok
+                }
+                Stmt::Call(g, args) => args.iter().all(|a| self.expr(a)) && self.func(*g),
+                _ => false,
+            })
+        }
+        fn func(&mut self, f: usize) -> bool {
+            if self.stack.contains(&f) || self.stack.len() >= MAX_INLINE_DEPTH {
+                return false;
+            }
+            let func = &self.program.funcs[f];
+            self.stack.push(f);
+            // A TABLE writes its outputs (lookup) or runs the body (exact): the body's writes decide.
+            let ok = func.table.as_ref().is_none_or(|t| t.outputs.iter().all(|p| p.index.is_none()))
+                && self.stmts(&func.body);
+            self.stack.pop();
+            ok
         }
     }
     fn has_call(e: &Expr) -> bool {
@@ -1469,27 +1557,20 @@ fn vectorizable(program: &Program, f: usize) -> bool {
             Expr::Builtin(_, args) => args.iter().any(has_call),
         }
     }
-    fn stmts(body: &[Stmt], program: &Program, stack: &mut Vec<usize>) -> bool {
-        body.iter().all(|s| match s {
-            Stmt::Set(p, e) => p.index.is_none() && !matches!(p.var, Var::Global(_)) && expr(e, program, stack),
-            Stmt::If(c, a, b) => expr(c, program, stack) && stmts(a, program, stack) && stmts(b, program, stack),
-            Stmt::Call(g, args) => args.iter().all(|a| expr(a, program, stack)) && func(*g, program, stack),
-            _ => false,
+    /// Whether any function assigns global g (or has it as a TABLE output).
+    fn writes_global(program: &Program, g: u32) -> bool {
+        fn stmts(body: &[Stmt], g: u32) -> bool {
+            body.iter().any(|s| match s {
+                Stmt::Set(p, _) => p.var == Var::Global(g),
+                Stmt::If(_, a, b) => stmts(a, g) || stmts(b, g),
+                Stmt::While(_, b) | Stmt::For { body: b, .. } => stmts(b, g),
+                _ => false,
+            })
+        }
+        program.funcs.iter().any(|f| {
+            stmts(&f.body, g) || f.table.as_ref().is_some_and(|t| t.outputs.iter().any(|p| p.var == Var::Global(g)))
         })
     }
-    fn func(f: usize, program: &Program, stack: &mut Vec<usize>) -> bool {
-        if stack.contains(&f) || stack.len() >= MAX_INLINE_DEPTH {
-            return false;
-        }
-        let func = &program.funcs[f];
-        let table_ok = func
-            .table
-            .as_ref()
-            .is_none_or(|t| t.outputs.iter().all(|p| p.index.is_none() && !matches!(p.var, Var::Global(_))));
-        stack.push(f);
-        let ok = table_ok && stmts(&func.body, program, stack);
-        stack.pop();
-        ok
-    }
-    func(f, program, &mut Vec::new())
+    let mut walk = Walk { program, stack: Vec::new(), written: Vec::new(), under_if: 0 };
+    walk.func(f).then_some(walk.written)
 }
