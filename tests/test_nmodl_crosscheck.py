@@ -318,3 +318,25 @@ def test_jit_two_instance_loops_equal_the_interpreter(nseg, rb):
     for a, b in zip(*traces):
         assert np.abs(a - b).max() <= 1e-9
     assert np.ptp(traces[0][1]) > 10
+
+
+def test_a_global_counter_is_never_split_across_lanes(rb):
+    """A global read before it is written (a counter) carries from one instance to the next: such a loop stays
+    one instance at a time, so every instance counts (a two-instance loop would count each pair once)."""
+    src = """
+NEURON { SUFFIX counter  GLOBAL count }
+ASSIGNED { count }
+STATE { x }
+INITIAL { x = 1 }
+BREAKPOINT { SOLVE s METHOD cnexp }
+DERIVATIVE s { count = count + 1  x' = -x }
+"""
+    rheobase.compile_mod(src)
+    sec = rb.Section(name="cable")
+    sec.nseg = 4
+    sec.insert("counter")
+    rb.finitialize(-65)
+    rb.count_counter = 0
+    for _ in range(10):
+        rb.fadvance()
+    assert rb.count_counter == 40

@@ -628,12 +628,25 @@ impl Model {
             "dt" => self.clock.dt,
             "celsius" => self.clock.celsius,
             "secondorder" => self.clock.secondorder as f64,
-            _ => self
-                .globals
-                .get(name)
-                .copied()
-                .or_else(|| mechanisms::global_info(name).map(|g| g.default)) // of a mechanism loaded since
-                .ok_or_else(|| self.unknown_global(name))?,
+            // A mechanism may write its globals while it runs (NMODL's GLOBAL assigned): the simulation's copy.
+            _ => match self.lowered_global(name) {
+                Some(v) => v,
+                None => self
+                    .globals
+                    .get(name)
+                    .copied()
+                    .or_else(|| mechanisms::global_info(name).map(|g| g.default)) // of a mechanism loaded since
+                    .ok_or_else(|| self.unknown_global(name))?,
+            },
+        })
+    }
+
+    /// A mechanism global as the simulation holds it (the first cell group that has the mechanism).
+    fn lowered_global(&self, name: &str) -> Option<f64> {
+        let l = self.sim.as_ref()?;
+        l.sim.groups.iter().flat_map(|g| g.blocks.iter()).find_map(|b| {
+            let info = mechanisms::info(b.data.mech);
+            info.globals.iter().position(|g| g.name == name).and_then(|k| b.data.globals.get(k).copied())
         })
     }
 
