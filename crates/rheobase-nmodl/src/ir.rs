@@ -258,6 +258,25 @@ pub struct Kinetic {
     pub steady: bool,
 }
 
+impl Stmt {
+    /// Statements only the interpreter runs: Newton and sparse solves, event requests, and the reactions of a
+    /// KINETIC block (which build its system).
+    pub fn interpreter_only(&self) -> bool {
+        matches!(
+            self,
+            Stmt::Implicit(_)
+                | Stmt::NetSend { .. }
+                | Stmt::NetEvent(_)
+                | Stmt::NetMove(_)
+                | Stmt::Kinetic(_)
+                | Stmt::Reaction { .. }
+                | Stmt::Flux { .. }
+                | Stmt::Compartment { .. }
+                | Stmt::Conserve { .. }
+        )
+    }
+}
+
 /// `SOLVE name METHOD derivimplicit`: find the states x at t + dt with x − x_old − dt·f(x) = 0 by Newton's method
 /// with a finite-difference Jacobian (as NEURON's `derivimplicit`). `deriv` is the function that evaluates the
 /// DERIVATIVE block, storing f(x) of `states[k]` in `slopes[k]`.

@@ -235,15 +235,6 @@ fn native_functions(program: &Program) -> Option<Vec<bool>> {
         let mut called = Vec::new();
         for s in stmts {
             let nested = match s {
-                Stmt::Implicit(_)
-                | Stmt::NetSend { .. }
-                | Stmt::NetEvent(_)
-                | Stmt::NetMove(_)
-                | Stmt::Kinetic(_)
-                | Stmt::Reaction { .. }
-                | Stmt::Flux { .. }
-                | Stmt::Compartment { .. }
-                | Stmt::Conserve { .. } => return true,
                 Stmt::If(c, a, b) => {
                     calls(c, &mut called);
                     stmts_need(a, program, memo) || stmts_need(b, program, memo)
@@ -269,6 +260,10 @@ fn native_functions(program: &Program) -> Option<Vec<bool>> {
                     args.iter().for_each(|a| calls(a, &mut called));
                     called.push(*f);
                     false
+                }
+                interpreter_only => {
+                    debug_assert!(interpreter_only.interpreter_only());
+                    return true;
                 }
             };
             if nested {
@@ -406,15 +401,7 @@ fn mark_arrays(stmts: &[Stmt], mem: &mut [bool]) {
                 mark_arrays(body, mem);
             }
             Stmt::Call(_, args) => args.iter().for_each(|a| expr(a, mem)),
-            Stmt::Implicit(_)
-            | Stmt::NetSend { .. }
-            | Stmt::NetEvent(_)
-            | Stmt::NetMove(_)
-            | Stmt::Kinetic(_)
-            | Stmt::Reaction { .. }
-            | Stmt::Flux { .. }
-            | Stmt::Compartment { .. }
-            | Stmt::Conserve { .. } => {}
+            _ => {} // interpreter-only statements are never compiled
         }
     }
 }
@@ -1005,15 +992,8 @@ impl<'a, 'b> Gen<'a, 'b> {
             Stmt::Call(f, args) => {
                 self.call(*f, args);
             }
-            Stmt::Implicit(_)
-            | Stmt::NetSend { .. }
-            | Stmt::NetEvent(_)
-            | Stmt::NetMove(_)
-            | Stmt::Kinetic(_)
-            | Stmt::Reaction { .. }
-            | Stmt::Flux { .. }
-            | Stmt::Compartment { .. }
-            | Stmt::Conserve { .. } => {
+            other => {
+                debug_assert!(other.interpreter_only());
                 unreachable!("functions that need the interpreter are not compiled (native_functions)")
             }
         }
