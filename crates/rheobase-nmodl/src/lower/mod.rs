@@ -193,10 +193,10 @@ impl<'a> Lowerer<'a> {
         let starts = self.state_starts().into_iter().map(|(p, e)| Stmt::Set(p, e)).collect();
         let start = entry("<START>", (starts, 0), &mut self.funcs);
         let initial = entry("<INITIAL>", initial, &mut self.funcs);
-        let conductance = self.conductance(&current.0, current.1, &ions, &self.currents(&ions));
+        let currents = self.currents(&ions);
+        let conductance = self.conductance(&current.0, current.1, &ions, &currents);
         let current = entry("<BREAKPOINT>", current, &mut self.funcs);
         let state = entry("<SOLVE>", (state, 0), &mut self.funcs);
-        let currents = self.currents(&ions);
         // VERBATIM C in a FUNCTION or PROCEDURE: refused if the mechanism's own blocks call it, else only that
         // function is unavailable (netstim.mod's noiseFromRandom).
         let mut roots = vec![start, initial, current, state];
