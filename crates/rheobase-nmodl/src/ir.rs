@@ -431,3 +431,127 @@ impl Program {
         self.funcs.iter().position(|f| f.name == name)
     }
 }
+
+impl Program {
+    /// The range slots that functions `roots`, with everything they call, read or write.
+    pub fn touched_slots(&self, roots: &[usize]) -> Vec<bool> {
+        struct Walk<'p> {
+            program: &'p Program,
+            seen: Vec<bool>,
+            slots: Vec<bool>,
+        }
+        impl Walk<'_> {
+            fn func(&mut self, f: usize) {
+                if std::mem::replace(&mut self.seen[f], true) {
+                    return;
+                }
+                let func = &self.program.funcs[f];
+                if let Some(t) = &func.table {
+                    t.outputs.iter().chain(&t.depend).for_each(|p| self.place(p));
+                    [&t.from, &t.to, &t.with].into_iter().for_each(|e| self.expr(e));
+                }
+                self.stmts(&func.body);
+            }
+            fn mark(&mut self, first: u32, len: u32) {
+                for s in first..first + len {
+                    self.slots[s as usize] = true;
+                }
+            }
+            fn place(&mut self, p: &Place) {
+                if let Var::Range(s) = p.var {
+                    self.mark(s, p.len);
+                }
+                if let Some(i) = &p.index {
+                    self.expr(i);
+                }
+            }
+            fn expr(&mut self, e: &Expr) {
+                match e {
+                    Expr::Num(_) => {}
+                    Expr::Get(p) => self.place(p),
+                    Expr::Unary(_, a) => self.expr(a),
+                    Expr::Binary(_, a, b) => {
+                        self.expr(a);
+                        self.expr(b);
+                    }
+                    Expr::Builtin(_, args) => args.iter().for_each(|a| self.expr(a)),
+                    Expr::Call(f, args) => {
+                        args.iter().for_each(|a| self.expr(a));
+                        self.func(*f);
+                    }
+                    Expr::Random(r, args) => {
+                        args.iter().for_each(|a| self.expr(a));
+                        if let Random::Negexp { stream } | Random::SetSeq { stream } | Random::SetIds { stream } = r {
+                            self.mark(*stream, 4);
+                        }
+                    }
+                }
+            }
+            fn stmts(&mut self, body: &[Stmt]) {
+                for s in body {
+                    match s {
+                        Stmt::Set(p, e) => {
+                            self.place(p);
+                            self.expr(e);
+                        }
+                        Stmt::If(c, a, b) => {
+                            self.expr(c);
+                            self.stmts(a);
+                            self.stmts(b);
+                        }
+                        Stmt::While(c, body) => {
+                            self.expr(c);
+                            self.stmts(body);
+                        }
+                        Stmt::For { from, to, by, body, .. } => {
+                            [from, to, by].into_iter().for_each(|e| self.expr(e));
+                            self.stmts(body);
+                        }
+                        Stmt::Call(f, args) => {
+                            args.iter().for_each(|a| self.expr(a));
+                            self.func(*f);
+                        }
+                        Stmt::Implicit(i) => {
+                            i.states.iter().chain(&i.slopes).for_each(|p| self.place(p));
+                            self.func(i.deriv);
+                        }
+                        Stmt::NetSend { delay, flag } => {
+                            self.expr(delay);
+                            self.expr(flag);
+                        }
+                        Stmt::NetEvent(e) | Stmt::NetMove(e) => self.expr(e),
+                        Stmt::Kinetic(k) => {
+                            for &r in &k.rows {
+                                self.mark(r, 1);
+                            }
+                            self.func(k.block);
+                        }
+                        Stmt::Reaction { lhs, rhs, kf, kb, .. } => {
+                            lhs.iter().chain(rhs).for_each(|(p, _)| self.place(p));
+                            self.expr(kf);
+                            kb.iter().for_each(|e| self.expr(e));
+                        }
+                        Stmt::Flux { state, flux, .. } => {
+                            self.place(state);
+                            self.expr(flux);
+                        }
+                        Stmt::Compartment { volume, states, .. } => {
+                            self.expr(volume);
+                            states.iter().for_each(|p| self.place(p));
+                        }
+                        Stmt::Conserve { terms, value } => {
+                            terms.iter().for_each(|(p, _)| self.place(p));
+                            self.expr(value);
+                        }
+                    }
+                }
+            }
+        }
+        let mut walk =
+            Walk { program: self, seen: vec![false; self.funcs.len()], slots: vec![false; self.range.len()] };
+        for &f in roots {
+            walk.func(f);
+        }
+        walk.slots
+    }
+}

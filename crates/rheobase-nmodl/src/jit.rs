@@ -14,7 +14,7 @@
 use crate::ir::*;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{
-    types, AbiParam, Endianness, InstBuilder, MemFlags, StackSlot, StackSlotData, StackSlotKind, Value,
+    types, AbiParam, Block, Endianness, InstBuilder, MemFlags, StackSlot, StackSlotData, StackSlotKind, Value,
 };
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
@@ -59,6 +59,10 @@ pub struct Env {
     pub ion_index: *const *const usize,
     pub ion_current: *const *mut f64,
     pub ion_didv: *const *mut f64,
+    /// Non-zero when instance k sits at node `node_first + k` and is instance k of every ion it uses (the
+    /// core's `BlockData::contiguous`): the loops then read and write whole vectors instead of lane by lane.
+    pub contiguous: u64,
+    pub node_first: u64,
 }
 
 /// The loops over instances compiled for each phase of a time step.
@@ -218,6 +222,12 @@ pub fn compile(program: &Program) -> Option<JitProgram> {
             g.b.finalize();
         }
         module.define_function(id, &mut ctx).ok()?;
+        // For profiling: the loops' Cranelift IR and machine code (disassemble with
+        // `objdump -b binary -m i386:x86-64 -D loopN.bin`; perf's map names them loopN).
+        if let (Ok(dir), Some(code)) = (std::env::var("RHEOBASE_JIT_DUMP"), ctx.compiled_code()) {
+            let _ = std::fs::write(format!("{dir}/{}_loop{i}.clif", program.name), ctx.func.display().to_string());
+            let _ = std::fs::write(format!("{dir}/{}_loop{i}.bin", program.name), code.code_buffer());
+        }
         module.clear_context(&mut ctx);
         loop_ids.push(id);
     }
@@ -444,6 +454,9 @@ struct Gen<'a, 'b> {
     /// in the iteration being emitted.
     private_globals: Vec<u32>,
     private: Vec<(u32, Variable)>,
+    /// The value of a scalar range slot as last loaded or stored in the current block: later reads in the
+    /// block use it instead of memory (Cranelift does not forward stores to loads).
+    known: HashMap<u32, (Block, Value)>,
 }
 
 /// What the loops over instances keep in registers: env, the node arrays, the current columns and, per
@@ -456,8 +469,10 @@ struct LoopCtx {
     node_diam: Value,
     node_rhs: Value,
     node_d: Value,
-    currents: Vec<Value>,
-    written: Vec<[Value; 4]>,
+    /// node_first·8 while emitting the loops for contiguous instances (see [`Env::contiguous`]).
+    node_first8: Option<Value>,
+    currents: Vec<u32>,
+    written: Vec<(u32, [Value; 3])>,
 }
 
 struct Frame {
@@ -478,6 +493,8 @@ struct Hoisted {
 }
 
 const FLAGS: MemFlags = MemFlags::trusted();
+/// Vector accesses to node and ion arrays at any instance offset (8-byte aligned only).
+const UNALIGNED: MemFlags = MemFlags::new().with_notrap();
 /// Loads of pointers that do not change during a call (column and table pointers): the optimiser may hoist and
 /// merge them.
 const INVARIANT: MemFlags = MemFlags::trusted().with_readonly().with_can_move();
@@ -506,6 +523,7 @@ impl<'a, 'b> Gen<'a, 'b> {
             node_vals: None,
             private_globals: Vec::new(),
             private: Vec::new(),
+            known: HashMap::new(),
         }
     }
 
@@ -642,9 +660,7 @@ impl<'a, 'b> Gen<'a, 'b> {
         let field = |g: &mut Self, off: usize| g.b.ins().load(g.ptr, INVARIANT, env, off as i32);
         self.params = Some((env, n));
         self.hoist();
-        let cols = self.hoisted().cols;
-        let col = |g: &mut Self, slot: u32| g.b.ins().load(g.ptr, INVARIANT, cols, (slot * 8) as i32);
-        // Written ion currents: (column of the mechanism's copy, ion instance index, ion i, ion di/dv).
+        // Written ion currents: (the mechanism's copy, [ion instance index, ion i, ion di/dv]).
         let (ion_index, ion_current, ion_didv) = (
             field(self, offset_of!(Env, ion_index)),
             field(self, offset_of!(Env, ion_current)),
@@ -654,14 +670,13 @@ impl<'a, 'b> Gen<'a, 'b> {
         for (i, ion) in program.ions.iter().enumerate() {
             for iv in ion.vars.iter().filter(|iv| iv.field == IonField::Current && iv.write) {
                 let at = (i * 8) as i32;
-                let c = col(self, iv.slot);
                 let index = self.b.ins().load(self.ptr, INVARIANT, ion_index, at);
                 let cur = self.b.ins().load(self.ptr, INVARIANT, ion_current, at);
                 let didv = self.b.ins().load(self.ptr, INVARIANT, ion_didv, at);
-                written.push([c, index, cur, didv]);
+                written.push((iv.slot, [index, cur, didv]));
             }
         }
-        let ctx = LoopCtx {
+        let mut ctx = LoopCtx {
             env,
             node: field(self, offset_of!(Env, node)),
             node_v: field(self, offset_of!(Env, node_v)),
@@ -669,7 +684,8 @@ impl<'a, 'b> Gen<'a, 'b> {
             node_diam: field(self, offset_of!(Env, node_diam)),
             node_rhs: field(self, offset_of!(Env, node_rhs)),
             node_d: field(self, offset_of!(Env, node_d)),
-            currents: program.currents.iter().map(|&c| col(self, c)).collect(),
+            node_first8: None,
+            currents: program.currents.clone(),
             written,
         };
         let entry_fn = match phase {
@@ -677,16 +693,36 @@ impl<'a, 'b> Gen<'a, 'b> {
             Phase::Current => program.conductance.as_ref().map_or(program.current, |c| c.func),
             Phase::State => program.state,
         };
+        let private = vectorizable(program, entry_fn).filter(|_| phase != Phase::Init);
+        // Density mechanisms usually cover consecutive nodes in order: a second copy of the loops for that case
+        // reads and writes node and ion values as whole vectors.
+        if private.is_some() && program.kind == Kind::Density {
+            let (contiguous, general) = (self.b.create_block(), self.b.create_block());
+            let flag = field(self, offset_of!(Env, contiguous));
+            self.b.ins().brif(flag, contiguous, &[], general, &[]);
+            self.b.switch_to_block(contiguous);
+            let first = field(self, offset_of!(Env, node_first));
+            ctx.node_first8 = Some(self.b.ins().imul_imm(first, 8));
+            self.loops(phase, program, &ctx, n, private.clone());
+            ctx.node_first8 = None;
+            self.b.switch_to_block(general);
+        }
+        self.loops(phase, program, &ctx, n, private);
+        self.b.seal_all_blocks();
+    }
+
+    /// The two-instance loop (when `private` says the code allows it: the globals it keeps per lane), the scalar
+    /// loop for the rest, and the return.
+    fn loops(&mut self, phase: Phase, program: &Program, ctx: &LoopCtx, n: Value, private: Option<Vec<u32>>) {
         let mut k = self.b.ins().iconst(types::I64, 0);
-        if let Some(private) = vectorizable(program, entry_fn).filter(|_| phase != Phase::Init) {
+        if let Some(private) = private {
             self.private_globals = private;
-            k = self.instance_loop(phase, program, &ctx, n, k, 2);
+            k = self.instance_loop(phase, program, ctx, n, k, 2);
             self.private_globals = Vec::new();
         }
-        self.instance_loop(phase, program, &ctx, n, k, 1);
+        self.instance_loop(phase, program, ctx, n, k, 1);
         let r = self.b.ins().f64const(0.0);
         self.b.ins().return_(&[r]);
-        self.b.seal_all_blocks();
     }
 
     /// `while k + lanes <= n { the work of instances k..k+lanes; k += lanes }`; returns k after the loop.
@@ -743,15 +779,26 @@ impl<'a, 'b> Gen<'a, 'b> {
         (0..self.lanes as i64)
             .map(|l| {
                 let kl8 = self.b.ins().iadd_imm(k8, 8 * l);
-                let at = self.b.ins().iadd(ctx.node, kl8);
-                let nd = self.b.ins().load(types::I64, FLAGS, at, 0);
-                (kl8, self.b.ins().imul_imm(nd, 8))
+                let nd8 = match ctx.node_first8 {
+                    Some(first8) => self.b.ins().iadd(first8, kl8),
+                    None => {
+                        let at = self.b.ins().iadd(ctx.node, kl8);
+                        let nd = self.b.ins().load(types::I64, FLAGS, at, 0);
+                        self.b.ins().imul_imm(nd, 8)
+                    }
+                };
+                (kl8, nd8)
             })
             .collect()
     }
 
     /// A node value of every lane's instance, as one value of the value type.
-    fn gather(&mut self, base: Value, lanes: &[(Value, Value)]) -> Value {
+    fn gather(&mut self, base: Value, lanes: &[(Value, Value)], contiguous: bool) -> Value {
+        if contiguous && self.lanes > 1 {
+            let at = self.b.ins().iadd(base, lanes[0].1);
+            let ty = self.fty();
+            return self.b.ins().load(ty, UNALIGNED, at, 0);
+        }
         let mut out = None;
         for (l, &(_, nd8)) in lanes.iter().enumerate() {
             let at = self.b.ins().iadd(base, nd8);
@@ -781,6 +828,23 @@ impl<'a, 'b> Gen<'a, 'b> {
         self.b.ins().store(FLAGS, new, at, 0);
     }
 
+    /// `*(base + offsets[l]) += lane l of x` for every lane: one vector update when the lanes' places are
+    /// consecutive, else lane by lane in instance order (two point processes may share a node).
+    fn add_lanes(&mut self, base: Value, offsets: &[Value], x: Value, consecutive: bool) {
+        if consecutive && self.lanes > 1 {
+            let at = self.b.ins().iadd(base, offsets[0]);
+            let ty = self.fty();
+            let old = self.b.ins().load(ty, UNALIGNED, at, 0);
+            let new = self.b.ins().fadd(old, x);
+            self.b.ins().store(UNALIGNED, new, at, 0);
+            return;
+        }
+        for (l, &off) in offsets.iter().enumerate() {
+            let x = self.lane(x, l);
+            self.add_to(base, off, x);
+        }
+    }
+
     /// The phase's work for instance k (and k + 1 in a two-instance body).
     fn iteration(&mut self, phase: Phase, program: &Program, ctx: &LoopCtx, k: Value) {
         let env = ctx.env;
@@ -788,9 +852,10 @@ impl<'a, 'b> Gen<'a, 'b> {
         self.params = Some((env, k));
         self.hoisted.as_mut().expect("hoisted").k_bytes = k8;
         let lanes = self.lane_offsets(ctx, k8);
-        let v = self.gather(ctx.node_v, &lanes);
-        let area = self.gather(ctx.node_area, &lanes);
-        let diam = self.gather(ctx.node_diam, &lanes);
+        let contiguous = ctx.node_first8.is_some();
+        let v = self.gather(ctx.node_v, &lanes, contiguous);
+        let area = self.gather(ctx.node_area, &lanes, contiguous);
+        let diam = self.gather(ctx.node_diam, &lanes, contiguous);
         if self.lanes == 1 {
             self.b.ins().store(FLAGS, area, env, offset_of!(Env, area) as i32);
             self.b.ins().store(FLAGS, diam, env, offset_of!(Env, diam) as i32);
@@ -812,11 +877,7 @@ impl<'a, 'b> Gen<'a, 'b> {
             }
             g.body_of(f, &program.funcs[f], &[]);
         };
-        let column = |g: &mut Self, c: Value| {
-            let at = g.b.ins().iadd(c, k8);
-            let ty = g.fty();
-            g.b.ins().load(ty, FLAGS, at, 0)
-        };
+        let column = |g: &mut Self, slot: u32| g.load(&Place::scalar(Var::Range(slot)));
         match phase {
             Phase::Init => {
                 call(self, program.start, v);
@@ -837,15 +898,11 @@ impl<'a, 'b> Gen<'a, 'b> {
                     Some(c) => {
                         call(self, c.func, v);
                         let rhs = sum(self);
-                        let total = self.hoisted().columns[&c.total];
-                        let g = column(self, total);
+                        let g = column(self, c.total);
                         let ion_g: Vec<Value> = c
                             .ions
                             .iter()
-                            .map(|slot| {
-                                let col = self.hoisted().columns[slot];
-                                column(self, col)
-                            })
+                            .map(|&slot| column(self, slot))
                             .collect();
                         (rhs, g, ion_g)
                     }
@@ -854,11 +911,11 @@ impl<'a, 'b> Gen<'a, 'b> {
                         let v_dv = self.b.ins().fadd(v, dv);
                         call(self, program.current, v_dv);
                         let g_sum = sum(self);
-                        let saved: Vec<Value> = ctx.written.iter().map(|&[c, ..]| column(self, c)).collect();
+                        let saved: Vec<Value> = ctx.written.iter().map(|&(c, _)| column(self, c)).collect();
                         call(self, program.current, v);
                         let rhs = sum(self);
                         let mut ion_g = Vec::new();
-                        for (&[c, ..], &at_dv) in ctx.written.iter().zip(&saved) {
+                        for (&(c, _), &at_dv) in ctx.written.iter().zip(&saved) {
                             let now = column(self, c);
                             let diff = self.b.ins().fsub(at_dv, now);
                             ion_g.push(self.b.ins().fdiv(diff, dv));
@@ -879,28 +936,31 @@ impl<'a, 'b> Gen<'a, 'b> {
                     Some(s) => g.b.ins().fmul(x, s),
                     None => x,
                 };
-                for (&[c, index, cur, didv], &di) in ctx.written.iter().zip(&ion_g) {
+                for (&(c, [index, cur, didv]), &di) in ctx.written.iter().zip(&ion_g) {
                     let now = column(self, c);
                     let (didv_add, now) = (scaled(self, di), scaled(self, now));
-                    for (l, &(kl8, _)) in lanes.iter().enumerate() {
-                        let at = self.b.ins().iadd(index, kl8);
-                        let ii = self.b.ins().load(types::I64, FLAGS, at, 0);
-                        let ii8 = self.b.ins().imul_imm(ii, 8);
-                        let (a, b) = (self.lane(didv_add, l), self.lane(now, l));
-                        self.add_to(didv, ii8, a);
-                        self.add_to(cur, ii8, b);
-                    }
+                    // The ion instance of each lane's instance (k itself when contiguous).
+                    let ion_at: Vec<Value> = lanes
+                        .iter()
+                        .map(|&(kl8, _)| {
+                            if contiguous {
+                                return kl8;
+                            }
+                            let at = self.b.ins().iadd(index, kl8);
+                            let ii = self.b.ins().load(types::I64, FLAGS, at, 0);
+                            self.b.ins().imul_imm(ii, 8)
+                        })
+                        .collect();
+                    self.add_lanes(didv, &ion_at, didv_add, contiguous);
+                    self.add_lanes(cur, &ion_at, now, contiguous);
                 }
                 let (rhs, cond) = (scaled(self, rhs), scaled(self, g));
                 // ELECTRODE_CURRENT: positive inward, so the signs flip (for the whole mechanism, as nocmodl).
                 let (rhs, cond) =
                     if program.electrode { (rhs, self.b.ins().fneg(cond)) } else { (self.b.ins().fneg(rhs), cond) };
-                // Lane by lane, in instance order (two point processes may share a node).
-                for (l, &(_, nd8)) in lanes.iter().enumerate() {
-                    let (r, c) = (self.lane(rhs, l), self.lane(cond, l));
-                    self.add_to(ctx.node_rhs, nd8, r);
-                    self.add_to(ctx.node_d, nd8, c);
-                }
+                let nodes: Vec<Value> = lanes.iter().map(|&(_, nd8)| nd8).collect();
+                self.add_lanes(ctx.node_rhs, &nodes, rhs, contiguous);
+                self.add_lanes(ctx.node_d, &nodes, cond, contiguous);
             }
         }
     }
@@ -1075,6 +1135,7 @@ impl<'a, 'b> Gen<'a, 'b> {
         let vals: Vec<Value> = [env, k].into_iter().chain(vals).collect();
         let fref = self.module.declare_func_in_func(self.ids[f], self.b.func);
         let call = self.b.ins().call(fref, &vals);
+        self.known.clear(); // the callee may write any column
         self.b.inst_results(call)[0]
     }
 
@@ -1173,20 +1234,6 @@ impl<'a, 'b> Gen<'a, 'b> {
         const LN2_HI: f64 = 6.931_471_803_691_238e-1;
         const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
         const ROUND_SHIFT: f64 = 6_755_399_441_055_744.0;
-        const TAYLOR: [f64; 12] = [
-            1.0 / 39_916_800.0,
-            1.0 / 3_628_800.0,
-            1.0 / 362_880.0,
-            1.0 / 40_320.0,
-            1.0 / 5_040.0,
-            1.0 / 720.0,
-            1.0 / 120.0,
-            1.0 / 24.0,
-            1.0 / 6.0,
-            0.5,
-            1.0,
-            1.0,
-        ];
         let wide = if self.lanes == 2 { types::I64X2 } else { types::I64 };
         let little = MemFlags::new().with_endianness(Endianness::Little);
         let lo = self.fconst(-700.0);
@@ -1209,11 +1256,24 @@ impl<'a, 'b> Gen<'a, 'b> {
         let r = self.b.ins().fsub(xc, a);
         let b = self.b.ins().fmul(kf, lo_c);
         let r = self.b.ins().fsub(r, b);
-        let mut p = self.fconst(1.0 / 479_001_600.0);
-        for c in TAYLOR {
-            let c = self.fconst(c);
-            p = self.b.ins().fma(p, r, c);
+        // The Taylor polynomial by Estrin's scheme, as fastmath's taylor12.
+        let c = |g: &mut Self, i: usize| g.fconst(rheobase_core::fastmath::TAYLOR[i]);
+        let r2 = self.b.ins().fmul(r, r);
+        let r4 = self.b.ins().fmul(r2, r2);
+        let r8 = self.b.ins().fmul(r4, r4);
+        let pair = |g: &mut Self, i: usize| {
+            let (lo, hi) = (c(g, i), c(g, i + 1));
+            g.b.ins().fma(hi, r, lo)
+        };
+        let mut b = Vec::new();
+        for i in [0, 4, 8] {
+            let (lo, hi) = (pair(self, i), pair(self, i + 2));
+            b.push(self.b.ins().fma(hi, r2, lo));
         }
+        let low = self.b.ins().fma(b[1], r4, b[0]);
+        let c12 = c(self, 12);
+        let high = self.b.ins().fma(c12, r4, b[2]);
+        let p = self.b.ins().fma(high, r8, low);
         let e = self.b.ins().iadd(bits, bias);
         let fifty_two = self.b.ins().iconst(types::I64, 52);
         let e = self.b.ins().ishl(e, fifty_two);
@@ -1324,7 +1384,29 @@ impl<'a, 'b> Gen<'a, 'b> {
         (addr, ok)
     }
 
+    /// The slot of a place `known` may hold: a range variable without an index.
+    fn cacheable(p: &Place) -> Option<u32> {
+        match p.var {
+            Var::Range(s) if p.index.is_none() => Some(s),
+            _ => None,
+        }
+    }
+
     fn load(&mut self, p: &Place) -> Value {
+        let block = self.b.current_block();
+        if let Some(&(b, v)) = Self::cacheable(p).and_then(|s| self.known.get(&s)) {
+            if Some(b) == block {
+                return v;
+            }
+        }
+        let v = self.load_memory(p);
+        if let (Some(s), Some(block)) = (Self::cacheable(p), block) {
+            self.known.insert(s, (block, v));
+        }
+        v
+    }
+
+    fn load_memory(&mut self, p: &Place) -> Value {
         let (addr, ok) = self.addr(p);
         let v = match addr {
             Addr::Var(v) => self.b.use_var(v),
@@ -1357,6 +1439,16 @@ impl<'a, 'b> Gen<'a, 'b> {
             None => value,
         };
         let (addr, ok) = self.addr(p);
+        match (Self::cacheable(p), p.var, self.b.current_block()) {
+            (Some(s), _, Some(block)) => {
+                self.known.insert(s, (block, value));
+            }
+            // An element of a range array: forget what is known of the array.
+            (None, Var::Range(first), _) => (first..first + p.len).for_each(|s| {
+                self.known.remove(&s);
+            }),
+            _ => {}
+        }
         let write = |g: &mut Self| match addr {
             Addr::Var(v) => g.b.def_var(v, value),
             Addr::Mem(a, off) => {

@@ -119,6 +119,9 @@ struct NmodlKernel {
     tqitem: Vec<Option<f64>>,
     /// Self-events net_move superseded: (instance, time); they are dropped on arrival.
     moved: Vec<(usize, f64)>,
+    /// Per phase, the range slots its code (or NET_RECEIVE, which reads what the last phase left) reads or
+    /// writes: only those ion variables are copied in and out.
+    touched: [Vec<bool>; 3],
 }
 
 #[derive(Default)]
@@ -134,6 +137,15 @@ impl NmodlKernel {
         let globals = program.globals.iter().map(|g| g.default).collect();
         let exposed = program.globals.iter().enumerate().filter(|(_, g)| g.exposed).map(|(k, _)| k).collect();
         let row = vec![0.0; program.range.len()];
+        let touched = [Phase::Init, Phase::Current, Phase::State].map(|phase| {
+            let mut roots = match phase {
+                Phase::Init => vec![program.start, program.initial],
+                Phase::Current => vec![program.current, program.conductance.as_ref().map_or(program.current, |c| c.func)],
+                Phase::State => vec![program.state],
+            };
+            roots.extend(program.net_receive);
+            program.touched_slots(&roots)
+        });
         NmodlKernel {
             interp: Interpreter::new(Arc::clone(&program)),
             program,
@@ -148,6 +160,7 @@ impl NmodlKernel {
             initial_spikes: Vec::new(),
             tqitem: Vec::new(),
             moved: Vec::new(),
+            touched,
         }
     }
 
@@ -215,11 +228,20 @@ impl NmodlKernel {
         // Ion variables into the mechanism's copies: those it reads, and the concentrations it writes.
         for (i, ion) in program.ions.iter().enumerate() {
             let ib = blk.ion_block[i];
-            let wanted = |v: &&IonVar| v.read || (v.write && v.field != IonField::Current && phase != Phase::Current);
+            let touched = &self.touched[phase as usize];
+            let wanted = |v: &&IonVar| {
+                touched[v.slot as usize] && (v.read || (v.write && v.field != IonField::Current && phase != Phase::Current))
+            };
             for v in ion.vars.iter().filter(wanted) {
                 let from = &ions[ib].data.vars[ion_var(v.field)];
-                for (dst, &ii) in blk.vars[v.slot as usize].iter_mut().zip(&blk.ion_instance[i]) {
-                    *dst = from[ii];
+                let to = &mut blk.vars[v.slot as usize];
+                if blk.contiguous {
+                    let n = to.len();
+                    to.copy_from_slice(&from[..n]);
+                } else {
+                    for (dst, &ii) in to.iter_mut().zip(&blk.ion_instance[i]) {
+                        *dst = from[ii];
+                    }
                 }
             }
         }
@@ -250,6 +272,8 @@ impl NmodlKernel {
             ion_index: ion_index.as_ptr(),
             ion_current: ion_current.as_ptr(),
             ion_didv: ion_didv.as_ptr(),
+            contiguous: (blk.contiguous && !artificial) as u64,
+            node_first: blk.node.first().map_or(0, |&nd| nd as u64),
         };
         if let Some(jit) = self.jit.clone() {
             let (views, _pointers) = self.table_views(&env);
@@ -265,7 +289,8 @@ impl NmodlKernel {
             for (i, ion) in program.ions.iter().enumerate() {
                 let ib = blk.ion_block[i];
                 let mut wrote_conc = false;
-                for iv in ion.vars.iter().filter(|iv| iv.write && iv.field != IonField::Current) {
+                let touched = &self.touched[phase as usize];
+                for iv in ion.vars.iter().filter(|iv| iv.write && iv.field != IonField::Current && touched[iv.slot as usize]) {
                     let to = &mut ions[ib].data.vars[ion_var(iv.field)];
                     for (src, &ii) in blk.vars[iv.slot as usize].iter().zip(&blk.ion_instance[i]) {
                         to[ii] = *src;

@@ -147,6 +147,8 @@ impl Run {
             ion_index: std::ptr::null(),
             ion_current: std::ptr::null(),
             ion_didv: std::ptr::null(),
+            contiguous: 0,
+            node_first: 0,
         };
         let native = self.native.as_ref().expect("checked by the caller");
         // SAFETY: one-element columns for every range slot, the program's globals, tables built above.
