@@ -340,3 +340,48 @@ DERIVATIVE s { count = count + 1  x' = -x }
     for _ in range(10):
         rb.fadvance()
     assert rb.count_counter == 40
+
+
+SPLIT = """
+NEURON { SUFFIX split  NONSPECIFIC_CURRENT i  RANGE g  GLOBAL ainf, atau }
+PARAMETER { g = 0.002 (S/cm2) }
+ASSIGNED { v (mV)  i (mA/cm2)  ainf  atau (ms) }
+STATE { a b }
+INITIAL { rates(v)  a = ainf  b = 1 - ainf }
+BREAKPOINT { SOLVE s METHOD cnexp  i = g * a * b * (v + 70) }
+DERIVATIVE s {
+    LOCAL q
+    rates(v)
+    a' = (ainf - a) / atau
+    q = 2 * atau
+    b' = (1 - ainf - b) / q
+}
+PROCEDURE rates(v (mV)) { ainf = 1 / (1 + exp(-(v + 50) / 6))  atau = 1 + 4 * exp(-((v + 60) / 20)^2) }
+"""
+
+
+@pytest.mark.parametrize("nseg", [1, 4, 7])
+def test_a_split_state_loop_equals_the_interpreter(nseg, rb):
+    """The JIT runs the statements of a DERIVATIVE block as separate loops over the instances where no LOCAL
+    crosses between them (here: rates, a's update, then q and b's update); the globals rates() writes per
+    instance pass between those loops per instance, and keep the last instance's value, as in sequential order."""
+    for suffix, jit in (("_j", True), ("_i", False)):
+        rheobase.compile_mod(SPLIT.replace("SUFFIX split", f"SUFFIX split{suffix}"), jit=jit)
+    traces, globals_after = [], []
+    for suffix in ("_j", "_i"):
+        sec = rb.Section(name="cable")
+        sec.L, sec.diam, sec.nseg = 200, 2, nseg
+        sec.insert("hh")
+        sec.insert(f"split{suffix}")
+        stim = rb.IClamp(sec(0))
+        stim.delay, stim.dur, stim.amp = 1, 20, 0.3
+        vs = [rb.Vector().record(sec(x)._ref_v) for x in (0.1, 0.9)]
+        rb.finitialize(-65)
+        rb.continuerun(25)
+        traces.append([np.array(v) for v in vs])
+        globals_after.append([getattr(rb, f"{name}_split{suffix}") for name in ("ainf", "atau")])
+        del sec, stim
+    for a, b in zip(*traces):
+        assert np.abs(a - b).max() <= 1e-9
+    assert np.ptp(traces[0][1]) > 10
+    assert globals_after[0] == pytest.approx(globals_after[1], rel=1e-12)

@@ -432,6 +432,112 @@ impl Program {
     }
 }
 
+/// What a walk over statements reports, without entering called functions: every place read or written (frame
+/// slots used without a place, such as a FROM loop's variable, as `Var::Local` places; a random stream as its four
+/// range slots), and every function called.
+pub trait Visitor {
+    fn place(&mut self, p: &Place);
+    fn call(&mut self, _f: usize) {}
+}
+
+pub fn visit_expr(e: &Expr, v: &mut impl Visitor) {
+    match e {
+        Expr::Num(_) => {}
+        Expr::Get(p) => visit_place(p, v),
+        Expr::Unary(_, a) => visit_expr(a, v),
+        Expr::Binary(_, a, b) => {
+            visit_expr(a, v);
+            visit_expr(b, v);
+        }
+        Expr::Builtin(_, args) => args.iter().for_each(|a| visit_expr(a, v)),
+        Expr::Call(f, args) => {
+            args.iter().for_each(|a| visit_expr(a, v));
+            v.call(*f);
+        }
+        Expr::Random(r, args) => {
+            args.iter().for_each(|a| visit_expr(a, v));
+            if let Random::Negexp { stream } | Random::SetSeq { stream } | Random::SetIds { stream } = r {
+                v.place(&Place { var: Var::Range(*stream), index: None, len: 4 });
+            }
+        }
+    }
+}
+
+fn visit_place(p: &Place, v: &mut impl Visitor) {
+    v.place(p);
+    if let Some(i) = &p.index {
+        visit_expr(i, v);
+    }
+}
+
+fn frame_slot(s: u32, v: &mut impl Visitor) {
+    v.place(&Place::scalar(Var::Local(s)));
+}
+
+pub fn visit_stmts(body: &[Stmt], v: &mut impl Visitor) {
+    for s in body {
+        match s {
+            Stmt::Set(p, e) => {
+                visit_place(p, v);
+                visit_expr(e, v);
+            }
+            Stmt::If(c, a, b) => {
+                visit_expr(c, v);
+                visit_stmts(a, v);
+                visit_stmts(b, v);
+            }
+            Stmt::While(c, body) => {
+                visit_expr(c, v);
+                visit_stmts(body, v);
+            }
+            Stmt::For { var, from, to, by, body } => {
+                frame_slot(*var, v);
+                [from, to, by].into_iter().for_each(|e| visit_expr(e, v));
+                visit_stmts(body, v);
+            }
+            Stmt::Call(f, args) => {
+                args.iter().for_each(|a| visit_expr(a, v));
+                v.call(*f);
+            }
+            Stmt::Implicit(i) => {
+                i.states.iter().chain(&i.slopes).for_each(|p| visit_place(p, v));
+                v.call(i.deriv);
+            }
+            Stmt::NetSend { delay, flag } => {
+                visit_expr(delay, v);
+                visit_expr(flag, v);
+            }
+            Stmt::NetEvent(e) | Stmt::NetMove(e) => visit_expr(e, v),
+            Stmt::Kinetic(k) => {
+                k.rows.iter().for_each(|&r| v.place(&Place::scalar(Var::Range(r))));
+                v.call(k.block);
+            }
+            Stmt::Reaction { lhs, rhs, kf, kb, fluxes } => {
+                lhs.iter().chain(rhs).for_each(|(p, _)| visit_place(p, v));
+                visit_expr(kf, v);
+                kb.iter().for_each(|e| visit_expr(e, v));
+                frame_slot(fluxes.0, v);
+                frame_slot(fluxes.1, v);
+            }
+            Stmt::Flux { state, flux, fluxes } => {
+                visit_place(state, v);
+                visit_expr(flux, v);
+                frame_slot(fluxes.0, v);
+                frame_slot(fluxes.1, v);
+            }
+            Stmt::Compartment { index, volume, states } => {
+                index.iter().for_each(|&i| frame_slot(i, v));
+                visit_expr(volume, v);
+                states.iter().for_each(|p| visit_place(p, v));
+            }
+            Stmt::Conserve { terms, value } => {
+                terms.iter().for_each(|(p, _)| visit_place(p, v));
+                visit_expr(value, v);
+            }
+        }
+    }
+}
+
 impl Program {
     /// The range slots that functions `roots`, with everything they call, read or write.
     pub fn touched_slots(&self, roots: &[usize]) -> Vec<bool> {
@@ -439,118 +545,36 @@ impl Program {
             program: &'p Program,
             seen: Vec<bool>,
             slots: Vec<bool>,
+            pending: Vec<usize>,
         }
-        impl Walk<'_> {
-            fn func(&mut self, f: usize) {
-                if std::mem::replace(&mut self.seen[f], true) {
-                    return;
-                }
-                let func = &self.program.funcs[f];
-                if let Some(t) = &func.table {
-                    t.outputs.iter().chain(&t.depend).for_each(|p| self.place(p));
-                    [&t.from, &t.to, &t.with].into_iter().for_each(|e| self.expr(e));
-                }
-                self.stmts(&func.body);
-            }
-            fn mark(&mut self, first: u32, len: u32) {
-                for s in first..first + len {
-                    self.slots[s as usize] = true;
-                }
-            }
+        impl Visitor for Walk<'_> {
             fn place(&mut self, p: &Place) {
                 if let Var::Range(s) = p.var {
-                    self.mark(s, p.len);
-                }
-                if let Some(i) = &p.index {
-                    self.expr(i);
-                }
-            }
-            fn expr(&mut self, e: &Expr) {
-                match e {
-                    Expr::Num(_) => {}
-                    Expr::Get(p) => self.place(p),
-                    Expr::Unary(_, a) => self.expr(a),
-                    Expr::Binary(_, a, b) => {
-                        self.expr(a);
-                        self.expr(b);
-                    }
-                    Expr::Builtin(_, args) => args.iter().for_each(|a| self.expr(a)),
-                    Expr::Call(f, args) => {
-                        args.iter().for_each(|a| self.expr(a));
-                        self.func(*f);
-                    }
-                    Expr::Random(r, args) => {
-                        args.iter().for_each(|a| self.expr(a));
-                        if let Random::Negexp { stream } | Random::SetSeq { stream } | Random::SetIds { stream } = r {
-                            self.mark(*stream, 4);
-                        }
+                    for s in s..s + p.len {
+                        self.slots[s as usize] = true;
                     }
                 }
             }
-            fn stmts(&mut self, body: &[Stmt]) {
-                for s in body {
-                    match s {
-                        Stmt::Set(p, e) => {
-                            self.place(p);
-                            self.expr(e);
-                        }
-                        Stmt::If(c, a, b) => {
-                            self.expr(c);
-                            self.stmts(a);
-                            self.stmts(b);
-                        }
-                        Stmt::While(c, body) => {
-                            self.expr(c);
-                            self.stmts(body);
-                        }
-                        Stmt::For { from, to, by, body, .. } => {
-                            [from, to, by].into_iter().for_each(|e| self.expr(e));
-                            self.stmts(body);
-                        }
-                        Stmt::Call(f, args) => {
-                            args.iter().for_each(|a| self.expr(a));
-                            self.func(*f);
-                        }
-                        Stmt::Implicit(i) => {
-                            i.states.iter().chain(&i.slopes).for_each(|p| self.place(p));
-                            self.func(i.deriv);
-                        }
-                        Stmt::NetSend { delay, flag } => {
-                            self.expr(delay);
-                            self.expr(flag);
-                        }
-                        Stmt::NetEvent(e) | Stmt::NetMove(e) => self.expr(e),
-                        Stmt::Kinetic(k) => {
-                            for &r in &k.rows {
-                                self.mark(r, 1);
-                            }
-                            self.func(k.block);
-                        }
-                        Stmt::Reaction { lhs, rhs, kf, kb, .. } => {
-                            lhs.iter().chain(rhs).for_each(|(p, _)| self.place(p));
-                            self.expr(kf);
-                            kb.iter().for_each(|e| self.expr(e));
-                        }
-                        Stmt::Flux { state, flux, .. } => {
-                            self.place(state);
-                            self.expr(flux);
-                        }
-                        Stmt::Compartment { volume, states, .. } => {
-                            self.expr(volume);
-                            states.iter().for_each(|p| self.place(p));
-                        }
-                        Stmt::Conserve { terms, value } => {
-                            terms.iter().for_each(|(p, _)| self.place(p));
-                            self.expr(value);
-                        }
-                    }
+            fn call(&mut self, f: usize) {
+                if !std::mem::replace(&mut self.seen[f], true) {
+                    self.pending.push(f);
                 }
             }
         }
-        let mut walk =
-            Walk { program: self, seen: vec![false; self.funcs.len()], slots: vec![false; self.range.len()] };
-        for &f in roots {
-            walk.func(f);
+        let mut walk = Walk {
+            program: self,
+            seen: vec![false; self.funcs.len()],
+            slots: vec![false; self.range.len()],
+            pending: Vec::new(),
+        };
+        roots.iter().for_each(|&f| walk.call(f));
+        while let Some(f) = walk.pending.pop() {
+            let func = &walk.program.funcs[f];
+            if let Some(t) = &func.table {
+                t.outputs.iter().chain(&t.depend).for_each(|p| visit_place(p, &mut walk));
+                [&t.from, &t.to, &t.with].into_iter().for_each(|e| visit_expr(e, &mut walk));
+            }
+            visit_stmts(&func.body, &mut walk);
         }
         walk.slots
     }

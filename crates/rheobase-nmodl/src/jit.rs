@@ -63,6 +63,8 @@ pub struct Env {
     /// core's `BlockData::contiguous`): the loops then read and write whole vectors instead of lane by lane.
     pub contiguous: u64,
     pub node_first: u64,
+    /// [`JitProgram::scratch_per_instance`] values per instance (the state loop's per-instance globals).
+    pub scratch: *mut f64,
 }
 
 /// The loops over instances compiled for each phase of a time step.
@@ -102,6 +104,8 @@ pub struct JitProgram {
     entries: Vec<*const u8>,
     /// The loop of each [`Phase`], in declaration order.
     loops: [*const u8; 3],
+    /// How many values per instance `Env::scratch` must hold.
+    pub scratch_per_instance: usize,
 }
 
 // SAFETY: the compiled code is immutable after finalisation and only reads memory passed in `Env`.
@@ -208,6 +212,7 @@ pub fn compile(program: &Program) -> Option<JitProgram> {
         module.clear_context(&mut ctx);
     }
     let mut loop_ids = Vec::new();
+    let mut scratch_per_instance = 0;
     for (i, phase) in [Phase::Init, Phase::Current, Phase::State].into_iter().enumerate() {
         let mut sig = module.make_signature();
         sig.params.push(AbiParam::new(ptr));
@@ -219,6 +224,7 @@ pub fn compile(program: &Program) -> Option<JitProgram> {
             let b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
             let mut g = Gen::new(b, &mut module, &ids, &math_ids, program, ptr);
             g.phase_loop(phase, program);
+            scratch_per_instance = scratch_per_instance.max(g.scratch_globals.len());
             g.b.finalize();
         }
         module.define_function(id, &mut ctx).ok()?;
@@ -234,7 +240,7 @@ pub fn compile(program: &Program) -> Option<JitProgram> {
     module.finalize_definitions().ok()?;
     let entries = ids.iter().map(|&id| module.get_finalized_function(id)).collect();
     let loops = [0, 1, 2].map(|i| module.get_finalized_function(loop_ids[i]));
-    Some(JitProgram { _module: module, entries, loops })
+    Some(JitProgram { _module: module, entries, loops, scratch_per_instance })
 }
 
 /// Which functions run natively: every function that needs nothing only the interpreter does (derivimplicit,
@@ -457,6 +463,8 @@ struct Gen<'a, 'b> {
     /// The value of a scalar range slot as last loaded or stored in the current block: later reads in the
     /// block use it instead of memory (Cranelift does not forward stores to loads).
     known: HashMap<u32, (Block, Value)>,
+    /// In a split state loop ([`fission`]): the globals kept per instance, with their scratch columns.
+    scratch_globals: Vec<(u32, Value)>,
 }
 
 /// What the loops over instances keep in registers: env, the node arrays, the current columns and, per
@@ -473,6 +481,8 @@ struct LoopCtx {
     node_first8: Option<Value>,
     currents: Vec<u32>,
     written: Vec<(u32, [Value; 3])>,
+    /// Of a split state loop: the function and the statements of its body this loop runs.
+    part: Option<(usize, std::ops::Range<usize>)>,
 }
 
 struct Frame {
@@ -524,6 +534,7 @@ impl<'a, 'b> Gen<'a, 'b> {
             private_globals: Vec::new(),
             private: Vec::new(),
             known: HashMap::new(),
+            scratch_globals: Vec::new(),
         }
     }
 
@@ -575,31 +586,7 @@ impl<'a, 'b> Gen<'a, 'b> {
     /// (0 for a PROCEDURE). NMODL bodies have no early return, so a body is straight-line code in a frame of
     /// its own.
     fn body_of(&mut self, i: usize, f: &Func, args: &[Value]) -> Value {
-        let mut in_memory = vec![false; f.frame as usize];
-        mark_arrays(&f.body, &mut in_memory);
-        let mem_slots = in_memory.iter().filter(|m| **m).count() as u32;
-        let stack = (mem_slots > 0)
-            .then(|| self.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, mem_slots * 8, 3)));
-        let mut next_mem = 0;
-        let vars = in_memory
-            .iter()
-            .map(|&m| {
-                if m {
-                    next_mem += 1;
-                    Slot::Mem(next_mem - 1)
-                } else {
-                    Slot::Var(self.b.declare_var(self.fty()))
-                }
-            })
-            .collect();
-        self.frames.push(Frame { func: i, vars, stack });
-        let zero = self.fconst(0.0);
-        for s in 0..f.frame {
-            self.set_slot(s, zero);
-        }
-        for (s, &v) in args.iter().enumerate() {
-            self.set_local(s as u32, v);
-        }
+        self.push_frame(i, f, args);
         let result = match &f.table {
             Some(t) => {
                 let (use_block, exact_block, join) =
@@ -629,6 +616,35 @@ impl<'a, 'b> Gen<'a, 'b> {
         };
         self.frames.pop();
         result
+    }
+
+    /// A zeroed frame for function `i` with its arguments.
+    fn push_frame(&mut self, i: usize, f: &Func, args: &[Value]) {
+        let mut in_memory = vec![false; f.frame as usize];
+        mark_arrays(&f.body, &mut in_memory);
+        let mem_slots = in_memory.iter().filter(|m| **m).count() as u32;
+        let stack = (mem_slots > 0)
+            .then(|| self.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, mem_slots * 8, 3)));
+        let mut next_mem = 0;
+        let vars = in_memory
+            .iter()
+            .map(|&m| {
+                if m {
+                    next_mem += 1;
+                    Slot::Mem(next_mem - 1)
+                } else {
+                    Slot::Var(self.b.declare_var(self.fty()))
+                }
+            })
+            .collect();
+        self.frames.push(Frame { func: i, vars, stack });
+        let zero = self.fconst(0.0);
+        for s in 0..f.frame {
+            self.set_slot(s, zero);
+        }
+        for (s, &v) in args.iter().enumerate() {
+            self.set_local(s as u32, v);
+        }
     }
 
     fn result(&mut self, f: &Func) -> Value {
@@ -687,6 +703,7 @@ impl<'a, 'b> Gen<'a, 'b> {
             node_first8: None,
             currents: program.currents.clone(),
             written,
+            part: None,
         };
         let entry_fn = match phase {
             Phase::Init => program.initial,
@@ -703,24 +720,62 @@ impl<'a, 'b> Gen<'a, 'b> {
             self.b.switch_to_block(contiguous);
             let first = field(self, offset_of!(Env, node_first));
             ctx.node_first8 = Some(self.b.ins().imul_imm(first, 8));
-            self.loops(phase, program, &ctx, n, private.clone());
+            self.loops(phase, program, &mut ctx, n, private.clone());
             ctx.node_first8 = None;
             self.b.switch_to_block(general);
         }
-        self.loops(phase, program, &ctx, n, private);
+        self.loops(phase, program, &mut ctx, n, private);
         self.b.seal_all_blocks();
     }
 
     /// The two-instance loop (when `private` says the code allows it: the globals it keeps per lane), the scalar
     /// loop for the rest, and the return.
-    fn loops(&mut self, phase: Phase, program: &Program, ctx: &LoopCtx, n: Value, private: Option<Vec<u32>>) {
-        let mut k = self.b.ins().iconst(types::I64, 0);
-        if let Some(private) = private {
-            self.private_globals = private;
-            k = self.instance_loop(phase, program, ctx, n, k, 2);
-            self.private_globals = Vec::new();
+    fn loops(&mut self, phase: Phase, program: &Program, ctx: &mut LoopCtx, n: Value, private: Option<Vec<u32>>) {
+        let split = private.as_ref().filter(|_| phase == Phase::State).and_then(|_| fission(program, program.state));
+        match (private, split) {
+            (Some(private), Some(split)) => {
+                // The per-instance globals in scratch columns: global j's at scratch + j·n·8.
+                let scratch = self.b.ins().load(self.ptr, INVARIANT, ctx.env, offset_of!(Env, scratch) as i32);
+                let column = self.b.ins().imul_imm(n, 8);
+                self.scratch_globals = private
+                    .iter()
+                    .enumerate()
+                    .map(|(j, &g)| {
+                        let off = self.b.ins().imul_imm(column, j as i64);
+                        (g, self.b.ins().iadd(scratch, off))
+                    })
+                    .collect();
+                for part in split.groups {
+                    ctx.part = Some((split.func, part));
+                    let k = self.b.ins().iconst(types::I64, 0);
+                    let k = self.instance_loop(phase, program, ctx, n, k, 2);
+                    self.instance_loop(phase, program, ctx, n, k, 1);
+                }
+                ctx.part = None;
+                // Each global keeps the last instance's value, as in sequential order.
+                let (store, done) = (self.b.create_block(), self.b.create_block());
+                self.b.ins().brif(n, store, &[], done, &[]);
+                self.b.switch_to_block(store);
+                let last = self.b.ins().iadd_imm(column, -8);
+                let globals = self.hoisted().globals;
+                for &(g, col) in &self.scratch_globals.clone() {
+                    let at = self.b.ins().iadd(col, last);
+                    let x = self.b.ins().load(types::F64, FLAGS, at, 0);
+                    self.b.ins().store(FLAGS, x, globals, (g * 8) as i32);
+                }
+                self.b.ins().jump(done, &[]);
+                self.b.switch_to_block(done);
+            }
+            (private, _) => {
+                let mut k = self.b.ins().iconst(types::I64, 0);
+                if let Some(private) = private {
+                    self.private_globals = private;
+                    k = self.instance_loop(phase, program, ctx, n, k, 2);
+                    self.private_globals = Vec::new();
+                }
+                self.instance_loop(phase, program, ctx, n, k, 1);
+            }
         }
-        self.instance_loop(phase, program, ctx, n, k, 1);
         let r = self.b.ins().f64const(0.0);
         self.b.ins().return_(&[r]);
     }
@@ -883,7 +938,20 @@ impl<'a, 'b> Gen<'a, 'b> {
                 call(self, program.start, v);
                 call(self, program.initial, v);
             }
-            Phase::State => call(self, program.state, v),
+            Phase::State => match &ctx.part {
+                Some((f, part)) => {
+                    if let Some([var, ..]) = self.node_vals {
+                        self.b.def_var(var, v);
+                    } else {
+                        self.b.ins().store(FLAGS, v, env, offset_of!(Env, v) as i32);
+                    }
+                    let func = &program.funcs[*f];
+                    self.push_frame(*f, func, &[]);
+                    self.stmts(&func.body[part.clone()]);
+                    self.frames.pop();
+                }
+                None => call(self, program.state, v),
+            },
             Phase::Current => {
                 let sum = |g: &mut Self| {
                     let mut total = g.fconst(0.0);
@@ -1348,6 +1416,11 @@ impl<'a, 'b> Gen<'a, 'b> {
                 };
                 Addr::Mem(self.b.ins().iadd(col, h.k_bytes), 0)
             }
+            Var::Global(g) if self.scratch_column(g).is_some() => {
+                let col = self.scratch_column(g).expect("checked");
+                let k8 = self.hoisted().k_bytes;
+                Addr::Mem(self.b.ins().iadd(col, k8), 0)
+            }
             Var::Global(g) if self.private.iter().any(|&(pg, _)| pg == g) => {
                 Addr::Var(self.private.iter().find(|&&(pg, _)| pg == g).expect("checked").1)
             }
@@ -1384,6 +1457,11 @@ impl<'a, 'b> Gen<'a, 'b> {
         (addr, ok)
     }
 
+    /// The scratch column of a global kept per instance in a split state loop.
+    fn scratch_column(&self, g: u32) -> Option<Value> {
+        self.scratch_globals.iter().find(|&&(sg, _)| sg == g).map(|&(_, col)| col)
+    }
+
     /// The slot of a place `known` may hold: a range variable without an index.
     fn cacheable(p: &Place) -> Option<u32> {
         match p.var {
@@ -1407,11 +1485,16 @@ impl<'a, 'b> Gen<'a, 'b> {
     }
 
     fn load_memory(&mut self, p: &Place) -> Value {
+        let per_instance = match p.var {
+            Var::Range(_) => true,
+            Var::Global(g) => self.scratch_column(g).is_some(),
+            _ => false,
+        };
         let (addr, ok) = self.addr(p);
         let v = match addr {
             Addr::Var(v) => self.b.use_var(v),
             // A column holds consecutive instances: a vector load in a two-instance body.
-            Addr::Mem(a, off) if matches!(p.var, Var::Range(_)) => {
+            Addr::Mem(a, off) if per_instance => {
                 let fty = self.fty();
                 self.b.ins().load(fty, FLAGS, a, off)
             }
@@ -1543,6 +1626,60 @@ impl<'a, 'b> Gen<'a, 'b> {
         }
         result
     }
+}
+
+/// A state loop split in several ([`Gen::loops`]): statements `groups` of function `func`'s body, each group run
+/// over all instances before the next.
+struct Fission {
+    func: usize,
+    groups: Vec<std::ops::Range<usize>>,
+}
+
+/// Splits the phase whose entry is `entry` (followed through calls without arguments to a body of statements) at
+/// every statement boundary no LOCAL lives across. The statements then pass values to each other only through range
+/// slots and the globals the two-instance loop keeps per instance (which move to scratch columns), so running each
+/// group over every instance before the next computes what instance-by-instance order does. Several short loops
+/// need fewer registers than one long body, which Cranelift would spill; the built-ins loop this way too (the rate
+/// table, then one loop per gate). None when there is nothing to split.
+fn fission(program: &Program, entry: usize) -> Option<Fission> {
+    let mut f = entry;
+    while let [Stmt::Call(g, args)] = program.funcs[f].body.as_slice() {
+        if !args.is_empty() || program.funcs[f].table.is_some() {
+            return None;
+        }
+        f = *g;
+    }
+    let func = &program.funcs[f];
+    if func.table.is_some() || func.params > 0 {
+        return None;
+    }
+    struct Locals(Vec<u32>);
+    impl Visitor for Locals {
+        fn place(&mut self, p: &Place) {
+            if let Var::Local(s) = p.var {
+                self.0.push(s);
+            }
+        }
+    }
+    // Per local: the first and last statement that uses it.
+    let mut span: HashMap<u32, (usize, usize)> = HashMap::new();
+    for (i, stmt) in func.body.iter().enumerate() {
+        let mut locals = Locals(Vec::new());
+        visit_stmts(std::slice::from_ref(stmt), &mut locals);
+        for s in locals.0 {
+            span.entry(s).and_modify(|e| e.1 = i).or_insert((i, i));
+        }
+    }
+    let mut groups = Vec::new();
+    let mut start = 0;
+    for i in 1..func.body.len() {
+        if !span.values().any(|&(first, last)| first < i && i <= last) {
+            groups.push(start..i);
+            start = i;
+        }
+    }
+    groups.push(start..func.body.len());
+    (groups.len() > 1).then_some(Fission { func: f, groups })
 }
 
 /// Whether function `f` (with what it calls) can run two instances at once in f64x2, and the globals it writes,

@@ -122,6 +122,8 @@ struct NmodlKernel {
     /// Per phase, the range slots its code (or NET_RECEIVE, which reads what the last phase left) reads or
     /// writes: only those ion variables are copied in and out.
     touched: [Vec<bool>; 3],
+    /// Per-instance values of the native state loop's globals (`Env::scratch`).
+    scratch: Vec<f64>,
 }
 
 #[derive(Default)]
@@ -161,6 +163,7 @@ impl NmodlKernel {
             tqitem: Vec::new(),
             moved: Vec::new(),
             touched,
+            scratch: Vec::new(),
         }
     }
 
@@ -274,11 +277,14 @@ impl NmodlKernel {
             ion_didv: ion_didv.as_ptr(),
             contiguous: (blk.contiguous && !artificial) as u64,
             node_first: blk.node.first().map_or(0, |&nd| nd as u64),
+            scratch: std::ptr::null_mut(),
         };
         if let Some(jit) = self.jit.clone() {
             let (views, _pointers) = self.table_views(&env);
             env.tables = views.as_ptr();
             env.globals = self.globals.as_mut_ptr();
+            self.scratch.resize(blk.len() * jit.scratch_per_instance, 0.0);
+            env.scratch = self.scratch.as_mut_ptr();
             // SAFETY: every pointer in env is valid for the block's instances, their nodes and ion instances, and
             // nothing else touches that memory during the call.
             unsafe { jit.run(phase, &mut env, blk.len()) };

@@ -149,6 +149,7 @@ impl Run {
             ion_didv: std::ptr::null(),
             contiguous: 0,
             node_first: 0,
+            scratch: std::ptr::null_mut(),
         };
         let native = self.native.as_ref().expect("checked by the caller");
         // SAFETY: one-element columns for every range slot, the program's globals, tables built above.
