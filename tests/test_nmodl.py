@@ -5,6 +5,7 @@ a caret; valid NMODL that rheobase does not implement yet raises NotImplementedE
 import math
 import os
 import re
+import warnings
 
 import pytest
 
@@ -127,6 +128,26 @@ def test_every_mod_file_of_the_neuron_wheel_loads_or_says_what_is_missing():
                 "SEClamp", "NetStim", "IntervalFire", "capmpr", "cadifpmp", "trel"]
     assert {f"{m}_wheel" for m in expected} <= set(loaded)
     assert len(loaded) == len(files) - 1  # pattern.mod: VERBATIM C in its INITIAL (PatternStim is built in)
+
+
+def test_every_mod_file_of_the_neuron_wheel_loads_under_its_own_name():
+    """As a user's folder would hold them: the files that define rheobase's built-ins (pattern.mod's PatternStim
+    among them) keep the built-in, with a warning; the others compile."""
+    neuron = pytest.importorskip("neuron")
+    share = os.path.join(os.path.dirname(neuron.__file__), ".data", "share")
+    folders = sorted({d for d, _, fs in os.walk(share) if any(f.endswith(".mod") for f in fs)})
+    names = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for folder in folders:
+            names += rheobase.load_mechanisms(folder)
+    kept = [str(w.message) for w in caught if issubclass(w.category, rheobase.nmodl.NmodlWarning)]
+    assert any("PatternStim is built into rheobase" in w for w in kept)
+    assert "PatternStim" in names and "hh" in names and "cachan" in names
+    m = rheobase.Model()
+    sec = m.Section(name="s")
+    sec.insert("cachan")
+    assert m.PatternStim() is not None
 
 
 def test_functions_and_procedures_are_callable_from_python(rb):

@@ -539,43 +539,51 @@ pub fn visit_stmts(body: &[Stmt], v: &mut impl Visitor) {
 }
 
 impl Program {
-    /// The range slots that functions `roots`, with everything they call, read or write.
-    pub fn touched_slots(&self, roots: &[usize]) -> Vec<bool> {
-        struct Walk<'p> {
-            program: &'p Program,
+    /// Visits `body` and every function it calls, directly or not (with their TABLE declarations), once each.
+    pub fn walk(&self, body: &[Stmt], v: &mut impl Visitor) {
+        struct Reach<'v, V> {
+            inner: &'v mut V,
             seen: Vec<bool>,
-            slots: Vec<bool>,
             pending: Vec<usize>,
         }
-        impl Visitor for Walk<'_> {
+        impl<V: Visitor> Visitor for Reach<'_, V> {
             fn place(&mut self, p: &Place) {
-                if let Var::Range(s) = p.var {
-                    for s in s..s + p.len {
-                        self.slots[s as usize] = true;
-                    }
-                }
+                self.inner.place(p);
             }
             fn call(&mut self, f: usize) {
+                self.inner.call(f);
                 if !std::mem::replace(&mut self.seen[f], true) {
                     self.pending.push(f);
                 }
             }
         }
-        let mut walk = Walk {
-            program: self,
-            seen: vec![false; self.funcs.len()],
-            slots: vec![false; self.range.len()],
-            pending: Vec::new(),
-        };
-        roots.iter().for_each(|&f| walk.call(f));
-        while let Some(f) = walk.pending.pop() {
-            let func = &walk.program.funcs[f];
+        let mut reach = Reach { inner: v, seen: vec![false; self.funcs.len()], pending: Vec::new() };
+        visit_stmts(body, &mut reach);
+        while let Some(f) = reach.pending.pop() {
+            let func = &self.funcs[f];
             if let Some(t) = &func.table {
-                t.outputs.iter().chain(&t.depend).for_each(|p| visit_place(p, &mut walk));
-                [&t.from, &t.to, &t.with].into_iter().for_each(|e| visit_expr(e, &mut walk));
+                t.outputs.iter().chain(&t.depend).for_each(|p| visit_place(p, &mut reach));
+                [&t.from, &t.to, &t.with].into_iter().for_each(|e| visit_expr(e, &mut reach));
             }
-            visit_stmts(&func.body, &mut walk);
+            visit_stmts(&func.body, &mut reach);
         }
-        walk.slots
+    }
+
+    /// The range slots that functions `roots`, with everything they call, read or write.
+    pub fn touched_slots(&self, roots: &[usize]) -> Vec<bool> {
+        struct Slots(Vec<bool>);
+        impl Visitor for Slots {
+            fn place(&mut self, p: &Place) {
+                if let Var::Range(s) = p.var {
+                    for s in s..s + p.len {
+                        self.0[s as usize] = true;
+                    }
+                }
+            }
+        }
+        let mut slots = Slots(vec![false; self.range.len()]);
+        let calls: Vec<Stmt> = roots.iter().map(|&f| Stmt::Call(f, Vec::new())).collect();
+        self.walk(&calls, &mut slots);
+        slots.0
     }
 }

@@ -78,20 +78,20 @@ pub enum Phase {
     State,
 }
 
-/// A built table as compiled code reads it: `n + 1` values per output from `tmin`, spacing 1/`mfac`.
+/// A built table as compiled code reads it: `n` intervals from `tmin`, spacing 1/`mfac`; per interval a row of the
+/// m outputs' values at its start, then their increments over it (2m values).
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct TableView {
     pub tmin: f64,
     pub mfac: f64,
     pub n: f64,
-    /// One pointer per output.
-    pub values: *const *const f64,
+    pub rows: *const f64,
 }
 
 impl Default for TableView {
     fn default() -> Self {
-        TableView { tmin: 0.0, mfac: 0.0, n: 0.0, values: std::ptr::null() }
+        TableView { tmin: 0.0, mfac: 0.0, n: 0.0, rows: std::ptr::null() }
     }
 }
 
@@ -908,12 +908,22 @@ impl<'a, 'b> Gen<'a, 'b> {
         self.hoisted.as_mut().expect("hoisted").k_bytes = k8;
         let lanes = self.lane_offsets(ctx, k8);
         let contiguous = ctx.node_first8.is_some();
-        let v = self.gather(ctx.node_v, &lanes, contiguous);
-        let area = self.gather(ctx.node_area, &lanes, contiguous);
-        let diam = self.gather(ctx.node_diam, &lanes, contiguous);
+        // Only the node values the code reads (a point process's current is scaled by its area).
+        let needed = node_values_read(program, phase, &ctx.part);
+        let [v, area, diam] = [ctx.node_v, ctx.node_area, ctx.node_diam].into_iter().zip(needed).map(|(base, read)| {
+            if read {
+                self.gather(base, &lanes, contiguous)
+            } else {
+                self.fconst(0.0)
+            }
+        }).collect::<Vec<_>>()[..] else { unreachable!() };
         if self.lanes == 1 {
-            self.b.ins().store(FLAGS, area, env, offset_of!(Env, area) as i32);
-            self.b.ins().store(FLAGS, diam, env, offset_of!(Env, diam) as i32);
+            if needed[1] {
+                self.b.ins().store(FLAGS, area, env, offset_of!(Env, area) as i32);
+            }
+            if needed[2] {
+                self.b.ins().store(FLAGS, diam, env, offset_of!(Env, diam) as i32);
+            }
         } else {
             let ty = self.fty();
             let vars = [v, area, diam].map(|x| {
@@ -1559,6 +1569,18 @@ impl<'a, 'b> Gen<'a, 'b> {
         self.store(&Place::scalar(Var::Local(s)), v)
     }
 
+    /// [a0, b0] (or [a1, b1] with `high`) of two f64x2 values.
+    fn interleave(&mut self, a: Value, b: Value, high: bool) -> Value {
+        let little = MemFlags::new().with_endianness(Endianness::Little);
+        let (a8, b8) = (self.b.ins().bitcast(types::I8X16, little, a), self.b.ins().bitcast(types::I8X16, little, b));
+        // Byte indices: 0..16 select from a, 16..32 from b.
+        let first: u8 = if high { 8 } else { 0 };
+        let mask: Vec<u8> = (0..8).map(|i| first + i).chain((0..8).map(|i| 16 + first + i)).collect();
+        let mask = self.b.func.dfg.immediates.push(mask.as_slice().into());
+        let x = self.b.ins().shuffle(a8, b8, mask);
+        self.b.ins().bitcast(types::F64X2, little, x)
+    }
+
     /// NEURON's table lookup for a call of `f` with its first argument, results to the table's outputs; the
     /// value of a FUNCTION table is returned.
     fn table_lookup(&mut self, fi: usize, t: &Table) -> Value {
@@ -1568,7 +1590,7 @@ impl<'a, 'b> Gen<'a, 'b> {
         let tmin = self.b.ins().load(types::F64, INVARIANT, tables, base + offset_of!(TableView, tmin) as i32);
         let mfac = self.b.ins().load(types::F64, INVARIANT, tables, base + offset_of!(TableView, mfac) as i32);
         let n = self.b.ins().load(types::F64, INVARIANT, tables, base + offset_of!(TableView, n) as i32);
-        let values = self.b.ins().load(self.ptr, INVARIANT, tables, base + offset_of!(TableView, values) as i32);
+        let rows = self.b.ins().load(self.ptr, INVARIANT, tables, base + offset_of!(TableView, rows) as i32);
         let x = self.get_local(0);
         let (tmin, mfac, n) = (self.widen(tmin), self.widen(mfac), self.widen(n));
         let d = self.b.ins().fsub(x, tmin);
@@ -1587,37 +1609,51 @@ impl<'a, 'b> Gen<'a, 'b> {
         let theta = self.select(high, one, theta);
         let is_nan = self.b.ins().fcmp(FloatCC::Unordered, i_f, i_f);
         let i_f = self.select(is_nan, zero, i_f);
-        // Per instance: 0 ≤ i_f ≤ n − 1, an integer below 2^52, sits in the low bits of i_f + 2^52.
+        // Per instance: 0 ≤ i_f ≤ n − 1, an integer below 2^52, sits in the low bits of i_f + 2^52; its row starts
+        // at rows + i·2m·8 bytes.
+        let m = t.outputs.len();
         let magic = self.b.ins().f64const(4_503_599_627_370_496.0);
-        let offsets: Vec<Value> = (0..self.lanes as u8)
+        let row_at: Vec<Value> = (0..self.lanes as u8)
             .map(|lane| {
                 let i_l = if self.lanes == 1 { i_f } else { self.b.ins().extractlane(i_f, lane) };
                 let shifted = self.b.ins().fadd(i_l, magic);
                 let bits = self.b.ins().bitcast(types::I64, MemFlags::new(), shifted);
                 let i = self.b.ins().iadd_imm(bits, -(4_503_599_627_370_496f64.to_bits() as i64));
-                self.b.ins().imul_imm(i, 8)
+                let off = self.b.ins().imul_imm(i, (2 * m * 8) as i64);
+                self.b.ins().iadd(rows, off)
             })
             .collect();
+        // Value and increment of output j in every lane: in two lanes, outputs j and j + 1 come with two vector
+        // loads (one per lane's row) and two interleaving shuffles.
+        let mut at_start = Vec::with_capacity(m);
+        let mut increment = Vec::with_capacity(m);
+        for (out, col) in [(&mut at_start, 0), (&mut increment, m)] {
+            let mut j = 0;
+            while j < m {
+                let off = ((col + j) * 8) as i32;
+                if self.lanes == 2 && j + 1 < m {
+                    let a = self.b.ins().load(types::F64X2, INVARIANT, row_at[0], off);
+                    let b = self.b.ins().load(types::F64X2, INVARIANT, row_at[1], off);
+                    out.push(self.interleave(a, b, false));
+                    out.push(self.interleave(a, b, true));
+                    j += 2;
+                } else {
+                    let lanes: Vec<Value> =
+                        row_at.iter().map(|&r| self.b.ins().load(types::F64, INVARIANT, r, off)).collect();
+                    let mut x = self.widen(lanes[0]);
+                    for (l, &y) in lanes.iter().enumerate().skip(1) {
+                        x = self.b.ins().insertlane(x, y, l as u8);
+                    }
+                    out.push(x);
+                    j += 1;
+                }
+            }
+        }
         let mut result = zero;
         for (j, out) in t.outputs.iter().enumerate() {
-            let col = self.b.ins().load(self.ptr, INVARIANT, values, (j * 8) as i32);
-            let (mut y0, mut y1) = (None, None);
-            for (lane, &off) in offsets.iter().enumerate() {
-                let at = self.b.ins().iadd(col, off);
-                let a = self.b.ins().load(types::F64, INVARIANT, at, 0);
-                let b = self.b.ins().load(types::F64, INVARIANT, at, 8);
-                let put = |g: &mut Self, v: Option<Value>, x: Value| match v {
-                    None => g.widen(x),
-                    Some(v) => g.b.ins().insertlane(v, x, lane as u8),
-                };
-                y0 = Some(put(self, y0, a));
-                y1 = Some(put(self, y1, b));
-            }
-            let (y0, y1) = (y0.expect("a lane"), y1.expect("a lane"));
-            let dy = self.b.ins().fsub(y1, y0);
-            // NEURON's y0 + θ·dy, not fused.
-            let prod = self.b.ins().fmul(theta, dy);
-            let y = self.b.ins().fadd(y0, prod);
+            // NEURON's y0 + θ·(y1 − y0), not fused (the increment is y1 − y0 as NEURON computes it).
+            let prod = self.b.ins().fmul(theta, increment[j]);
+            let y = self.b.ins().fadd(at_start[j], prod);
             if let Var::Local(_) = out.var {
                 result = y;
             } else {
@@ -1626,6 +1662,37 @@ impl<'a, 'b> Gen<'a, 'b> {
         }
         result
     }
+}
+
+/// Whether the code a loop runs for `phase` (just statements `part` of a function, in a split loop) reads the
+/// instance's v, area and diam; a point process's current also needs the area for its scaling.
+fn node_values_read(program: &Program, phase: Phase, part: &Option<(usize, std::ops::Range<usize>)>) -> [bool; 3] {
+    struct Reads([bool; 3]);
+    impl Visitor for Reads {
+        fn place(&mut self, p: &Place) {
+            match p.var {
+                Var::V => self.0[0] = true,
+                Var::Area => self.0[1] = true,
+                Var::Diam => self.0[2] = true,
+                _ => {}
+            }
+        }
+    }
+    let call = |f: usize| vec![Stmt::Call(f, Vec::new())];
+    let body = match (phase, part) {
+        (Phase::State, Some((f, range))) => program.funcs[*f].body[range.clone()].to_vec(),
+        (Phase::State, None) => call(program.state),
+        (Phase::Init, _) => [call(program.start), call(program.initial)].concat(),
+        (Phase::Current, _) => call(program.conductance.as_ref().map_or(program.current, |c| c.func)),
+    };
+    let mut reads = Reads([false; 3]);
+    program.walk(&body, &mut reads);
+    if phase == Phase::Current {
+        // The conductance by finite difference evaluates at v + 0.001; the point scaling needs the area.
+        reads.0[0] |= program.conductance.is_none();
+        reads.0[1] |= program.kind == Kind::Point;
+    }
+    reads.0
 }
 
 /// A state loop split in several ([`Gen::loops`]): statements `groups` of function `func`'s body, each group run

@@ -167,25 +167,23 @@ impl NmodlKernel {
         }
     }
 
-    /// Builds or refreshes every TABLE (on a DEPEND change) and returns what native code reads of them, with
-    /// the pointer arrays that view points into.
-    fn table_views(&mut self, env: &Env) -> (Vec<TableView>, Vec<Vec<*const f64>>) {
+    /// Builds or refreshes every TABLE (on a DEPEND change) and returns what native code reads of them (views
+    /// into the interpreter's tables, valid until it rebuilds one).
+    fn table_views(&mut self, env: &Env) -> Vec<TableView> {
         let program = Arc::clone(&self.program);
         if program.funcs.iter().all(|f| f.table.is_none()) {
-            return (Vec::new(), Vec::new());
+            return Vec::new();
         }
         let n = program.funcs.len();
         let mut views = vec![TableView::default(); n];
-        let mut pointers = vec![Vec::new(); n];
         let mut scratch = vec![0.0; program.range.len()];
         for f in (0..n).filter(|&f| program.funcs[f].table.is_some()) {
             let mut inst = instance(env, &mut scratch, &mut self.globals);
-            if let Some((tmin, mfac, intervals, values)) = self.interp.table(f, &mut inst) {
-                pointers[f] = values.iter().map(|v| v.as_ptr()).collect();
-                views[f] = TableView { tmin, mfac, n: intervals as f64, values: pointers[f].as_ptr() };
+            if let Some((tmin, mfac, intervals, rows)) = self.interp.table(f, &mut inst) {
+                views[f] = TableView { tmin, mfac, n: intervals as f64, rows: rows.as_ptr() };
             }
         }
-        (views, pointers)
+        views
     }
 
     /// Runs function `f` for instance `k` on the interpreter.
@@ -280,7 +278,7 @@ impl NmodlKernel {
             scratch: std::ptr::null_mut(),
         };
         if let Some(jit) = self.jit.clone() {
-            let (views, _pointers) = self.table_views(&env);
+            let views = self.table_views(&env);
             env.tables = views.as_ptr();
             env.globals = self.globals.as_mut_ptr();
             self.scratch.resize(blk.len() * jit.scratch_per_instance, 0.0);

@@ -105,7 +105,6 @@ impl Run {
         // Tables are built by the interpreter (as in the engine) from the state the native run starts from.
         let n = self.program.funcs.len();
         let mut views = vec![TableView::default(); n];
-        let mut pointers: Vec<Vec<*const f64>> = vec![Vec::new(); n];
         let mut table_interp = Interpreter::new(Arc::clone(&self.program));
         for g in 0..n {
             let mut scratch = range.clone();
@@ -120,9 +119,8 @@ impl Run {
                 diam: self.diam,
                 secondorder: 0.0,
             };
-            if let Some((tmin, mfac, intervals, values)) = table_interp.table(g, &mut inst) {
-                pointers[g] = values.iter().map(|v| v.as_ptr()).collect();
-                views[g] = TableView { tmin, mfac, n: intervals as f64, values: pointers[g].as_ptr() };
+            if let Some((tmin, mfac, intervals, rows)) = table_interp.table(g, &mut inst) {
+                views[g] = TableView { tmin, mfac, n: intervals as f64, rows: rows.as_ptr() };
             }
         }
         let cols: Vec<*mut f64> = range.iter_mut().map(|x| x as *mut f64).collect();

@@ -39,6 +39,9 @@ struct TableData {
     mfac: f64,
     n: usize,
     values: Vec<Vec<f64>>,
+    /// The same values as native code reads them: per interval i < n, a row of every output's value at point i,
+    /// then every output's increment to point i + 1.
+    rows: Vec<f64>,
 }
 
 /// The event requests of NET_RECEIVE or INITIAL, in the order made.
@@ -156,14 +159,15 @@ impl Interpreter {
         }
     }
 
-    /// Function `f`'s TABLE, built or rebuilt as needed: (tmin, 1/dx, intervals, values per output).
-    pub fn table(&mut self, f: usize, inst: &mut Instance) -> Option<(f64, f64, usize, &[Vec<f64>])> {
+    /// Function `f`'s TABLE, built or rebuilt as needed: (tmin, 1/dx, intervals, rows of the values and
+    /// increments of each interval).
+    pub fn table(&mut self, f: usize, inst: &mut Instance) -> Option<(f64, f64, usize, &[f64])> {
         let program = Arc::clone(&self.program);
         let func = &program.funcs[f];
         let t = func.table.as_ref()?;
         let args = vec![0.0; func.params as usize];
         self.check_table(f, func, t, &args, inst);
-        self.tables[f].as_ref().map(|d| (d.tmin, d.mfac, d.n, d.values.as_slice()))
+        self.tables[f].as_ref().map(|d| (d.tmin, d.mfac, d.n, d.rows.as_slice()))
     }
 
     fn table_call(&mut self, f: usize, func: &Func, t: &Table, args: &[f64], inst: &mut Instance) -> f64 {
@@ -224,7 +228,13 @@ impl Interpreter {
             self.stack.truncate(fp);
             x += dx;
         }
-        TableData { depend, tmin, mfac: 1.0 / dx, n, values }
+        let rows = (0..n)
+            .flat_map(|i| {
+                let at = values.iter().map(move |v| v[i]);
+                at.chain(values.iter().map(move |v| v[i + 1] - v[i]))
+            })
+            .collect();
+        TableData { depend, tmin, mfac: 1.0 / dx, n, values, rows }
     }
 
     fn stmts(&mut self, stmts: &[Stmt], fp: usize, inst: &mut Instance) {
