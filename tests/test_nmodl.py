@@ -235,3 +235,41 @@ def test_neuron_style_loading_from_the_model(tmp_path, rb):
     assert soma(0.5).kd_dll.gkdbar == 0.01
     with pytest.raises(FileNotFoundError):
         rb.nrn_load_dll(str(tmp_path / "elsewhere" / "libnrnmech.so").replace(str(tmp_path), "/nonexistent"))
+
+
+RUNGE = """
+NEURON { SUFFIX rk  RANGE tau, rate }
+PARAMETER { tau = 3 (ms) }
+ASSIGNED { v (mV)  rate (1/ms) }
+STATE { a }
+INITIAL { a = 0.2 }
+BREAKPOINT { SOLVE states METHOD runge }
+DERIVATIVE states { rate = (sin(t) + v * 0.001 - a) / tau  a' = rate }
+"""
+
+
+def test_method_runge_is_scopmaths_rk4_from_the_new_time(rb):
+    """NEURON's runge: classical RK4 over [t, t + dt] where t is already the step's end (nrn_state runs after t
+    advanced), v held; the block runs once more at the new state, so ASSIGNED values follow it."""
+    rheobase.compile_mod(RUNGE)
+    soma = rb.Section(name="soma")
+    soma.insert("rk")
+    a = rb.Vector().record(soma(0.5)._ref_a_rk)
+    rb.dt = 0.1
+    rb.finitialize(-65)
+    rb.continuerun(5)
+
+    def f(t, y):
+        return (math.sin(t) + -65 * 0.001 - y) / 3
+
+    y, h, expected = 0.2, 0.1, [0.2]
+    for n in range(50):
+        t = (n + 1) * h
+        k1 = f(t, y)
+        k2 = f(t + h / 2, y + h / 2 * k1)
+        k3 = f(t + h / 2, y + h / 2 * k2)
+        k4 = f(t + h, y + h * k3)
+        y = y + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
+        expected.append(y)
+    assert list(a) == pytest.approx(expected, abs=1e-12)
+    assert soma(0.5).rk.rate == pytest.approx(f(5.0, y), abs=1e-12)

@@ -385,3 +385,27 @@ def test_a_split_state_loop_equals_the_interpreter(nseg, rb):
         assert np.abs(a - b).max() <= 1e-9
     assert np.ptp(traces[0][1]) > 10
     assert globals_after[0] == pytest.approx(globals_after[1], rel=1e-12)
+
+
+GHK = """
+NEURON { SUFFIX ghkprobe  RANGE z, ci, co, flux }
+PARAMETER { z = 2  ci = 1e-4 (mM)  co = 2 (mM) }
+ASSIGNED { v (mV)  flux }
+INITIAL { flux = nrn_ghk(v, ci, co, z) }
+"""
+
+
+@pytest.mark.parametrize("celsius", [6.3, 37.0])
+@pytest.mark.parametrize("v", [-80.0, -20.0, 0.0, 1e-9, 30.0])
+def test_nrn_ghk_equals_neurons(celsius, v, rb):
+    """nrn_ghk(v, ci, co, z) is NEURON's eion.cpp function (hoc's ghk): same value, including at v = 0 where
+    its efun switches to 1 − x/2."""
+    neuron = pytest.importorskip("neuron")
+    if "ghkprobe" not in rheobase.nmodl.loaded_mechanisms():
+        rheobase.compile_mod(GHK)
+    soma = rb.Section(name="soma")
+    soma.insert("ghkprobe")
+    rb.celsius = celsius
+    rb.finitialize(v)
+    neuron.h.celsius = celsius
+    assert soma(0.5).ghkprobe.flux == pytest.approx(neuron.h.ghk(v, 1e-4, 2, 2), rel=1e-13)

@@ -1785,7 +1785,8 @@ fn vectorizable(program: &Program, f: usize) -> Option<Vec<u32>> {
             }
         }
         fn write(&mut self, p: &Place) -> bool {
-            if p.index.is_some() {
+            // Env's scalars (t, dt …) are one value for both lanes.
+            if p.index.is_some() || matches!(p.var, Var::T | Var::Dt | Var::Celsius | Var::SecondOrder) {
                 return false;
             }
             if let Var::Global(g) = p.var {

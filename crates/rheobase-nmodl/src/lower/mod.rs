@@ -195,8 +195,10 @@ impl<'a> Lowerer<'a> {
         let initial = entry("<INITIAL>", initial, &mut self.funcs);
         let currents = self.currents(&ions);
         let conductance = self.conductance(&current.0, current.1, &ions, &currents);
+        // The SOLVEs' own locals (runge's stages) were numbered in BREAKPOINT's frame.
+        let solve_frame = current.1;
         let current = entry("<BREAKPOINT>", current, &mut self.funcs);
-        let state = entry("<SOLVE>", (state, 0), &mut self.funcs);
+        let state = entry("<SOLVE>", (state, solve_frame), &mut self.funcs);
         // VERBATIM C in a FUNCTION or PROCEDURE: refused if the mechanism's own blocks call it, else only that
         // function is unavailable (netstim.mod's noiseFromRandom).
         let mut roots = vec![start, initial, current, state];
@@ -946,6 +948,13 @@ impl<'a> Lowerer<'a> {
                 Expr::bin(BinOp::Gt, x, t_minus_dt),
             );
         }
+        if matches!(name.name.as_str(), "nrn_ghk" | "ghk") {
+            let [v, ci, co, z] = args else {
+                self.error(&name.span, format!("`{}` takes 4 arguments (v, ci, co, z), {} given", name.name, args.len()));
+                return Expr::Num(f64::NAN);
+            };
+            return ghk([v, ci, co, z].map(|a| self.expr(a)));
+        }
         if let Some(b) = Builtin::from_name(&name.name) {
             if args.len() != b.arity() {
                 self.error(&name.span, format!("`{}` takes {} arguments, {} given", name.name, b.arity(), args.len()));
@@ -955,6 +964,33 @@ impl<'a> Lowerer<'a> {
         self.unsupported(&name.span, format!("the function `{}` is not supported yet", name.name));
         Expr::Num(f64::NAN)
     }
+}
+
+/// NEURON's `nrn_ghk(v, ci, co, z)` (eion.cpp; hoc's `ghk`): the GHK flux 0.001·z·F·(ci·efun(−x) − co·efun(x)) in
+/// mC/cm³ (mA/cm² per cm/s of permeability) with x = z·v/ktf, ktf = 1000·R·(celsius + 273.15)/F mV and
+/// efun(x) = x/(e^x − 1), or 1 − x/2 for |x| < 1e-4. The IR has no conditional expression: with c = (|x| < 1e-4),
+/// efun = c·(1 − x/2) + (1 − c)·x/(e^x − 1 + c), where the c in the divisor keeps the unused branch finite.
+/// The arguments are evaluated more than once (they are pure in practice).
+fn ghk([v, ci, co, z]: [Expr; 4]) -> Expr {
+    use rheobase_core::mechanisms::ions::{FARADAY, GAS_CONSTANT};
+    let (add, sub, mul, div) = (
+        |a, b| Expr::bin(BinOp::Add, a, b),
+        |a, b| Expr::bin(BinOp::Sub, a, b),
+        |a, b| Expr::bin(BinOp::Mul, a, b),
+        |a, b| Expr::bin(BinOp::Div, a, b),
+    );
+    let kelvin = add(Expr::get(Var::Celsius), Expr::Num(273.15));
+    let ktf = div(mul(Expr::Num(1000.0 * GAS_CONSTANT), kelvin), Expr::Num(FARADAY));
+    let x = div(mul(z.clone(), v), ktf);
+    let efun = |x: Expr| {
+        let small = Expr::bin(BinOp::Lt, Expr::Builtin(Builtin::Fabs, vec![x.clone()]), Expr::Num(1e-4));
+        let series = sub(Expr::Num(1.0), div(x.clone(), Expr::Num(2.0)));
+        let divisor = add(sub(Expr::Builtin(Builtin::Exp, vec![x.clone()]), Expr::Num(1.0)), small.clone());
+        add(mul(small.clone(), series), mul(sub(Expr::Num(1.0), small), div(x, divisor)))
+    };
+    let inward = mul(ci, efun(Expr::Unary(UnOp::Neg, Box::new(x.clone()))));
+    let outward = mul(co, efun(x));
+    mul(mul(Expr::Num(0.001 * FARADAY), z), sub(inward, outward))
 }
 
 /// Which functions the `roots` call, directly or not.

@@ -8,8 +8,10 @@
 //! * `derivimplicit` (also NEURON's choice when no METHOD is given): backward Euler by Newton's method
 //!   ([`Stmt::Implicit`]).
 //! * `euler`: x = x + dt·f(x_old) for all states at once.
+//! * `runge`: scopmath's classical Runge–Kutta (4 evaluations, t at t, t + dt/2, t + dt/2, t + dt with v held;
+//!   t restored), then the block once more at the new states, as nocmodl appends it.
 //!
-//! The last two evaluate the block as a function that stores f of each state in a hidden slot `Dx`.
+//! The last three evaluate the block as a function that stores f of each state in a hidden slot `Dx`.
 
 use super::{Lowerer, Name};
 use crate::ast::{self, BlockKind, StmtKind};
@@ -85,15 +87,59 @@ impl Lowerer<'_> {
                 }
                 out
             }
+            "runge" => {
+                let Some(deriv) = self.derivative(&block.name, body, Mode::Slopes) else { return Vec::new() };
+                let (states, slopes) = self.solved_states(body);
+                self.runge(deriv, &states, &slopes)
+            }
             other => {
                 let span = method.map_or(block.span.clone(), |m| m.span.clone());
                 self.unsupported(
                     &span,
-                    format!("METHOD {other} is not supported yet (cnexp, derivimplicit, euler are)"),
+                    format!("METHOD {other} is not supported yet (cnexp, derivimplicit, euler, runge are)"),
                 );
                 Vec::new()
             }
         }
+    }
+
+    /// scopmath's `runge` as nocmodl calls it, in its order of operations: with h = dt and f the block (which
+    /// stores the slopes), k1 = f(t, y0); y = y0 + h/2·k1, acc = y0 + h/6·k1; t += h/2; k2 = f; y = y0 + h/2·k2,
+    /// acc += h/3·k2; k3 = f; y = y0 + h·k3, acc += h/3·k3; t += h/2; k4 = f; y = acc + h/6·k4; t back; then f once
+    /// more at the new states.
+    fn runge(&mut self, deriv: usize, states: &[Place], slopes: &[Place]) -> Vec<Stmt> {
+        let local = |l: &mut Self| Place::scalar(Var::Local(l.scratch()));
+        let num = Expr::Num;
+        let (y0, acc): (Vec<Place>, Vec<Place>) = states.iter().map(|_| (local(self), local(self))).unzip();
+        let t0 = local(self);
+        let mut out = vec![Stmt::Set(t0.clone(), Expr::get(Var::T))];
+        out.extend(states.iter().zip(&y0).map(|(y, y0)| Stmt::Set(y0.clone(), Expr::Get(y.clone()))));
+        // y = y0 + a·h·k and acc = (acc or y0) + b·h·k for every state, k the slopes just computed.
+        let stage = |out: &mut Vec<Stmt>, a: f64, b: f64, first: bool| {
+            out.push(Stmt::Call(deriv, Vec::new()));
+            for (((y, y0), acc), k) in states.iter().zip(&y0).zip(&acc).zip(slopes) {
+                let hk = |c: f64| Expr::bin(BinOp::Mul, Expr::bin(BinOp::Mul, num(c), Expr::get(Var::Dt)), Expr::Get(k.clone()));
+                let from = if first { y0 } else { acc };
+                out.push(Stmt::Set(acc.clone(), Expr::bin(BinOp::Add, Expr::Get(from.clone()), hk(b))));
+                if a > 0.0 {
+                    out.push(Stmt::Set(y.clone(), Expr::bin(BinOp::Add, Expr::Get(y0.clone()), hk(a))));
+                }
+            }
+        };
+        let advance = |out: &mut Vec<Stmt>| {
+            let half = Expr::bin(BinOp::Mul, num(0.5), Expr::get(Var::Dt));
+            out.push(Stmt::Set(Place::scalar(Var::T), Expr::bin(BinOp::Add, Expr::get(Var::T), half)));
+        };
+        stage(&mut out, 0.5, 1.0 / 6.0, true);
+        advance(&mut out);
+        stage(&mut out, 0.5, 1.0 / 3.0, false);
+        stage(&mut out, 1.0, 1.0 / 3.0, false);
+        advance(&mut out);
+        stage(&mut out, 0.0, 1.0 / 6.0, false);
+        out.extend(states.iter().zip(&acc).map(|(y, acc)| Stmt::Set(y.clone(), Expr::Get(acc.clone()))));
+        out.push(Stmt::Set(Place::scalar(Var::T), Expr::Get(t0)));
+        out.push(Stmt::Call(deriv, Vec::new()));
+        out
     }
 
     fn implicit(&mut self, block: &ast::Ident, body: &ast::StmtBlock) -> Vec<Stmt> {

@@ -334,6 +334,7 @@ pub const BUILTIN_FUNCTIONS: &[&str] = &[
     "set_seed",
     "nernst",
     "ghk",
+    "nrn_ghk",
     "at_time",
     "net_send",
     "net_event",
