@@ -910,13 +910,14 @@ impl<'a, 'b> Gen<'a, 'b> {
         let contiguous = ctx.node_first8.is_some();
         // Only the node values the code reads (a point process's current is scaled by its area).
         let needed = node_values_read(program, phase, &ctx.part);
-        let [v, area, diam] = [ctx.node_v, ctx.node_area, ctx.node_diam].into_iter().zip(needed).map(|(base, read)| {
-            if read {
-                self.gather(base, &lanes, contiguous)
-            } else {
-                self.fconst(0.0)
-            }
-        }).collect::<Vec<_>>()[..] else { unreachable!() };
+        let [v, area, diam] = [ctx.node_v, ctx.node_area, ctx.node_diam]
+            .into_iter()
+            .zip(needed)
+            .map(|(base, read)| if read { self.gather(base, &lanes, contiguous) } else { self.fconst(0.0) })
+            .collect::<Vec<_>>()[..]
+        else {
+            unreachable!()
+        };
         if self.lanes == 1 {
             if needed[1] {
                 self.b.ins().store(FLAGS, area, env, offset_of!(Env, area) as i32);
@@ -977,11 +978,7 @@ impl<'a, 'b> Gen<'a, 'b> {
                         call(self, c.func, v);
                         let rhs = sum(self);
                         let g = column(self, c.total);
-                        let ion_g: Vec<Value> = c
-                            .ions
-                            .iter()
-                            .map(|&slot| column(self, slot))
-                            .collect();
+                        let ion_g: Vec<Value> = c.ions.iter().map(|&slot| column(self, slot)).collect();
                         (rhs, g, ion_g)
                     }
                     None => {

@@ -142,7 +142,9 @@ impl NmodlKernel {
         let touched = [Phase::Init, Phase::Current, Phase::State].map(|phase| {
             let mut roots = match phase {
                 Phase::Init => vec![program.start, program.initial],
-                Phase::Current => vec![program.current, program.conductance.as_ref().map_or(program.current, |c| c.func)],
+                Phase::Current => {
+                    vec![program.current, program.conductance.as_ref().map_or(program.current, |c| c.func)]
+                }
                 Phase::State => vec![program.state],
             };
             roots.extend(program.net_receive);
@@ -231,7 +233,8 @@ impl NmodlKernel {
             let ib = blk.ion_block[i];
             let touched = &self.touched[phase as usize];
             let wanted = |v: &&IonVar| {
-                touched[v.slot as usize] && (v.read || (v.write && v.field != IonField::Current && phase != Phase::Current))
+                touched[v.slot as usize]
+                    && (v.read || (v.write && v.field != IonField::Current && phase != Phase::Current))
             };
             for v in ion.vars.iter().filter(wanted) {
                 let from = &ions[ib].data.vars[ion_var(v.field)];
@@ -294,7 +297,9 @@ impl NmodlKernel {
                 let ib = blk.ion_block[i];
                 let mut wrote_conc = false;
                 let touched = &self.touched[phase as usize];
-                for iv in ion.vars.iter().filter(|iv| iv.write && iv.field != IonField::Current && touched[iv.slot as usize]) {
+                for iv in
+                    ion.vars.iter().filter(|iv| iv.write && iv.field != IonField::Current && touched[iv.slot as usize])
+                {
                     let to = &mut ions[ib].data.vars[ion_var(iv.field)];
                     for (src, &ii) in blk.vars[iv.slot as usize].iter().zip(&blk.ion_instance[i]) {
                         to[ii] = *src;

@@ -950,7 +950,10 @@ impl<'a> Lowerer<'a> {
         }
         if matches!(name.name.as_str(), "nrn_ghk" | "ghk") {
             let [v, ci, co, z] = args else {
-                self.error(&name.span, format!("`{}` takes 4 arguments (v, ci, co, z), {} given", name.name, args.len()));
+                self.error(
+                    &name.span,
+                    format!("`{}` takes 4 arguments (v, ci, co, z), {} given", name.name, args.len()),
+                );
                 return Expr::Num(f64::NAN);
             };
             return ghk([v, ci, co, z].map(|a| self.expr(a)));

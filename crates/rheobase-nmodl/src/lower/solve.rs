@@ -118,7 +118,9 @@ impl Lowerer<'_> {
         let stage = |out: &mut Vec<Stmt>, a: f64, b: f64, first: bool| {
             out.push(Stmt::Call(deriv, Vec::new()));
             for (((y, y0), acc), k) in states.iter().zip(&y0).zip(&acc).zip(slopes) {
-                let hk = |c: f64| Expr::bin(BinOp::Mul, Expr::bin(BinOp::Mul, num(c), Expr::get(Var::Dt)), Expr::Get(k.clone()));
+                let hk = |c: f64| {
+                    Expr::bin(BinOp::Mul, Expr::bin(BinOp::Mul, num(c), Expr::get(Var::Dt)), Expr::Get(k.clone()))
+                };
                 let from = if first { y0 } else { acc };
                 out.push(Stmt::Set(acc.clone(), Expr::bin(BinOp::Add, Expr::Get(from.clone()), hk(b))));
                 if a > 0.0 {
