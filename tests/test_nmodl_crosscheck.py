@@ -36,6 +36,34 @@ POINT_FILES = [os.path.join(MODFILE, f) for f in ("expsyn.mod", "exp2syn.mod", "
     os.path.join(RELEASE, "invlfire.mod")]
 
 
+# Small mechanisms of this file's own, compiled for NEURON with the wheel's files.
+NET_INIT = """
+NEURON { POINT_PROCESS NetInitSyn  RANGE tau, e, i  NONSPECIFIC_CURRENT i }
+PARAMETER { tau = 2 (ms)  e = 0 (mV) }
+ASSIGNED { v (mV)  i (nA) }
+STATE { g (uS) }
+INITIAL { g = 0 }
+BREAKPOINT { SOLVE s METHOD cnexp  i = g * (v - e) }
+DERIVATIVE s { g' = -g / tau }
+NET_RECEIVE (w (uS), count, tlast (ms)) {
+    INITIAL { count = 10  tlast = -1 }
+    g = g + w * (1 + count / 100)
+    count = count + 1
+    tlast = t
+}
+"""
+NET_COUNT = """
+NEURON { POINT_PROCESS NetCountSyn  RANGE tau, i  NONSPECIFIC_CURRENT i }
+PARAMETER { tau = 3 (ms) }
+ASSIGNED { v (mV)  i (nA) }
+STATE { g (uS) }
+BREAKPOINT { SOLVE s METHOD cnexp  i = g * v }
+DERIVATIVE s { g' = -g / tau }
+NET_RECEIVE (w (uS), n) { g = g + w  n = n + 1 }
+"""
+PROBES = {"netinit.mod": NET_INIT, "netcount.mod": NET_COUNT}
+
+
 def source_of(path):
     with open(path) as f:
         text = f.read()
@@ -52,6 +80,8 @@ def nrn_mechanisms(tmp_path_factory):
     folder = tmp_path_factory.mktemp("nrnivmodl")
     for path in DENSITY_FILES + POINT_FILES + KINETIC_FILES:
         (folder / os.path.basename(path)).write_text(source_of(path))
+    for name, text in PROBES.items():
+        (folder / name).write_text(text)
     done = subprocess.run(["nrnivmodl"], cwd=folder, capture_output=True, text=True)
     if done.returncode != 0:
         pytest.skip(f"nrnivmodl could not compile the .mod files: {done.stderr[-500:]}")
@@ -409,3 +439,35 @@ def test_nrn_ghk_equals_neurons(celsius, v, rb):
     rb.finitialize(v)
     neuron.h.celsius = celsius
     assert soma(0.5).ghkprobe.flux == pytest.approx(neuron.h.ghk(v, 1e-4, 2, 2), rel=1e-13)
+
+
+def test_net_receive_initial_and_weights_as_neuron(nrn_mechanisms, nrn, rb):
+    """NET_RECEIVE's INITIAL runs at finitialize once per NetCon on that NetCon's weights; what NET_RECEIVE
+    assigns to its arguments stays in the NetCon's weight vector; without an INITIAL block finitialize sets the
+    elements after the first to 0 (NEURON's init_events). Weights, spikes' effects and v as NEURON's."""
+    for name in ("NetInitSyn", "NetCountSyn"):
+        if name not in rheobase.nmodl.loaded_mechanisms():
+            rheobase.compile_mod(PROBES[name.lower().replace("syn", "") + ".mod"])
+
+    def build(m):
+        soma = m.Section(name="soma")
+        soma.L = soma.diam = 20
+        soma.insert("pas")
+        stim = m.NetStim()
+        stim.start, stim.interval, stim.number, stim.noise = 2, 4, 4, 0
+        syns = [m.NetInitSyn(soma(0.5)), m.NetCountSyn(soma(0.5))]
+        ncs = [m.NetCon(stim, syns[0]), m.NetCon(stim, syns[0]), m.NetCon(stim, syns[1])]
+        for nc, w in zip(ncs, (0.002, 0.001, 0.003)):
+            nc.weight[0] = w
+            nc.weight[1] = 7  # INITIAL sets it to 10; without INITIAL it becomes 0
+        v = m.Vector().record(soma(0.5)._ref_v)
+        m.finitialize(-65)
+        after_init = [list(nc.weight) for nc in ncs]
+        m.continuerun(20)
+        return after_init, [list(nc.weight) for nc in ncs], np.array(v), (soma, stim, syns, ncs)
+
+    mine, theirs = build(rb), build(nrn)
+    assert mine[0] == theirs[0] == [[0.002, 10, -1], [0.001, 10, -1], [0.003, 0]]
+    assert [w for ws in mine[1] for w in ws] == pytest.approx([w for ws in theirs[1] for w in ws], abs=1e-12)
+    assert mine[1][0][1:] == [14, 15.0] and mine[1][2][1] == 4  # four spikes, the last delivered at 15 ms
+    assert np.abs(mine[2] - theirs[2]).max() <= 1e-6

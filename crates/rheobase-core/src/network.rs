@@ -142,12 +142,25 @@ impl Network {
         }
     }
 
-    /// INITIAL's `net_send`s of every block.
+    /// INITIAL's `net_send`s of every block; then, NetCon by NetCon in creation order, the target's
+    /// NET_RECEIVE INITIAL on that NetCon's weights (NEURON's init_events), or without one the weights
+    /// after the first set to 0.
     pub fn initial_events(&mut self, blocks: &mut [Block]) {
         for (b, blk) in blocks.iter_mut().enumerate() {
             let mut out = std::mem::take(&mut self.outbox);
             blk.kernel.initial_events(&mut blk.data, &mut out);
             self.dispatch(b, &mut out, None);
+            self.outbox = out;
+        }
+        for nc in 0..self.netcons.len() {
+            let Some((b, i)) = self.netcons[nc].target else { continue };
+            let mut out = std::mem::take(&mut self.outbox);
+            let w = &mut self.weights[self.netcons[nc].weights.clone()];
+            let blk = &mut blocks[b];
+            if !blk.kernel.net_init(&mut blk.data, i, w, &mut out) {
+                w.iter_mut().skip(1).for_each(|x| *x = 0.0);
+            }
+            self.dispatch(b, &mut out, Some(nc));
             self.outbox = out;
         }
     }

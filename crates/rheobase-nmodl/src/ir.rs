@@ -402,6 +402,9 @@ pub struct Program {
     /// NET_RECEIVE: the function (its parameters are the weight vector's elements, then `flag`) and the
     /// argument names (the NetCon weight vector's names).
     pub net_receive: Option<usize>,
+    /// NET_RECEIVE's INITIAL block: run at finitialize for each NetCon that targets the instance, on that NetCon's
+    /// weight vector (same arguments as NET_RECEIVE; flag 0).
+    pub net_init: Option<usize>,
     pub weights: Vec<String>,
     /// FUNCTIONs and PROCEDUREs that hold VERBATIM C code, which the mechanism's own blocks never call: the
     /// mechanism loads, and calling one from Python raises NotImplementedError with this message.

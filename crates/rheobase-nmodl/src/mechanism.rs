@@ -502,6 +502,30 @@ impl Kernel for NmodlKernel {
                 self.tqitem[k] = None; // NEURON clears _tqitem as its flag-1 event arrives
             }
         }
+        self.run_on_weights(f, blk, k, weights, flag, t, out);
+    }
+
+    fn net_init(&mut self, blk: &mut BlockData, k: usize, weights: &mut [f64], out: &mut Outbox) -> bool {
+        let Some(f) = self.program.net_init else { return false };
+        self.run_on_weights(f, blk, k, weights, 0.0, 0.0, out);
+        true
+    }
+}
+
+impl NmodlKernel {
+    /// Runs NET_RECEIVE (or its INITIAL block, `f`) for instance k on a NetCon's weight vector, which keeps what
+    /// the code assigns to its arguments; events it asks for go to `out`.
+    #[allow(clippy::too_many_arguments)]
+    fn run_on_weights(
+        &mut self,
+        f: usize,
+        blk: &mut BlockData,
+        k: usize,
+        weights: &mut [f64],
+        flag: f64,
+        t: f64,
+        out: &mut Outbox,
+    ) {
         for (slot, col) in self.row.iter_mut().zip(&blk.vars) {
             *slot = col[k];
         }

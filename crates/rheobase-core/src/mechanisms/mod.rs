@@ -180,6 +180,12 @@ pub trait Kernel: Send + Sync {
     fn state_written(&mut self, _blk: &mut BlockData) {}
     /// The events INITIAL sends (`net_send` at t = 0), after every INITIAL block has run.
     fn initial_events(&mut self, _blk: &mut BlockData, _out: &mut Outbox) {}
+    /// NET_RECEIVE's INITIAL block for one instance at finitialize, on the weight vector of a NetCon
+    /// that targets it (it may change it); false when the mechanism has none (NEURON then sets the
+    /// elements after the first to 0).
+    fn net_init(&mut self, _blk: &mut BlockData, _instance: usize, _weights: &mut [f64], _out: &mut Outbox) -> bool {
+        false
+    }
     /// NET_RECEIVE for one instance at time `t` (ms): `weights` is the delivering NetCon's weight
     /// vector (NET_RECEIVE may change it), `flag` 0 for NetCon events.
     fn net_receive(

@@ -158,7 +158,7 @@ impl<'a> Lowerer<'a> {
                 self.function(f, matches!(block.kind, BlockKind::Function(_)));
             }
         }
-        let mut net_receive = None;
+        let (mut net_receive, mut net_init) = (None, None);
         let mut initial = (Vec::new(), 0);
         let mut current = (Vec::new(), 0);
         let mut state = Vec::new();
@@ -169,7 +169,10 @@ impl<'a> Lowerer<'a> {
                 BlockKind::NetReceive { .. } if self.m.kind == sema::MechanismKind::Density => {
                     self.error(&block.span, "NET_RECEIVE belongs in a POINT_PROCESS or ARTIFICIAL_CELL")
                 }
-                BlockKind::NetReceive { args, body } => net_receive = Some(self.net_receive(args, body)),
+                BlockKind::NetReceive { args, body } => {
+                    let (f, init) = self.net_receive(args, body);
+                    (net_receive, net_init) = (Some(f), init);
+                }
                 BlockKind::Linear { name, .. } | BlockKind::NonLinear { name, .. } if self.is_solved(&name.name) => {
                     self.unsupported(&name.span, "LINEAR and NONLINEAR blocks are not supported yet")
                 }
@@ -203,6 +206,7 @@ impl<'a> Lowerer<'a> {
         // function is unavailable (netstim.mod's noiseFromRandom).
         let mut roots = vec![start, initial, current, state];
         roots.extend(net_receive);
+        roots.extend(net_init);
         let reached = reachable(&self.funcs, &roots);
         let mut unavailable = Vec::new();
         for (f, span) in std::mem::take(&mut self.deferred_verbatim) {
@@ -224,6 +228,7 @@ impl<'a> Lowerer<'a> {
             },
             electrode: !self.m.electrode_currents.is_empty(),
             net_receive,
+            net_init,
             weights: self.m.net_receive.clone().unwrap_or_default(),
             unavailable,
             range: std::mem::take(&mut self.range),
@@ -526,8 +531,9 @@ impl<'a> Lowerer<'a> {
         Some(Table { outputs, depend, from: self.expr(from), to: self.expr(to), with: self.expr(with), usetable })
     }
 
-    /// NET_RECEIVE as a function of the weight vector's elements and `flag` (frame slots 0..n, then n).
-    fn net_receive(&mut self, args: &[ast::Arg], body: &ast::StmtBlock) -> usize {
+    /// NET_RECEIVE as a function of the weight vector's elements and `flag` (frame slots 0..n, then n), and its
+    /// INITIAL block (if any) as a function of the same arguments.
+    fn net_receive(&mut self, args: &[ast::Arg], body: &ast::StmtBlock) -> (usize, Option<usize>) {
         self.frame = 0;
         self.push_scope();
         for a in args {
@@ -535,18 +541,27 @@ impl<'a> Lowerer<'a> {
         }
         self.local("flag", 1);
         self.in_net_receive = true;
-        let stmts = self.block_with(body, &mut |_, _, _| false);
+        let mut initial = None;
+        let stmts = self.block_with(body, &mut |l, s, _| match &s.kind {
+            StmtKind::Initial(b) => {
+                if initial.is_some() {
+                    l.error(&s.span, "NET_RECEIVE has one INITIAL block");
+                }
+                initial = Some(l.block(b, &mut |_, _, _| false));
+                true
+            }
+            _ => false,
+        });
         self.in_net_receive = false;
         self.pop_scope();
-        self.funcs.push(Func {
-            name: "<NET_RECEIVE>".into(),
-            params: args.len() as u32 + 1,
-            frame: self.frame,
-            result: None,
-            body: stmts,
-            table: None,
-        });
-        self.funcs.len() - 1
+        let push = |name: &str, body: Vec<Stmt>, funcs: &mut Vec<Func>, frame: u32| {
+            let params = args.len() as u32 + 1;
+            funcs.push(Func { name: name.into(), params, frame, result: None, body, table: None });
+            funcs.len() - 1
+        };
+        let f = push("<NET_RECEIVE>", stmts, &mut self.funcs, self.frame);
+        let init = initial.map(|body| push("<NET_RECEIVE INITIAL>", body, &mut self.funcs, self.frame));
+        (f, init)
     }
 
     /// An entry block (INITIAL, BREAKPOINT): its SOLVE statements are lowered into `solves`, the rest returned
@@ -712,8 +727,11 @@ impl<'a> Lowerer<'a> {
             }
             StmtKind::LongitudinalDiffusion { .. } | StmtKind::Equation { .. } => self
                 .unsupported(&s.span, "LONGITUDINAL_DIFFUSION, LINEAR and NONLINEAR statements are not supported yet"),
-            StmtKind::Watch(_) | StmtKind::Initial(_) | StmtKind::ForNetcons { .. } => {
-                self.unsupported(&s.span, "NET_RECEIVE statements WATCH, INITIAL and FOR_NETCONS are not supported yet")
+            StmtKind::Initial(_) => {
+                self.error(&s.span, "an INITIAL block belongs at the top level of NET_RECEIVE (or is the mechanism's own)")
+            }
+            StmtKind::Watch(_) | StmtKind::ForNetcons { .. } => {
+                self.unsupported(&s.span, "NET_RECEIVE statements WATCH and FOR_NETCONS are not supported yet")
             }
         }
     }
