@@ -61,7 +61,23 @@ BREAKPOINT { SOLVE s METHOD cnexp  i = g * v }
 DERIVATIVE s { g' = -g / tau }
 NET_RECEIVE (w (uS), n) { g = g + w  n = n + 1 }
 """
-PROBES = {"netinit.mod": NET_INIT, "netcount.mod": NET_COUNT}
+WATCH = """
+NEURON { POINT_PROCESS WatchCount  RANGE thresh, count, tup, tdown }
+PARAMETER { thresh = -20 (mV) }
+ASSIGNED { v (mV)  count  tup (ms)  tdown (ms) }
+INITIAL { count = 0  tup = -1  tdown = -1  net_send(0, 1) }
+NET_RECEIVE (w) {
+    if (flag == 1) {
+        WATCH (v > thresh) 2, (v < thresh - 30) 3
+    } else if (flag == 2) {
+        count = count + 1
+        tup = t
+    } else if (flag == 3) {
+        tdown = t
+    }
+}
+"""
+PROBES = {"netinit.mod": NET_INIT, "netcount.mod": NET_COUNT, "watch.mod": WATCH}
 
 
 def source_of(path):
@@ -471,3 +487,29 @@ def test_net_receive_initial_and_weights_as_neuron(nrn_mechanisms, nrn, rb):
     assert [w for ws in mine[1] for w in ws] == pytest.approx([w for ws in theirs[1] for w in ws], abs=1e-12)
     assert mine[1][0][1:] == [14, 15.0] and mine[1][2][1] == 4  # four spikes, the last delivered at 15 ms
     assert np.abs(mine[2] - theirs[2]).max() <= 1e-6
+
+
+def test_watch_as_neuron(nrn_mechanisms, nrn, rb):
+    """WATCH (set from NET_RECEIVE after INITIAL's net_send(0, 1)): checked at each step's start on the state the
+    last step left, it delivers its flag when its condition turns true (edge-triggered, re-armed after turning
+    false), at that step's time, as NEURON's fixed step."""
+    if "WatchCount" not in rheobase.nmodl.loaded_mechanisms():
+        rheobase.compile_mod(WATCH)
+
+    def build(m):
+        soma = m.Section(name="soma")
+        soma.L = soma.diam = 20
+        soma.insert("hh")
+        stim = m.IClamp(soma(0.5))
+        stim.delay, stim.dur, stim.amp = 2, 40, 0.3
+        w = m.WatchCount(soma(0.5))
+        count, tup = m.Vector().record(w._ref_count), m.Vector().record(w._ref_tup)
+        tdown = m.Vector().record(w._ref_tdown)
+        m.finitialize(-65)
+        m.continuerun(50)
+        return [np.array(x) for x in (count, tup, tdown)], (soma, stim, w)
+
+    mine, theirs = build(rb)[0], build(nrn)[0]
+    for a, b in zip(mine, theirs):
+        assert np.array_equal(a, b)
+    assert mine[0][-1] >= 3  # several spikes, each counted once

@@ -17,6 +17,8 @@ pub enum Action {
     SelfEvent { pp: usize, flag: f64, weights_of: Option<usize> },
     /// Element `index` of a discrete `Vector.play` takes effect.
     Play { play: usize, index: usize },
+    /// A WATCH condition of the point process `pp` turned true: its NET_RECEIVE gets `flag` (no weights).
+    Watch { pp: usize, flag: f64 },
 }
 
 impl Action {
@@ -26,7 +28,7 @@ impl Action {
     fn tie_key(&self) -> (u8, usize) {
         match *self {
             Action::NetCon { netcon } => (0, netcon),
-            Action::SelfEvent { pp, .. } => (1, pp),
+            Action::SelfEvent { pp, .. } | Action::Watch { pp, .. } => (1, pp),
             Action::Play { play, .. } => (2, play),
         }
     }

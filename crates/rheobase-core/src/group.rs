@@ -155,6 +155,7 @@ impl Group {
     pub fn step(&mut self, c: &mut Clock) {
         let t_start = c.t;
         self.network.check_thresholds(&self.v, t_start);
+        self.network.check_watches(&mut self.blocks, t_start);
         self.network.deliver(t_start + 0.5 * c.dt, &mut self.blocks, &mut self.v);
         self.record(c, false, t_start + 0.5 * c.dt, t_start);
         c.t += 0.5 * c.dt;

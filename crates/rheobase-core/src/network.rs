@@ -142,6 +142,19 @@ impl Network {
         }
     }
 
+    /// WATCH conditions at a step's start (time `t`, ms; NEURON checks them with the thresholds): those
+    /// that turned true queue their NET_RECEIVE at t, delivered with the step's first events.
+    pub fn check_watches(&mut self, blocks: &mut [Block], t: f64) {
+        let mut fired = Vec::new();
+        for (b, blk) in blocks.iter_mut().enumerate() {
+            blk.kernel.check_watches(&mut blk.data, t, &mut fired);
+            for (i, flag) in fired.drain(..) {
+                let pp = self.point_of[b][i];
+                self.queue.push(t, Action::Watch { pp, flag });
+            }
+        }
+    }
+
     /// INITIAL's `net_send`s of every block; then, NetCon by NetCon in creation order, the target's
     /// NET_RECEIVE INITIAL on that NetCon's weights (NEURON's init_events), or without one the weights
     /// after the first set to 0.
@@ -199,6 +212,12 @@ impl Network {
                     let blk = &mut blocks[b];
                     blk.kernel.net_receive(&mut blk.data, i, w, flag, ev.t, &mut out);
                     self.dispatch(b, &mut out, weights_of);
+                }
+                Action::Watch { pp, flag } => {
+                    let Some((b, i)) = self.point_at.get(pp).copied().flatten() else { continue };
+                    let blk = &mut blocks[b];
+                    blk.kernel.watch_fired(&mut blk.data, i, flag, ev.t, &mut out);
+                    self.dispatch(b, &mut out, None);
                 }
                 Action::Play { play, index } => {
                     let Some(lp) = self.plays.get_mut(play).and_then(|p| p.as_mut()) else { continue };

@@ -211,6 +211,13 @@ pub enum Stmt {
     NetEvent(Expr),
     /// `net_move(t)`: the outstanding self-event of flag 1 moves to time t (ms).
     NetMove(Expr),
+    /// `WATCH (cond) flag` in NET_RECEIVE: from now on, each step (at its start) where function `cond` (no
+    /// arguments; its value non-zero for true) turns true delivers `flag` to NET_RECEIVE. The first WATCH a
+    /// NET_RECEIVE call executes replaces the instance's earlier ones.
+    Watch {
+        cond: usize,
+        flag: Expr,
+    },
     /// SOLVE of a KINETIC block by NEURON's `sparse` method (see [`Kinetic`]).
     Kinetic(Kinetic),
     /// `~ A + 2B <-> C (kf, kb)` inside a KINETIC block: mass-action fluxes f = kf·A·B², b = kb·C into the
@@ -268,6 +275,7 @@ impl Stmt {
                 | Stmt::NetSend { .. }
                 | Stmt::NetEvent(_)
                 | Stmt::NetMove(_)
+                | Stmt::Watch { .. }
                 | Stmt::Kinetic(_)
                 | Stmt::Reaction { .. }
                 | Stmt::Flux { .. }
@@ -511,6 +519,10 @@ pub fn visit_stmts(body: &[Stmt], v: &mut impl Visitor) {
                 visit_expr(flag, v);
             }
             Stmt::NetEvent(e) | Stmt::NetMove(e) => visit_expr(e, v),
+            Stmt::Watch { cond, flag } => {
+                visit_expr(flag, v);
+                v.call(*cond);
+            }
             Stmt::Kinetic(k) => {
                 k.rows.iter().for_each(|&r| v.place(&Place::scalar(Var::Range(r))));
                 v.call(k.block);
@@ -544,6 +556,13 @@ pub fn visit_stmts(body: &[Stmt], v: &mut impl Visitor) {
 impl Program {
     /// Visits `body` and every function it calls, directly or not (with their TABLE declarations), once each.
     pub fn walk(&self, body: &[Stmt], v: &mut impl Visitor) {
+        walk(&self.funcs, body, v)
+    }
+}
+
+/// [`Program::walk`] over a list of functions.
+pub fn walk(funcs: &[Func], body: &[Stmt], v: &mut impl Visitor) {
+    {
         struct Reach<'v, V> {
             inner: &'v mut V,
             seen: Vec<bool>,
@@ -560,10 +579,10 @@ impl Program {
                 }
             }
         }
-        let mut reach = Reach { inner: v, seen: vec![false; self.funcs.len()], pending: Vec::new() };
+        let mut reach = Reach { inner: v, seen: vec![false; funcs.len()], pending: Vec::new() };
         visit_stmts(body, &mut reach);
         while let Some(f) = reach.pending.pop() {
-            let func = &self.funcs[f];
+            let func = &funcs[f];
             if let Some(t) = &func.table {
                 t.outputs.iter().chain(&t.depend).for_each(|p| visit_place(p, &mut reach));
                 [&t.from, &t.to, &t.with].into_iter().for_each(|e| visit_expr(e, &mut reach));
@@ -571,7 +590,9 @@ impl Program {
             visit_stmts(&func.body, &mut reach);
         }
     }
+}
 
+impl Program {
     /// The range slots that functions `roots`, with everything they call, read or write.
     pub fn touched_slots(&self, roots: &[usize]) -> Vec<bool> {
         struct Slots(Vec<bool>);

@@ -124,6 +124,16 @@ struct NmodlKernel {
     touched: [Vec<bool>; 3],
     /// Per-instance values of the native state loop's globals (`Env::scratch`).
     scratch: Vec<f64>,
+    /// Per instance, its active WATCHes (empty unless the program has WATCH statements).
+    watches: Vec<Vec<Watch>>,
+}
+
+/// An active `WATCH (cond) flag`: `on` is the condition's value at the last check (it fires on turning true).
+#[derive(Clone)]
+struct Watch {
+    cond: usize,
+    flag: f64,
+    on: bool,
 }
 
 #[derive(Default)]
@@ -166,6 +176,7 @@ impl NmodlKernel {
             moved: Vec::new(),
             touched,
             scratch: Vec::new(),
+            watches: Vec::new(),
         }
     }
 
@@ -219,6 +230,7 @@ impl NmodlKernel {
         }
         (self.seen.dt, self.seen.celsius) = (nv.dt, nv.celsius);
         if phase == Phase::Init {
+            self.watches = vec![Vec::new(); blk.len()]; // finitialize ends every WATCH
             self.tqitem = vec![None; blk.len()];
             self.moved.clear();
             self.initial_sends.clear();
@@ -505,6 +517,46 @@ impl Kernel for NmodlKernel {
         self.run_on_weights(f, blk, k, weights, flag, t, out);
     }
 
+    fn check_watches(&mut self, blk: &mut BlockData, t: f64, fired: &mut Vec<(usize, f64)>) {
+        for k in 0..self.watches.len().min(blk.len()) {
+            if self.watches[k].is_empty() {
+                continue;
+            }
+            for (slot, col) in self.row.iter_mut().zip(&blk.vars) {
+                *slot = col[k];
+            }
+            for (j, &g) in self.exposed.iter().enumerate() {
+                self.globals[g] = blk.globals[j];
+            }
+            // The state the last step left: v as of the last phase.
+            let seen = |x: &[f64]| x.get(k).copied().unwrap_or(0.0);
+            let mut inst = Instance {
+                range: &mut self.row,
+                globals: &mut self.globals,
+                v: seen(&self.seen.v),
+                t,
+                dt: self.seen.dt,
+                celsius: self.seen.celsius,
+                area: seen(&self.seen.area),
+                diam: 0.0,
+                secondorder: 0.0,
+            };
+            for w in &mut self.watches[k] {
+                let now = self.interp.call(w.cond, &[], &mut inst) != 0.0;
+                if now && !w.on {
+                    fired.push((k, w.flag));
+                }
+                w.on = now;
+            }
+        }
+    }
+
+    fn watch_fired(&mut self, blk: &mut BlockData, k: usize, flag: f64, t: f64, out: &mut Outbox) {
+        if let Some(f) = self.program.net_receive {
+            self.run_on_weights(f, blk, k, &mut [], flag, t, out);
+        }
+    }
+
     fn net_init(&mut self, blk: &mut BlockData, k: usize, weights: &mut [f64], out: &mut Outbox) -> bool {
         let Some(f) = self.program.net_init else { return false };
         self.run_on_weights(f, blk, k, weights, 0.0, 0.0, out);
@@ -545,6 +597,17 @@ impl NmodlKernel {
             secondorder: 0.0,
         };
         self.interp.net_receive(f, weights, flag, &mut inst);
+        // WATCHes the call executed replace the instance's (NET_RECEIVE's INITIAL has none left: NEURON clears
+        // them after those blocks). A condition already true when set fires only after turning false.
+        if let Some(set) = self.interp.take_watches().filter(|_| Some(f) != self.program.net_init) {
+            if self.watches.len() != blk.len() {
+                self.watches = vec![Vec::new(); blk.len()];
+            }
+            self.watches[k] = set
+                .into_iter()
+                .map(|(cond, flag)| Watch { cond, flag, on: self.interp.call(cond, &[], &mut inst) != 0.0 })
+                .collect();
+        }
         for (slot, col) in self.row.iter().zip(blk.vars.iter_mut()) {
             col[k] = *slot;
         }

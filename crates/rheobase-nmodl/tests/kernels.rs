@@ -1026,9 +1026,17 @@ fn unsupported_method_sparse_on_derivative() {
 }
 
 #[test]
-fn unsupported_watch() {
-    let src = "NEURON {\n  POINT_PROCESS Syn\n}\nASSIGNED { v }\nNET_RECEIVE (w) {\n  WATCH (v > 0) 2\n}\n";
-    assert_error(src, 6, 3, "NET_RECEIVE statements", true);
+fn watch_outside_net_receive_and_on_its_arguments() {
+    let src = "NEURON { POINT_PROCESS Syn }\nASSIGNED { v }\nINITIAL {\n  WATCH (v > 0) 2\n}\n";
+    assert_error(src, 4, 3, "WATCH belongs in NET_RECEIVE", false);
+    let src = "NEURON { POINT_PROCESS Syn }\nASSIGNED { v }\nNET_RECEIVE (w) {\n  WATCH (v > w) 2\n}\n";
+    assert_error(src, 4, 10, "WATCH condition on NET_RECEIVE's arguments", true);
+}
+
+#[test]
+fn unsupported_for_netcons() {
+    let src = "NEURON { POINT_PROCESS Syn }\nNET_RECEIVE (w) {\n  FOR_NETCONS (x) { x = 1 }\n}\n";
+    assert_error(src, 3, 3, "FOR_NETCONS", true);
 }
 
 // ----------------------------------------------------------------------------------------------- NEURON divergences

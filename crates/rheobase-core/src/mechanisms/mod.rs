@@ -180,6 +180,11 @@ pub trait Kernel: Send + Sync {
     fn state_written(&mut self, _blk: &mut BlockData) {}
     /// The events INITIAL sends (`net_send` at t = 0), after every INITIAL block has run.
     fn initial_events(&mut self, _blk: &mut BlockData, _out: &mut Outbox) {}
+    /// At a step's start: the instances whose WATCH condition turned true since the last check, with
+    /// the WATCH's flag (pushed to `fired`).
+    fn check_watches(&mut self, _blk: &mut BlockData, _t: f64, _fired: &mut Vec<(usize, f64)>) {}
+    /// A WATCH of instance `instance` fired: NET_RECEIVE with `flag` and no weights at time `t` (ms).
+    fn watch_fired(&mut self, _blk: &mut BlockData, _instance: usize, _flag: f64, _t: f64, _out: &mut Outbox) {}
     /// NET_RECEIVE's INITIAL block for one instance at finitialize, on the weight vector of a NetCon
     /// that targets it (it may change it); false when the mechanism has none (NEURON then sets the
     /// elements after the first to 0).

@@ -171,7 +171,9 @@ impl Model {
             pending.retain(|ev| {
                 let here = match ev.action {
                     Action::NetCon { netcon } => lowered.netcon_group[netcon] == Some(g),
-                    Action::SelfEvent { pp, .. } => group_of.points.get(pp).copied().flatten() == Some(g),
+                    Action::SelfEvent { pp, .. } | Action::Watch { pp, .. } => {
+                        group_of.points.get(pp).copied().flatten() == Some(g)
+                    }
                     Action::Play { play, .. } => group.network.plays.get(play).is_some_and(|p| p.is_some()),
                 };
                 if here {

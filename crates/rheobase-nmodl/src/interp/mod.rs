@@ -66,6 +66,8 @@ pub struct Interpreter {
     spikes: Vec<f64>,
     /// `net_move`s since then: new times of the flag-1 self-event, ms.
     moves: Vec<f64>,
+    /// WATCHes executed since then.
+    watches: Option<Vec<(usize, f64)>>,
     /// The equations a KINETIC block is building while it runs (see [`kinetic`]).
     system: Option<kinetic::System>,
 }
@@ -86,6 +88,7 @@ impl Interpreter {
             sends: Vec::new(),
             spikes: Vec::new(),
             moves: Vec::new(),
+            watches: None,
             system: None,
         }
     }
@@ -103,6 +106,12 @@ impl Interpreter {
             spikes: std::mem::take(&mut self.spikes),
             moves: std::mem::take(&mut self.moves),
         }
+    }
+
+    /// The WATCHes executed since the last call, (condition function, flag): they replace the instance's earlier
+    /// ones. None when there was none.
+    pub fn take_watches(&mut self) -> Option<Vec<(usize, f64)>> {
+        self.watches.take()
     }
 
     /// NET_RECEIVE (function `f`) with the NetCon's weight vector, which it may change, and `flag`.
@@ -290,6 +299,10 @@ impl Interpreter {
                 Stmt::NetEvent(t) => {
                     let t = self.eval(t, fp, inst);
                     self.spikes.push(t);
+                }
+                Stmt::Watch { cond, flag } => {
+                    let flag = self.eval(flag, fp, inst);
+                    self.watches.get_or_insert_with(Vec::new).push((*cond, flag));
                 }
                 Stmt::NetMove(t) => {
                     let t = self.eval(t, fp, inst);

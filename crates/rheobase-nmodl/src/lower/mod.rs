@@ -730,10 +730,40 @@ impl<'a> Lowerer<'a> {
             StmtKind::Initial(_) => {
                 self.error(&s.span, "an INITIAL block belongs at the top level of NET_RECEIVE (or is the mechanism's own)")
             }
-            StmtKind::Watch(_) | StmtKind::ForNetcons { .. } => {
-                self.unsupported(&s.span, "NET_RECEIVE statements WATCH and FOR_NETCONS are not supported yet")
+            StmtKind::Watch(watches) if self.in_net_receive => {
+                for (cond, flag) in watches {
+                    if let Some(cond) = self.watch_condition(cond) {
+                        out.push(Stmt::Watch { cond, flag: self.expr(flag) });
+                    }
+                }
+            }
+            StmtKind::Watch(_) => self.error(&s.span, "WATCH belongs in NET_RECEIVE"),
+            StmtKind::ForNetcons { .. } => {
+                self.unsupported(&s.span, "FOR_NETCONS in NET_RECEIVE is not supported yet")
             }
         }
+    }
+
+    /// A WATCH condition as a function of its own (checked every step, outside NET_RECEIVE): its value is the
+    /// condition's (non-zero for true). None (with an error) when it reads NET_RECEIVE's arguments or locals.
+    fn watch_condition(&mut self, cond: &ast::Expr) -> Option<usize> {
+        struct Locals(bool);
+        impl Visitor for Locals {
+            fn place(&mut self, p: &Place) {
+                self.0 |= matches!(p.var, Var::Local(_));
+            }
+        }
+        let value = self.expr(cond);
+        let mut locals = Locals(false);
+        visit_expr(&value, &mut locals);
+        if locals.0 {
+            self.unsupported(&cond.span, "a WATCH condition on NET_RECEIVE's arguments or LOCALs is not supported yet");
+            return None;
+        }
+        let n = self.funcs.iter().filter(|f| f.name.starts_with("<WATCH")).count();
+        let body = vec![Stmt::Set(Place::scalar(Var::Local(0)), value)];
+        self.funcs.push(Func { name: format!("<WATCH {n}>"), params: 0, frame: 1, result: Some(0), body, table: None });
+        Some(self.funcs.len() - 1)
     }
 
     /// A frame slot for a value nobody reads (a FUNCTION called as a statement).
@@ -1014,71 +1044,17 @@ fn ghk([v, ci, co, z]: [Expr; 4]) -> Expr {
     mul(mul(Expr::Num(0.001 * FARADAY), z), sub(inward, outward))
 }
 
-/// Which functions the `roots` call, directly or not.
+/// Which functions the `roots` call, directly or not (the roots included).
 fn reachable(funcs: &[Func], roots: &[usize]) -> Vec<bool> {
-    fn exprs(e: &Expr, out: &mut Vec<usize>) {
-        match e {
-            Expr::Num(_) => {}
-            Expr::Get(p) => p.index.iter().for_each(|i| exprs(i, out)),
-            Expr::Unary(_, a) => exprs(a, out),
-            Expr::Binary(_, a, b) => {
-                exprs(a, out);
-                exprs(b, out);
-            }
-            Expr::Builtin(_, args) | Expr::Random(_, args) => args.iter().for_each(|a| exprs(a, out)),
-            Expr::Call(f, args) => {
-                out.push(*f);
-                args.iter().for_each(|a| exprs(a, out));
-            }
+    struct Calls(Vec<bool>);
+    impl Visitor for Calls {
+        fn place(&mut self, _: &Place) {}
+        fn call(&mut self, f: usize) {
+            self.0[f] = true;
         }
     }
-    fn stmts(body: &[Stmt], out: &mut Vec<usize>) {
-        for s in body {
-            match s {
-                Stmt::Set(p, e) => {
-                    p.index.iter().for_each(|i| exprs(i, out));
-                    exprs(e, out);
-                }
-                Stmt::If(c, a, b) => {
-                    exprs(c, out);
-                    stmts(a, out);
-                    stmts(b, out);
-                }
-                Stmt::While(c, b) => {
-                    exprs(c, out);
-                    stmts(b, out);
-                }
-                Stmt::For { from, to, by, body, .. } => {
-                    [from, to, by].into_iter().for_each(|e| exprs(e, out));
-                    stmts(body, out);
-                }
-                Stmt::Call(f, args) => {
-                    out.push(*f);
-                    args.iter().for_each(|a| exprs(a, out));
-                }
-                Stmt::Implicit(imp) => out.push(imp.deriv),
-                Stmt::Kinetic(k) => out.push(k.block),
-                Stmt::NetSend { delay, flag } => {
-                    exprs(delay, out);
-                    exprs(flag, out);
-                }
-                Stmt::NetEvent(e) | Stmt::NetMove(e) => exprs(e, out),
-                Stmt::Reaction { kf, kb, .. } => {
-                    exprs(kf, out);
-                    kb.iter().for_each(|e| exprs(e, out));
-                }
-                Stmt::Flux { flux: e, .. } | Stmt::Compartment { volume: e, .. } | Stmt::Conserve { value: e, .. } => {
-                    exprs(e, out)
-                }
-            }
-        }
-    }
-    let mut seen = vec![false; funcs.len()];
-    let mut todo: Vec<usize> = roots.to_vec();
-    while let Some(f) = todo.pop() {
-        if !std::mem::replace(&mut seen[f], true) {
-            stmts(&funcs[f].body, &mut todo);
-        }
-    }
-    seen
+    let mut calls = Calls(vec![false; funcs.len()]);
+    let body: Vec<Stmt> = roots.iter().map(|&f| Stmt::Call(f, Vec::new())).collect();
+    walk(funcs, &body, &mut calls);
+    calls.0
 }

@@ -317,7 +317,7 @@ fn stmts_read(stmts: &[Stmt], var: Var, funcs: &[Func], seen: &mut HashMap<usize
         Stmt::Call(id, args) => args.iter().any(|a| depends(a, var, funcs, seen)) || func_reads(*id, var, funcs, seen),
         Stmt::Implicit(_) => true,
         Stmt::NetSend { delay, flag } => depends(delay, var, funcs, seen) || depends(flag, var, funcs, seen),
-        Stmt::NetEvent(t) | Stmt::NetMove(t) => depends(t, var, funcs, seen),
+        Stmt::NetEvent(t) | Stmt::NetMove(t) | Stmt::Watch { flag: t, .. } => depends(t, var, funcs, seen),
         Stmt::Kinetic(_)
         | Stmt::Reaction { .. }
         | Stmt::Flux { .. }
