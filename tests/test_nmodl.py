@@ -37,10 +37,38 @@ def test_compile_insert_and_run_like_a_builtin(rb):
 
 
 def test_what_is_not_implemented_yet_is_refused_with_its_position():
-    src = ("NEURON { SUFFIX lin }\nSTATE { a b }\nBREAKPOINT { SOLVE eqs }\n"
-           "LINEAR eqs { ~ a + b = 1  ~ a - b = 0 }")
-    with pytest.raises(NotImplementedError, match=r"lin.mod:4:8: LINEAR and NONLINEAR blocks are not supported yet"):
-        rheobase.compile_mod(src, "lin.mod")
+    src = "NEURON { SUFFIX ft }\nFUNCTION_TABLE tau1(v(mV)) (ms)\n"
+    with pytest.raises(NotImplementedError, match=r"ft.mod:2:16: FUNCTION_TABLE is not supported yet"):
+        rheobase.compile_mod(src, "ft.mod")
+
+
+def test_linear_and_nonlinear_blocks_are_solved_where_solve_names_them(rb):
+    """SOLVE of a LINEAR or NONLINEAR block solves its `~ lhs = rhs` equations for the STATEs in them, each time
+    the SOLVE runs (BREAKPOINT: every step), from the states' current values."""
+    src = """
+NEURON { SUFFIX alg  RANGE c }
+PARAMETER { c = 3 }
+STATE { a b x y }
+INITIAL { a = 0  b = 0  x = 1  y = 1 }
+BREAKPOINT { SOLVE lin  SOLVE nonlin }
+LINEAR lin { ~ a + b = c  ~ a - 2 * b = 0 }
+NONLINEAR nonlin { LOCAL k  k = 2  ~ x * x = k  ~ x * y = exp(y) - 1 }
+"""
+    rheobase.compile_mod(src)
+    soma = rb.Section(name="soma")
+    soma.insert("alg")
+    rb.finitialize(-65)
+    rb.fadvance()
+    seg = soma(0.5).alg
+    assert (seg.a, seg.b) == pytest.approx((2, 1), abs=1e-12)
+    assert seg.x == pytest.approx(math.sqrt(2), abs=1e-12)
+    assert seg.x * seg.y == pytest.approx(math.exp(seg.y) - 1, abs=1e-10)
+    seg.c = 6
+    rb.fadvance()
+    assert (seg.a, seg.b) == pytest.approx((4, 2), abs=1e-12)
+    with pytest.raises(rheobase.NmodlError, match=r"2 equations in 1 STATEs"):
+        rheobase.compile_mod("NEURON { SUFFIX bad }\nSTATE { a }\nBREAKPOINT { SOLVE l }\n"
+                             "LINEAR l { ~ a = 1  ~ 2 * a = 3 }\n")
 
 
 def test_a_point_process_with_net_receive(rb):
@@ -273,3 +301,32 @@ def test_method_runge_is_scopmaths_rk4_from_the_new_time(rb):
         expected.append(y)
     assert list(a) == pytest.approx(expected, abs=1e-12)
     assert soma(0.5).rk.rate == pytest.approx(f(5.0, y), abs=1e-12)
+
+
+def test_before_after_points_neuron_lacks_are_errors():
+    src = "NEURON { SUFFIX ab }\nASSIGNED { x }\nAFTER BREAKPOINT { x = 1 }\n"
+    with pytest.raises(rheobase.NmodlError, match=r"ab.mod:3:7: AFTER BREAKPOINT does not exist in NEURON"):
+        rheobase.compile_mod(src, "ab.mod")
+
+
+def test_random_variables_from_python_as_neuron(rb):
+    """`pp.ranvar` (NEURON 9's NMODLRandom) on the built-in NetStim and on a RANDOM variable of a loaded .mod:
+    set_ids / set_seq chain, get_ids / get_seq read back, uniform() draws from the stream as NEURON does."""
+    neuron = pytest.importorskip("neuron")
+    ns = neuron.h.NetStim()
+    theirs = ns.ranvar.set_ids(5, 6, 7).set_seq(3)
+    expected = [theirs.uniform() for _ in range(3)]
+    src = """
+NEURON { ARTIFICIAL_CELL Poiss  RANDOM ranvar  RANGE mean }
+PARAMETER { mean = 10 (ms) }
+INITIAL { net_send(mean * random_negexp(ranvar), 1) }
+NET_RECEIVE (w) { net_event(t)  net_send(mean * random_negexp(ranvar), 1) }
+"""
+    rheobase.compile_mod(src)
+    for pp in (rb.NetStim(), rb.Poiss()):
+        r = pp.ranvar.set_ids(5, 6, 7).set_seq(3)
+        assert list(r.get_ids()) == [5, 6, 7] and r.get_seq() == 3
+        assert [r.uniform() for _ in range(3)] == expected
+        assert r.get_seq() == 6
+        with pytest.raises(ValueError, match="integers"):
+            r.set_ids(1.5, 0, 0)

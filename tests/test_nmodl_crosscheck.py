@@ -77,7 +77,23 @@ NET_RECEIVE (w) {
     }
 }
 """
-PROBES = {"netinit.mod": NET_INIT, "netcount.mod": NET_COUNT, "watch.mod": WATCH}
+GAP = """
+NEURON { POINT_PROCESS GapJ  POINTER vgap  RANGE g, i  NONSPECIFIC_CURRENT i }
+PARAMETER { g = 0.001 (uS) }
+ASSIGNED { v (mV)  vgap (mV)  i (nA) }
+BREAKPOINT { i = g * (v - vgap) }
+"""
+BEFORE_AFTER = """
+NEURON { SUFFIX bacount  RANGE nbi, nai, nbb, nas, nbs, vbb, vas, tas }
+ASSIGNED { v (mV)  nbi  nai  nbb  nas  nbs  vbb (mV)  vas (mV)  tas (ms) }
+BEFORE INITIAL { nbi = nbi + 1 }
+AFTER INITIAL { nai = nai + 1 }
+BEFORE BREAKPOINT { nbb = nbb + 1  vbb = v }
+AFTER SOLVE { nas = nas + 1  vas = v  tas = t }
+BEFORE STEP { nbs = nbs + 1 }
+"""
+PROBES = {"netinit.mod": NET_INIT, "netcount.mod": NET_COUNT, "watch.mod": WATCH, "gapj.mod": GAP,
+          "bacount.mod": BEFORE_AFTER}
 
 
 def source_of(path):
@@ -513,3 +529,84 @@ def test_watch_as_neuron(nrn_mechanisms, nrn, rb):
     for a, b in zip(mine, theirs):
         assert np.array_equal(a, b)
     assert mine[0][-1] >= 3  # several spikes, each counted once
+
+
+def test_gap_junctions_through_pointers_as_neuron(nrn_mechanisms, nrn, rb):
+    """A gap junction as ModelDB writes it: a POINTER to the other cell's v, set with setpointer (or NEURON 9's
+    gap._ref_vgap = ...). The coupled cell's trace equals NEURON's."""
+    if "GapJ" not in rheobase.nmodl.loaded_mechanisms():
+        rheobase.compile_mod(GAP)
+
+    def build(m, modern):
+        cells = []
+        for name in ("a", "b"):
+            s = m.Section(name=name)
+            s.L = s.diam = 20
+            s.insert("hh")
+            cells.append(s)
+        stim = m.IClamp(cells[0](0.5))
+        stim.delay, stim.dur, stim.amp = 1, 20, 0.3
+        gaps = [m.GapJ(cells[0](0.5)), m.GapJ(cells[1](0.5))]
+        for gap in gaps:
+            gap.g = 0.005
+        m.setpointer(cells[1](0.5)._ref_v, "vgap", gaps[0])
+        if modern:
+            gaps[1]._ref_vgap = cells[0](0.5)._ref_v
+        else:
+            m.setpointer(cells[0](0.5)._ref_v, "vgap", gaps[1])
+        v = [m.Vector().record(c(0.5)._ref_v) for c in cells]
+        m.finitialize(-65)
+        m.continuerun(30)
+        return [np.array(x) for x in v], (cells, stim, gaps)
+
+    mine, theirs = build(rb, True)[0], build(nrn, False)[0]
+    for a, b in zip(mine, theirs):
+        assert np.abs(a - b).max() <= 1e-6
+    assert np.ptp(mine[1]) > 30  # the coupled cell fires too
+
+
+def test_pointer_errors(rb):
+    if "GapJ" not in rheobase.nmodl.loaded_mechanisms():
+        rheobase.compile_mod(GAP)
+    soma = rb.Section(name="soma")
+    gap = rb.GapJ(soma(0.5))
+    with pytest.raises(ValueError, match=r"GapJ\[\d+\]\.vgap wasn't made to point to anything"):
+        rb.finitialize(-65)
+    with pytest.raises(ValueError, match="not a POINTER"):
+        rb.setpointer(soma(0.5)._ref_v, "g", gap)
+    with pytest.raises(TypeError, match="reference such as seg._ref_v"):
+        gap._ref_vgap = 3.0
+    with pytest.raises(TypeError, match="point process"):
+        rb.setpointer(soma(0.5)._ref_v, "vgap", soma)
+    rb.setpointer(soma(0.5)._ref_v, "vgap", gap)
+    rb.finitialize(-65)
+    assert gap.vgap == -65
+    with pytest.raises(NotImplementedError, match="POINTER `p` in a density mechanism"):
+        rheobase.compile_mod("NEURON { SUFFIX dp  POINTER p }\nASSIGNED { p }\n")
+
+
+def test_before_and_after_blocks_as_neuron(nrn_mechanisms, nrn, rb):
+    """BEFORE INITIAL / AFTER INITIAL once per finitialize, BEFORE BREAKPOINT with every current evaluation (one at
+    finitialize), AFTER SOLVE after every state update, BEFORE STEP before every recording: counts, the v and t
+    they see, and the traces equal NEURON's."""
+    if "bacount" not in rheobase.nmodl.loaded_mechanisms():
+        rheobase.compile_mod(BEFORE_AFTER)
+
+    def build(m):
+        soma = m.Section(name="soma")
+        soma.L = soma.diam = 20
+        soma.insert("hh")
+        soma.insert("bacount")
+        stim = m.IClamp(soma(0.5))
+        stim.delay, stim.dur, stim.amp = 0.5, 5, 0.3
+        vbb = m.Vector().record(soma(0.5)._ref_vbb_bacount)
+        m.dt = 0.025
+        m.finitialize(-65)
+        m.continuerun(1)  # 40 steps
+        seg = soma(0.5).bacount
+        return [seg.nbi, seg.nai, seg.nbb, seg.nas, seg.nbs, seg.vbb, seg.vas, seg.tas], np.array(vbb), (soma, stim)
+
+    mine, theirs = build(rb), build(nrn)
+    assert mine[0][:5] == theirs[0][:5] == [1, 1, 41, 40, 41]
+    assert mine[0][5:] == pytest.approx(theirs[0][5:], abs=1e-9)
+    assert np.abs(mine[1] - theirs[1]).max() <= 1e-9

@@ -440,6 +440,23 @@ class Model:
         load_mechanisms(folder)
         return 1.0
 
+    def setpointer(self, ref, name, target):
+        """`n.setpointer(sec(0.5)._ref_v, "vgap", gap)`: POINTER `name` of the point process `target`
+        reads the variable `ref` refers to (before each phase of every step, as NEURON reads it)."""
+        from ._point import PointProcess
+        from ._section import Mechanism
+
+        if isinstance(target, Mechanism):
+            raise NotImplementedError("setpointer: POINTERs of density mechanisms are not supported yet "
+                                      "(point processes are)")
+        if not isinstance(target, PointProcess):
+            raise TypeError(f"setpointer: the third argument must be a point process, got {type(target).__name__}")
+        if not isinstance(name, str):
+            raise TypeError(f"setpointer: the POINTER name must be a string, got {type(name).__name__}")
+        if target._var(name) is None:
+            raise ValueError(f"setpointer: {target._mech} has no POINTER {name!r}")
+        target._point(name, ref)
+
     def nrn_load_dll(self, path):
         """`n.nrn_load_dll(path)` on a folder of .mod files, or on the library nrnivmodl would have
         built from one (`mods/x86_64/.libs/libnrnmech.so`): rheobase compiles the .mod files instead."""

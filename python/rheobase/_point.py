@@ -56,6 +56,8 @@ class PointProcess(HocObject):
         if name.startswith("_ref_") and self._var(name[5:]):
             return PointRef(self, self._var(name[5:]))
         var = self._var(name)
+        if var is None and name == random_variable(self._mech):
+            return NMODLRandom(self)
         if var is None:
             from ._functions import nmodl_function, nmodl_functions
 
@@ -70,6 +72,9 @@ class PointProcess(HocObject):
         return self._model._engine.point_get(self._id, var)
 
     def __setattr__(self, name, value):
+        if name.startswith("_ref_") and self._var(name[5:]):
+            self._point(name[5:], value)  # NEURON 9: pp._ref_vgap = sec(0.5)._ref_v
+            return
         var = self._var(name)
         if var is None:
             raise UnknownVariableError(f"'{name}' is not a variable of {self._mech}"
@@ -77,6 +82,17 @@ class PointProcess(HocObject):
         value = _number(name, value)
         with _at(self):
             self._model._engine.point_set(self._id, var, value)
+
+    def _point(self, var, ref):
+        """POINTER `var` reads what `ref` (seg._ref_v, seg._ref_x_mech, pp._ref_x) refers to."""
+        point_to = getattr(ref, "_point_to", None)
+        if point_to is None:
+            raise TypeError(f"{self._mech}.{var}: a POINTER takes a reference such as seg._ref_v, "
+                            f"got {type(ref).__name__}")
+        if ref._model is not self._model:
+            raise ValueError(f"{self._mech}.{var}: the reference belongs to another Model")
+        with _at(self):
+            point_to(self._model._engine, self._id, self._var(var))
 
     def _public_vars(self):
         aliases = {v: k for k, v in M.POINT_ALIASES.items()}
@@ -116,6 +132,71 @@ class PointProcess(HocObject):
     def __dir__(self):
         return sorted(self._public_vars() + ["baseattr", "get_loc", "get_segment", "has_loc", "hname",
                                              "hocobjptr", "loc", "same"])
+
+
+class NMODLRandom(HocObject):
+    """A RANDOM variable of a point process (`ns.ranvar`): its Random123 stream's ids and position, as
+    NEURON 9's NMODLRandom. finitialize does not move it; the mechanism's code does."""
+
+    __slots__ = ("_pp",)
+
+    _SLOTS = ("ran_id1", "ran_id2", "ran_id3")
+
+    def __init__(self, pp):
+        object.__setattr__(self, "_pp", pp)
+
+    def _get(self, name):
+        return self._pp._model._engine.point_get(self._pp._id, name)
+
+    def _set(self, name, value):
+        self._pp._model._engine.point_set(self._pp._id, name, float(value))
+
+    def get_ids(self):
+        from .vector import Vector
+
+        return Vector([self._get(n) for n in self._SLOTS])
+
+    def set_ids(self, id1, id2, id3):
+        ids = [_number("NMODLRandom.set_ids: id", i) for i in (id1, id2, id3)]
+        if any(i != int(i) or not 0 <= i < 2**32 for i in ids):
+            raise ValueError(f"NMODLRandom.set_ids: ids must be integers in [0, 2**32), got {ids}")
+        for name, value in zip(self._SLOTS, ids):
+            self._set(name, value)
+        return self
+
+    def get_seq(self):
+        return self._get("ran_seq")
+
+    def set_seq(self, n):
+        n = _number("NMODLRandom.set_seq", n)
+        if n != int(n) or not 0 <= n < 2**34:
+            raise ValueError(f"NMODLRandom.set_seq: the position must be an integer in [0, 2**34), got {n}")
+        self._set("ran_seq", n)
+        return self
+
+    def uniform(self):
+        """The next uniform draw in (0, 1) of the stream (it moves one position)."""
+        from . import _core
+
+        seq = int(self.get_seq())
+        x = _core.random123_uniform([int(self._get(n)) for n in self._SLOTS], seq)
+        self._set("ran_seq", seq + 1)
+        return x
+
+    def hname(self):
+        return f"NMODLRandom[{self._pp.hname()}]"
+
+
+def random_variable(mech):
+    """The name of a mechanism's RANDOM variable (`ranvar` for the built-in NetStim), or None."""
+    if mech == "NetStim":
+        return "ranvar"
+    from . import _core
+
+    try:
+        return _core.nmodl_random(mech)
+    except ValueError:
+        return None
 
 
 class NetStim(PointProcess):

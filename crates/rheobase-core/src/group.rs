@@ -4,7 +4,7 @@
 
 use crate::discretise::{passive_leaf_dv, Nodes};
 use crate::hines::{self, NO_PARENT};
-use crate::mechanisms::{ions, Block, MechKind, NodeView};
+use crate::mechanisms::{ions, BaPoint, Block, MechKind, NodeView};
 use crate::network::Network;
 use crate::recording::{Recorder, Schedule};
 
@@ -62,6 +62,8 @@ pub struct Group {
     pub blocks: Vec<Block>,
     pub recorders: Vec<RecorderSlot>,
     pub network: Network,
+    /// POINTER variables, (block, var, instance, where it points): copied in before each phase.
+    pub pointers: Vec<(usize, usize, usize, Source)>,
 }
 
 impl Group {
@@ -81,11 +83,21 @@ impl Group {
 
     /// Calls `f` on every block with the blocks before it (ions) available.
     fn each_block(&mut self, t: f64, c: &Clock, f: impl Fn(&mut Block, &mut [Block], &mut NodeView)) {
+        // POINTERs read their targets as they are when the phase starts (as NEURON's, which read through).
+        for k in 0..self.pointers.len() {
+            let (b, var, i, src) = self.pointers[k];
+            self.blocks[b].data.vars[var][i] = self.read(src, t);
+        }
         let (mut nv, blocks) = self.view(t, c);
         for k in 0..blocks.len() {
             let (before, rest) = blocks.split_at_mut(k);
             f(&mut rest[0], before, &mut nv);
         }
+    }
+
+    /// Every mechanism's BEFORE/AFTER blocks of point `at`.
+    fn before_after(&mut self, at: BaPoint, t: f64, c: &Clock) {
+        self.each_block(t, c, |b, ions, nv| b.kernel.before_after(at, &mut b.data, ions, nv));
     }
 
     /// rhs and d of the tree matrix for a step of size dt (NEURON's setup_tree_matrix): the
@@ -101,6 +113,7 @@ impl Group {
             *d = cfac * cm + dax;
             *rhs = 0.0;
         }
+        self.before_after(BaPoint::BeforeBreakpoint, t, c);
         self.each_block(t, c, |b, ions, nv| b.kernel.current(&mut b.data, ions, nv));
         if !self.path {
             return; // the tree solve adds the axial currents on its way
@@ -134,13 +147,16 @@ impl Group {
                 }
             }
             InitPart::Mechanisms => {
+                self.before_after(BaPoint::BeforeInitial, t, c);
                 self.each_block(t, c, |b, ions, nv| b.kernel.initialize(&mut b.data, ions, nv));
                 self.network.initial_events(&mut self.blocks);
+                self.before_after(BaPoint::AfterInitial, t, c);
             }
             InitPart::Finish => {
                 // Events due at t = 0 (NetStim with start 0, delay 0) act before the t = 0 sample.
                 self.network.deliver(t, &mut self.blocks, &mut self.v);
                 self.setup_matrix(t, c);
+                self.before_after(BaPoint::BeforeStep, t, c);
                 for (_, _, r) in &mut self.recorders {
                     if let Some(r) = r {
                         r.restart();
@@ -194,6 +210,8 @@ impl Group {
         let t = c.t;
         self.network.play_continuous(t, &mut self.blocks, &mut self.v);
         self.each_block(t, c, |b, ions, nv| b.kernel.advance_state(&mut b.data, ions, nv));
+        self.before_after(BaPoint::AfterSolve, t, c);
+        self.before_after(BaPoint::BeforeStep, t, c);
         self.record(c, true, t, t_start);
         // Events due by the new t act now; those up to t + dt/2 wait for the next step's start.
         self.network.deliver(t, &mut self.blocks, &mut self.v);

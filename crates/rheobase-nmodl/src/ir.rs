@@ -287,12 +287,14 @@ impl Stmt {
 
 /// `SOLVE name METHOD derivimplicit`: find the states x at t + dt with x − x_old − dt·f(x) = 0 by Newton's method
 /// with a finite-difference Jacobian (as NEURON's `derivimplicit`). `deriv` is the function that evaluates the
-/// DERIVATIVE block, storing f(x) of `states[k]` in `slopes[k]`.
+/// DERIVATIVE block, storing f(x) of `states[k]` in `slopes[k]`. Without `backward_euler` (SOLVE of a LINEAR or
+/// NONLINEAR block) the system is f(x) = 0 itself: `deriv` stores each equation's lhs − rhs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Implicit {
     pub deriv: usize,
     pub states: Vec<Place>,
     pub slopes: Vec<Place>,
+    pub backward_euler: bool,
 }
 
 /// A `TABLE` on a FUNCTION or PROCEDURE: while the mechanism's `usetable` global is non-zero, calls with the
@@ -330,6 +332,8 @@ pub enum SlotKind {
     State,
     /// Not visible to the user (an ion variable the mechanism does not list in RANGE, a state's derivative …).
     Hidden,
+    /// A POINTER: the engine copies the value of the variable it points to in before each phase (read only).
+    Pointer,
 }
 
 /// A per-instance slot.
@@ -410,6 +414,10 @@ pub struct Program {
     /// NET_RECEIVE: the function (its parameters are the weight vector's elements, then `flag`) and the
     /// argument names (the NetCon weight vector's names).
     pub net_receive: Option<usize>,
+    /// The RANDOM variable's name (its stream lives in the hidden slots `ran_id1`, `ran_id2`, `ran_id3`, `ran_seq`).
+    pub random: Option<String>,
+    /// BEFORE/AFTER blocks: (where, function), in the file's order.
+    pub before_after: Vec<(rheobase_core::mechanisms::BaPoint, usize)>,
     /// NET_RECEIVE's INITIAL block: run at finitialize for each NetCon that targets the instance, on that NetCon's
     /// weight vector (same arguments as NET_RECEIVE; flag 0).
     pub net_init: Option<usize>,

@@ -15,7 +15,7 @@ use crate::ir::{IonField, IonVar, Kind, Program, SlotKind};
 use crate::jit::{self, Env, JitProgram, Phase, TableView};
 use rheobase_core::events::Outbox;
 use rheobase_core::mechanisms::{
-    self, ions, Block, BlockData, GlobalInfo, Kernel, MechId, MechInfo, MechKind, NodeView, VarInfo, VarKind,
+    self, ions, BaPoint, Block, BlockData, GlobalInfo, Kernel, MechId, MechInfo, MechKind, NodeView, VarInfo, VarKind,
 };
 use std::sync::Arc;
 
@@ -47,6 +47,7 @@ pub fn mech_info(program: Arc<Program>, use_jit: bool) -> MechInfo {
                 SlotKind::Assigned => VarKind::Assigned,
                 SlotKind::State => VarKind::State,
                 SlotKind::Hidden => VarKind::Internal,
+                SlotKind::Pointer => VarKind::Pointer,
             },
         })
         .collect();
@@ -120,8 +121,9 @@ struct NmodlKernel {
     /// Self-events net_move superseded: (instance, time); they are dropped on arrival.
     moved: Vec<(usize, f64)>,
     /// Per phase, the range slots its code (or NET_RECEIVE, which reads what the last phase left) reads or
-    /// writes: only those ion variables are copied in and out.
+    /// writes: only those ion variables are copied in and out. Then the same for each BEFORE/AFTER block.
     touched: [Vec<bool>; 3],
+    touched_ba: Vec<Vec<bool>>,
     /// Per-instance values of the native state loop's globals (`Env::scratch`).
     scratch: Vec<f64>,
     /// Per instance, its active WATCHes (empty unless the program has WATCH statements).
@@ -160,7 +162,9 @@ impl NmodlKernel {
             roots.extend(program.net_receive);
             program.touched_slots(&roots)
         });
+        let touched_ba = program.before_after.iter().map(|&(_, f)| program.touched_slots(&[f])).collect();
         NmodlKernel {
+            touched_ba,
             interp: Interpreter::new(Arc::clone(&program)),
             program,
             jit,
@@ -218,7 +222,9 @@ impl NmodlKernel {
         }
     }
 
-    fn run(&mut self, phase: Phase, blk: &mut BlockData, ions: &mut [Block], nv: &mut NodeView) {
+    /// A phase for every instance; with `block` (a BEFORE/AFTER block's function) that function instead of the
+    /// phase's, on the interpreter, with the State phase's ion copies.
+    fn run(&mut self, phase: Phase, block: Option<usize>, blk: &mut BlockData, ions: &mut [Block], nv: &mut NodeView) {
         let artificial = self.program.kind == Kind::Artificial;
         if artificial && phase != Phase::Init {
             return; // no current, no per-step work: artificial cells change only through events
@@ -243,7 +249,7 @@ impl NmodlKernel {
         // Ion variables into the mechanism's copies: those it reads, and the concentrations it writes.
         for (i, ion) in program.ions.iter().enumerate() {
             let ib = blk.ion_block[i];
-            let touched = &self.touched[phase as usize];
+            let touched = self.touched_by(phase, block);
             let wanted = |v: &&IonVar| {
                 touched[v.slot as usize]
                     && (v.read || (v.write && v.field != IonField::Current && phase != Phase::Current))
@@ -292,7 +298,7 @@ impl NmodlKernel {
             node_first: blk.node.first().map_or(0, |&nd| nd as u64),
             scratch: std::ptr::null_mut(),
         };
-        if let Some(jit) = self.jit.clone() {
+        if let Some(jit) = self.jit.clone().filter(|_| block.is_none()) {
             let views = self.table_views(&env);
             env.tables = views.as_ptr();
             env.globals = self.globals.as_mut_ptr();
@@ -302,13 +308,13 @@ impl NmodlKernel {
             // nothing else touches that memory during the call.
             unsafe { jit.run(phase, &mut env, blk.len()) };
         } else {
-            self.interpret_all(phase, blk, &mut env);
+            self.interpret_all(phase, block, blk, &mut env);
         }
         if phase != Phase::Current {
             for (i, ion) in program.ions.iter().enumerate() {
                 let ib = blk.ion_block[i];
                 let mut wrote_conc = false;
-                let touched = &self.touched[phase as usize];
+                let touched = self.touched_by(phase, block);
                 for iv in
                     ion.vars.iter().filter(|iv| iv.write && iv.field != IonField::Current && touched[iv.slot as usize])
                 {
@@ -341,8 +347,19 @@ impl NmodlKernel {
 }
 
 impl NmodlKernel {
+    /// The slots whose ion variables a phase (or BEFORE/AFTER block `block`) copies in and out.
+    fn touched_by(&self, phase: Phase, block: Option<usize>) -> &[bool] {
+        match block {
+            Some(f) => {
+                let k = self.program.before_after.iter().position(|&(_, g)| g == f).expect("a BEFORE/AFTER block");
+                &self.touched_ba[k]
+            }
+            None => &self.touched[phase as usize],
+        }
+    }
+
     /// What [`jit::JitProgram::run`] does, on the interpreter, through the pointers of `env`.
-    fn interpret_all(&mut self, phase: Phase, blk: &BlockData, env: &mut Env) {
+    fn interpret_all(&mut self, phase: Phase, block: Option<usize>, blk: &BlockData, env: &mut Env) {
         let program = Arc::clone(&self.program);
         // SAFETY (for the calls and accesses below): env's pointers are valid for the block's instances, their
         // nodes and ion instances (see `run`), and k < blk.len().
@@ -360,7 +377,7 @@ impl NmodlKernel {
                     }
                     self.collect_events(k, None);
                 }
-                Phase::State => unsafe { self.interpret(program.state, k, env) },
+                Phase::State => unsafe { self.interpret(block.unwrap_or(program.state), k, env) },
                 Phase::Current => {
                     // A point process's current (nA) into the node's density (mA/cm²).
                     let scale = if program.kind == Kind::Point { 1e2 / env.area } else { 1.0 };
@@ -486,13 +503,22 @@ unsafe impl Sync for NmodlKernel {}
 
 impl Kernel for NmodlKernel {
     fn initialize(&mut self, blk: &mut BlockData, ions: &mut [Block], nv: &mut NodeView) {
-        self.run(Phase::Init, blk, ions, nv);
+        self.run(Phase::Init, None, blk, ions, nv);
     }
     fn current(&mut self, blk: &mut BlockData, ions: &mut [Block], nv: &mut NodeView) {
-        self.run(Phase::Current, blk, ions, nv);
+        self.run(Phase::Current, None, blk, ions, nv);
     }
     fn advance_state(&mut self, blk: &mut BlockData, ions: &mut [Block], nv: &mut NodeView) {
-        self.run(Phase::State, blk, ions, nv);
+        self.run(Phase::State, None, blk, ions, nv);
+    }
+
+    fn before_after(&mut self, at: BaPoint, blk: &mut BlockData, ions: &mut [Block], nv: &mut NodeView) {
+        for k in 0..self.program.before_after.len() {
+            let (when, f) = self.program.before_after[k];
+            if when == at {
+                self.run(Phase::State, Some(f), blk, ions, nv);
+            }
+        }
     }
 
     fn initial_events(&mut self, _blk: &mut BlockData, out: &mut Outbox) {

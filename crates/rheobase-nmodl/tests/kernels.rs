@@ -106,7 +106,7 @@ impl Run {
         let n = self.program.funcs.len();
         let mut views = vec![TableView::default(); n];
         let mut table_interp = Interpreter::new(Arc::clone(&self.program));
-        for g in 0..n {
+        for (g, view) in views.iter_mut().enumerate() {
             let mut scratch = range.clone();
             let mut inst = Instance {
                 range: &mut scratch,
@@ -120,7 +120,7 @@ impl Run {
                 secondorder: 0.0,
             };
             if let Some((tmin, mfac, intervals, rows)) = table_interp.table(g, &mut inst) {
-                views[g] = TableView { tmin, mfac, n: intervals as f64, rows: rows.as_ptr() };
+                *view = TableView { tmin, mfac, n: intervals as f64, rows: rows.as_ptr() };
             }
         }
         let cols: Vec<*mut f64> = range.iter_mut().map(|x| x as *mut f64).collect();
@@ -996,9 +996,11 @@ fn net_receive_in_a_density_mechanism_is_an_error() {
 }
 
 #[test]
-fn unsupported_pointer_use() {
+fn unsupported_pointer_uses() {
     let src = "NEURON { SUFFIX t POINTER p }\nASSIGNED { p a }\nINITIAL {\n  a = 2*p\n}\n";
-    assert_error(src, 4, 9, "POINTER", true);
+    assert_error(src, 1, 27, "POINTER `p` in a density mechanism", true);
+    let src = "NEURON { POINT_PROCESS t POINTER p }\nASSIGNED { p }\nINITIAL {\n  p = 2\n}\n";
+    assert_error(src, 4, 3, "assigning through POINTER `p`", true);
 }
 
 #[test]

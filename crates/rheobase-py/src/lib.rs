@@ -173,6 +173,31 @@ impl Engine {
     fn point_set(&mut self, pp: usize, var: &str, value: f64) -> PyResult<()> {
         self.model.point_set(pp, var, value).py()
     }
+    // --- POINTERs (setpointer): the target as a voltage, a density mechanism's or a point process's variable
+    fn point_pointer_v(&mut self, pp: usize, var: &str, sec: usize, x: f64) -> PyResult<()> {
+        let v = var_index(self.model.point(pp).py()?.mech, var)?;
+        self.model.point_set_pointer(pp, v, Target::Voltage { sec, x }).py()
+    }
+    #[allow(clippy::too_many_arguments)]
+    fn point_pointer_density(
+        &mut self,
+        pp: usize,
+        var: &str,
+        sec: usize,
+        x: f64,
+        mech: &str,
+        mvar: &str,
+    ) -> PyResult<()> {
+        let v = var_index(self.model.point(pp).py()?.mech, var)?;
+        let m = self.model.find_mechanism(mech).py()?;
+        let target = Target::Density { sec, x, mech: m, var: var_index(m, mvar)? };
+        self.model.point_set_pointer(pp, v, target).py()
+    }
+    fn point_pointer_point(&mut self, pp: usize, var: &str, other: usize, ovar: &str) -> PyResult<()> {
+        let v = var_index(self.model.point(pp).py()?.mech, var)?;
+        let target = Target::Point { pp: other, var: var_index(self.model.point(other).py()?.mech, ovar)? };
+        self.model.point_set_pointer(pp, v, target).py()
+    }
     fn point_set_table(&mut self, pp: usize, values: Vec<f64>) -> PyResult<()> {
         self.model.point_set_table(pp, values).py()
     }
@@ -541,6 +566,7 @@ fn mechanism_vars(name: &str) -> PyResult<Vec<(&'static str, &'static str, &'sta
                 VarKind::Parameter => "parameter",
                 VarKind::Assigned => "assigned",
                 VarKind::State => "state",
+                VarKind::Pointer => "pointer",
                 VarKind::Internal => unreachable!("filtered out"),
             };
             (v.name, v.units, kind, v.default)
@@ -557,9 +583,18 @@ fn hh_rates(v: f64, celsius: f64, usetable: bool) -> (f64, f64, f64, f64, f64, f
     (r.minf, r.hinf, r.ninf, r.mtau, r.htau, r.ntau)
 }
 
+/// The uniform draw in (0, 1) at position `pos` of the Random123 stream (id1, id2, id3), as NEURON's
+/// nrnran123_dblpick.
+#[pyfunction]
+fn random123_uniform(ids: [u32; 3], pos: u64) -> f64 {
+    use rheobase_core::random123;
+    random123::uniform_of(random123::word(ids, pos))
+}
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Engine>()?;
+    m.add_function(wrap_pyfunction!(random123_uniform, m)?)?;
     m.add_function(wrap_pyfunction!(mechanism_list, m)?)?;
     m.add_function(wrap_pyfunction!(mechanism_vars, m)?)?;
     m.add_function(wrap_pyfunction!(mechanism_all_vars, m)?)?;
@@ -571,6 +606,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(nmodl::nmodl_check, m)?)?;
     m.add_function(wrap_pyfunction!(nmodl::nmodl_load, m)?)?;
     m.add_function(wrap_pyfunction!(nmodl::nmodl_functions, m)?)?;
+    m.add_function(wrap_pyfunction!(nmodl::nmodl_random, m)?)?;
     m.add_function(wrap_pyfunction!(nmodl::nmodl_call, m)?)?;
     Ok(())
 }

@@ -85,6 +85,12 @@ pub fn nmodl_functions(mech: &str) -> PyResult<(HashMap<String, usize>, Vec<Stri
     Ok((funcs, globals))
 }
 
+/// The RANDOM variable of a mechanism loaded from NMODL, if it has one.
+#[pyfunction]
+pub fn nmodl_random(mech: &str) -> PyResult<Option<String>> {
+    Ok(program(mech)?.random.clone())
+}
+
 /// Calls a FUNCTION or PROCEDURE of an instance: `row` holds every per-instance value (the mechanism's variables
 /// in registry order), `globals` the exposed globals. Returns (value, the row and globals after the call).
 #[pyfunction]

@@ -33,6 +33,9 @@ pub enum VarKind {
     /// Internal state a mechanism keeps per instance that NEURON does not expose (NetStim's
     /// `on`): stored and saved like the others, hidden from Python.
     Internal,
+    /// An NMODL POINTER: before each phase the engine copies in the value of the variable it
+    /// points to (`Model::set_pointer`).
+    Pointer,
 }
 
 #[derive(Debug, Clone)]
@@ -180,6 +183,8 @@ pub trait Kernel: Send + Sync {
     fn state_written(&mut self, _blk: &mut BlockData) {}
     /// The events INITIAL sends (`net_send` at t = 0), after every INITIAL block has run.
     fn initial_events(&mut self, _blk: &mut BlockData, _out: &mut Outbox) {}
+    /// An NMODL BEFORE/AFTER block's work at its point of the step (`at`), for every instance.
+    fn before_after(&mut self, _at: BaPoint, _blk: &mut BlockData, _ions: &mut [Block], _nv: &mut NodeView) {}
     /// At a step's start: the instances whose WATCH condition turned true since the last check, with
     /// the WATCH's flag (pushed to `fired`).
     fn check_watches(&mut self, _blk: &mut BlockData, _t: f64, _fired: &mut Vec<(usize, f64)>) {}
@@ -203,6 +208,18 @@ pub trait Kernel: Send + Sync {
         _out: &mut Outbox,
     ) {
     }
+}
+
+/// Where NEURON runs NMODL's BEFORE/AFTER blocks (the five it implements): around INITIAL at
+/// finitialize, before the currents (BREAKPOINT), after the state update (SOLVE), and before
+/// the step's recording (STEP, also at the end of finitialize).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BaPoint {
+    BeforeInitial,
+    AfterInitial,
+    BeforeBreakpoint,
+    AfterSolve,
+    BeforeStep,
 }
 
 pub struct Block {

@@ -29,6 +29,8 @@ pub(super) struct Lowered {
     pub(super) recorder: HashMap<usize, (usize, usize)>,
     /// NetCon → the group of its target.
     pub(super) netcon_group: Vec<Option<usize>>,
+    /// POINTERs whose target is not in their point process's group (or gone): finitialize refuses.
+    pub(super) pointer_errors: Vec<String>,
 }
 
 impl Lowered {
@@ -163,6 +165,7 @@ impl Model {
             point: vec![None; self.points.len()],
             recorder: HashMap::new(),
             netcon_group: group_of.netcons,
+            pointer_errors: Vec::new(),
         };
         let mut pending: Vec<Event> = std::mem::take(&mut self.pending).drain_sorted();
         for (g, run) in runs.iter().enumerate() {
@@ -413,6 +416,20 @@ impl Model {
             })
             .collect();
 
+        let mut pointers = Vec::new();
+        for (pp, p) in self.points.iter().enumerate() {
+            let (Some(p), Some((b, i))) = (p, point.get(pp).copied().flatten()) else { continue };
+            for (&var, target) in &p.pointers {
+                match resolve(target) {
+                    Some(src) => pointers.push((b, var, i, src)),
+                    None => l.pointer_errors.push(format!(
+                        "{}[{pp}]: its POINTER {} points to a variable that is gone or in another thread's cells",
+                        mechanisms::info(p.mech).name,
+                        mechanisms::info(p.mech).vars[var].name
+                    )),
+                }
+            }
+        }
         let mut network = self.lower_network(g, &nodes, &blocks, &point, l);
         network.plays = plays;
         for ((id, mech), v) in density {
@@ -438,6 +455,7 @@ impl Model {
             blocks,
             recorders,
             network,
+            pointers,
         }
     }
 }

@@ -33,6 +33,8 @@ pub struct PointProcess {
     pub values: Vec<f64>,
     /// See [`crate::mechanisms::BlockData::tables`].
     pub table: Vec<f64>,
+    /// Its POINTER variables' targets (`setpointer`), by variable index.
+    pub pointers: HashMap<usize, Target>,
 }
 
 pub struct Model {
@@ -508,7 +510,7 @@ impl Model {
             self.random_streams += 1;
             values[k..k + 3].copy_from_slice(&[1.0, 0.0, self.random_streams as f64]);
         }
-        self.points.push(Some(PointProcess { mech, loc, values, table: Vec::new() }));
+        self.points.push(Some(PointProcess { mech, loc, values, table: Vec::new(), pointers: HashMap::new() }));
         Ok(self.points.len() - 1)
     }
 
@@ -533,6 +535,44 @@ impl Model {
         self.invalidate();
         self.points[pp] = None;
         self.forget_point_in_network(pp);
+        Ok(())
+    }
+
+    /// `setpointer(target, var, pp)`: POINTER `var` of the point process reads `target` (a voltage, or a
+    /// variable of a mechanism or point process) before each phase of every step.
+    pub fn point_set_pointer(&mut self, pp: usize, var: usize, target: Target) -> Result<()> {
+        let info = mechanisms::info(self.point(pp)?.mech);
+        match info.vars.get(var) {
+            Some(v) if v.kind == mechanisms::VarKind::Pointer => {}
+            Some(v) => return Err(Error::Value(format!("{}.{} is not a POINTER", info.name, v.name))),
+            None => return Err(Error::Value(format!("{} has no variable {var}", info.name))),
+        }
+        if matches!(target, Target::Time) {
+            return Err(Error::Value("a POINTER cannot point to t".into()));
+        }
+        self.check_target(&target)?;
+        self.invalidate();
+        self.points[pp].as_mut().expect("checked").pointers.insert(var, target);
+        Ok(())
+    }
+
+    /// NEURON refuses to initialise while a POINTER points nowhere.
+    fn check_pointers(&self) -> Result<()> {
+        for (pp, p) in self.points.iter().enumerate() {
+            let Some(p) = p else { continue };
+            let info = mechanisms::info(p.mech);
+            for (k, v) in info.vars.iter().enumerate() {
+                if v.kind == mechanisms::VarKind::Pointer && !p.pointers.contains_key(&k) {
+                    return Err(Error::Value(format!(
+                        "{}[{pp}].{} wasn't made to point to anything (setpointer, or pp._ref_{} = ...)",
+                        info.name, v.name, v.name
+                    )));
+                }
+            }
+        }
+        if let Some(e) = self.sim.as_ref().and_then(|l| l.pointer_errors.first()) {
+            return Err(Error::Value(e.clone()));
+        }
         Ok(())
     }
 
@@ -856,6 +896,7 @@ impl Model {
             finite("v_init", v)?;
         }
         self.ensure_lowered();
+        self.check_pointers()?;
         if part == InitPart::Start {
             for r in self.spike_records.iter_mut().flatten() {
                 *r = SpikeRecord::default();

@@ -330,7 +330,8 @@ impl Interpreter {
                 me.store(p, fp, xi, inst);
             }
             me.call(imp.deriv, &[], inst);
-            (0..n).map(|i| me.load(&imp.slopes[i], fp, inst) - (x[i] - old[i]) / dt).collect()
+            let step = |i: usize| if imp.backward_euler { (x[i] - old[i]) / dt } else { 0.0 };
+            (0..n).map(|i| me.load(&imp.slopes[i], fp, inst) - step(i)).collect()
         };
         let mut converged = false;
         for _ in 0..NEWTON_ITERATIONS {
@@ -357,7 +358,8 @@ impl Interpreter {
             }
         }
         if !converged {
-            self.fault(format!("derivimplicit: Newton's method did not converge at t = {}", inst.t));
+            let what = if imp.backward_euler { "derivimplicit" } else { "LINEAR/NONLINEAR" };
+            self.fault(format!("{what}: Newton's method did not converge at t = {}", inst.t));
         }
         for (p, &xi) in imp.states.iter().zip(&x) {
             self.store(p, fp, xi, inst);

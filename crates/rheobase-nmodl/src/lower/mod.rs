@@ -159,6 +159,7 @@ impl<'a> Lowerer<'a> {
             }
         }
         let (mut net_receive, mut net_init) = (None, None);
+        let mut before_after = Vec::new();
         let mut initial = (Vec::new(), 0);
         let mut current = (Vec::new(), 0);
         let mut state = Vec::new();
@@ -173,11 +174,31 @@ impl<'a> Lowerer<'a> {
                     let (f, init) = self.net_receive(args, body);
                     (net_receive, net_init) = (Some(f), init);
                 }
-                BlockKind::Linear { name, .. } | BlockKind::NonLinear { name, .. } if self.is_solved(&name.name) => {
-                    self.unsupported(&name.span, "LINEAR and NONLINEAR blocks are not supported yet")
-                }
-                BlockKind::Before { when, .. } | BlockKind::After { when, .. } => {
-                    self.unsupported(&when.span, "BEFORE and AFTER blocks are not supported yet")
+                BlockKind::Before { when, body } | BlockKind::After { when, body } => {
+                    use rheobase_core::mechanisms::BaPoint;
+                    let before = matches!(block.kind, BlockKind::Before { .. });
+                    let at = match (before, when.name.as_str()) {
+                        (true, "INITIAL") => BaPoint::BeforeInitial,
+                        (false, "INITIAL") => BaPoint::AfterInitial,
+                        (true, "BREAKPOINT") => BaPoint::BeforeBreakpoint,
+                        (false, "SOLVE") => BaPoint::AfterSolve,
+                        (true, "STEP") => BaPoint::BeforeStep,
+                        (_, other) => {
+                            let which = if before { "BEFORE" } else { "AFTER" };
+                            self.error(
+                                &when.span,
+                                format!(
+                                    "{which} {other} does not exist in NEURON (BEFORE INITIAL, \
+                                AFTER INITIAL, BEFORE BREAKPOINT, AFTER SOLVE and BEFORE STEP do)"
+                                ),
+                            );
+                            continue;
+                        }
+                    };
+                    let (body, frame) = self.entry(body, None);
+                    let name = format!("<{} {}>", if before { "BEFORE" } else { "AFTER" }, when.name);
+                    self.funcs.push(Func { name, params: 0, frame, result: None, body, table: None });
+                    before_after.push((at, self.funcs.len() - 1));
                 }
                 BlockKind::Constructor(b) | BlockKind::Destructor(b) => {
                     self.unsupported(&b.span, "CONSTRUCTOR and DESTRUCTOR blocks are not supported yet")
@@ -207,6 +228,7 @@ impl<'a> Lowerer<'a> {
         let mut roots = vec![start, initial, current, state];
         roots.extend(net_receive);
         roots.extend(net_init);
+        roots.extend(before_after.iter().map(|&(_, f)| f));
         let reached = reachable(&self.funcs, &roots);
         let mut unavailable = Vec::new();
         for (f, span) in std::mem::take(&mut self.deferred_verbatim) {
@@ -229,6 +251,8 @@ impl<'a> Lowerer<'a> {
             electrode: !self.m.electrode_currents.is_empty(),
             net_receive,
             net_init,
+            random: self.random.as_ref().map(|(name, _)| name.clone()),
+            before_after,
             weights: self.m.net_receive.clone().unwrap_or_default(),
             unavailable,
             range: std::mem::take(&mut self.range),
@@ -242,10 +266,6 @@ impl<'a> Lowerer<'a> {
             currents,
             conductance,
         }
-    }
-
-    fn is_solved(&self, block: &str) -> bool {
-        self.m.solves.iter().any(|s| s.block == block)
     }
 
     /// CONSTANT, DEFINE and UNITS-block names, and NEURON's PI.
@@ -306,8 +326,29 @@ impl<'a> Lowerer<'a> {
                     Visibility::Global => {
                         self.add_global(&v.name, default, true, len(&v.array));
                     }
-                    Visibility::Pointer => {}
+                    Visibility::Pointer => {
+                        self.add_range(&v.name, &units(v), 0.0, SlotKind::Pointer, 1);
+                    }
                 }
+            }
+        }
+        if m.kind == sema::MechanismKind::Density {
+            let pointer = self.ast.blocks.iter().find_map(|b| match &b.kind {
+                BlockKind::Neuron(stmts) => stmts.iter().find_map(|s| match &s.kind {
+                    ast::NeuronStmtKind::Pointer(ids) | ast::NeuronStmtKind::BbcorePointer(ids) => ids.first().cloned(),
+                    _ => None,
+                }),
+                _ => None,
+            });
+            if let Some(id) = pointer {
+                let what =
+                    format!("POINTER `{}` in a density mechanism is not supported yet (point processes are)", id.name);
+                self.unsupported(&id.span, what);
+            }
+        }
+        for name in &m.pointers {
+            if !self.names.contains_key(name) {
+                self.add_range(name, "", 0.0, SlotKind::Pointer, 1);
             }
         }
         // The mechanism's copies of ion variables.
@@ -367,9 +408,6 @@ impl<'a> Lowerer<'a> {
             if !self.names.contains_key(&name) {
                 self.add_global(&name, v.start.unwrap_or(0.0), false, 1);
             }
-        }
-        for name in &m.pointers {
-            self.names.remove(name);
         }
         ions
     }
@@ -725,11 +763,12 @@ impl<'a> Lowerer<'a> {
             | StmtKind::Compartment { .. } => {
                 self.error(&s.span, "reactions, fluxes, CONSERVE and COMPARTMENT belong in a KINETIC block")
             }
-            StmtKind::LongitudinalDiffusion { .. } | StmtKind::Equation { .. } => self
-                .unsupported(&s.span, "LONGITUDINAL_DIFFUSION, LINEAR and NONLINEAR statements are not supported yet"),
-            StmtKind::Initial(_) => {
-                self.error(&s.span, "an INITIAL block belongs at the top level of NET_RECEIVE (or is the mechanism's own)")
+            StmtKind::LongitudinalDiffusion { .. } => {
+                self.unsupported(&s.span, "LONGITUDINAL_DIFFUSION is not supported yet")
             }
+            StmtKind::Equation { .. } => self.error(&s.span, "`~ lhs = rhs` belongs in a LINEAR or NONLINEAR block"),
+            StmtKind::Initial(_) => self
+                .error(&s.span, "an INITIAL block belongs at the top level of NET_RECEIVE (or is the mechanism's own)"),
             StmtKind::Watch(watches) if self.in_net_receive => {
                 for (cond, flag) in watches {
                     if let Some(cond) = self.watch_condition(cond) {
@@ -738,9 +777,7 @@ impl<'a> Lowerer<'a> {
                 }
             }
             StmtKind::Watch(_) => self.error(&s.span, "WATCH belongs in NET_RECEIVE"),
-            StmtKind::ForNetcons { .. } => {
-                self.unsupported(&s.span, "FOR_NETCONS in NET_RECEIVE is not supported yet")
-            }
+            StmtKind::ForNetcons { .. } => self.unsupported(&s.span, "FOR_NETCONS in NET_RECEIVE is not supported yet"),
         }
     }
 
@@ -775,6 +812,14 @@ impl<'a> Lowerer<'a> {
 
     /// The place an assignment writes.
     fn target(&mut self, lhs: &ast::Expr) -> Option<Place> {
+        if let ExprKind::Name(id) | ExprKind::Index { name: id, .. } = &lhs.kind {
+            if let Some(Name::Storage(Var::Range(s), _)) = self.names.get(&id.name) {
+                if self.range[*s as usize].kind == SlotKind::Pointer {
+                    self.unsupported(&id.span, format!("assigning through POINTER `{}` is not supported yet", id.name));
+                    return None;
+                }
+            }
+        }
         match &lhs.kind {
             ExprKind::Name(id) => self.place_of(id, None),
             ExprKind::Index { name, index } => {

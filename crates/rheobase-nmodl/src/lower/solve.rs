@@ -49,6 +49,17 @@ impl Lowerer<'_> {
             }
             return self.kinetic(&block.name, body, steadystate.is_some()).into_iter().collect();
         }
+        let algebraic = self.ast.blocks.iter().find_map(|b| match &b.kind {
+            BlockKind::Linear { name, body, .. } | BlockKind::NonLinear { name, body, .. }
+                if name.name == block.name =>
+            {
+                Some(body)
+            }
+            _ => None,
+        });
+        if let Some(body) = algebraic {
+            return self.algebraic(block, body);
+        }
         if let Some(ss) = steadystate {
             self.unsupported(&ss.span, "STEADYSTATE of a DERIVATIVE block is not supported yet");
             return Vec::new();
@@ -144,10 +155,78 @@ impl Lowerer<'_> {
         out
     }
 
+    /// SOLVE of a LINEAR or NONLINEAR block: its equations `~ lhs = rhs` in the STATEs they name, solved by Newton's
+    /// method (one step for a linear system, to rounding) each time the SOLVE runs, from the states' current values.
+    fn algebraic(&mut self, block: &ast::Ident, body: &ast::StmtBlock) -> Vec<Stmt> {
+        struct States<'a>(&'a [RangeSlot], Vec<u32>, bool);
+        impl Visitor for States<'_> {
+            fn place(&mut self, p: &Place) {
+                if let Var::Range(s) = p.var {
+                    if self.0[s as usize].kind == SlotKind::State {
+                        self.2 |= p.len > 1;
+                        if !self.1.contains(&s) {
+                            self.1.push(s);
+                        }
+                    }
+                }
+            }
+        }
+        let saved_scopes = std::mem::take(&mut self.scopes);
+        let saved_frame = std::mem::replace(&mut self.frame, 0);
+        let mut residuals = Vec::new();
+        let mut equations = Vec::new();
+        self.push_scope();
+        let stmts = self.block_with(body, &mut |l, s, out| {
+            let StmtKind::Equation { lhs, rhs } = &s.kind else { return false };
+            let value = Expr::bin(BinOp::Sub, l.expr(lhs), l.expr(rhs));
+            equations.push(value.clone());
+            let slot = l.add_range(&format!("<{} eq{}>", block.name, residuals.len()), "", 0.0, SlotKind::Hidden, 1);
+            residuals.push(Place::scalar(Var::Range(slot)));
+            out.push(Stmt::Set(Place::scalar(Var::Range(slot)), value));
+            true
+        });
+        self.pop_scope();
+        let frame = std::mem::replace(&mut self.frame, saved_frame);
+        self.scopes = saved_scopes;
+        let mut states = States(&self.range, Vec::new(), false);
+        equations.iter().for_each(|e| visit_expr(e, &mut states));
+        let (unknowns, arrays) = (states.1, states.2);
+        if arrays {
+            self.unsupported(
+                &block.span,
+                format!("`{}`: STATE arrays in LINEAR/NONLINEAR equations are not supported yet", block.name),
+            );
+            return Vec::new();
+        }
+        if unknowns.len() != residuals.len() {
+            self.error(
+                &block.span,
+                format!(
+                    "`{}` has {} equations in {} STATEs: they must be as many",
+                    block.name,
+                    residuals.len(),
+                    unknowns.len()
+                ),
+            );
+            return Vec::new();
+        }
+        self.funcs.push(Func {
+            name: format!("{}<residuals>", block.name),
+            params: 0,
+            frame,
+            result: None,
+            body: stmts,
+            table: None,
+        });
+        let deriv = self.funcs.len() - 1;
+        let states = unknowns.into_iter().map(|s| Place::scalar(Var::Range(s))).collect();
+        vec![Stmt::Implicit(Implicit { deriv, states, slopes: residuals, backward_euler: false })]
+    }
+
     fn implicit(&mut self, block: &ast::Ident, body: &ast::StmtBlock) -> Vec<Stmt> {
         let Some(deriv) = self.derivative(&block.name, body, Mode::Slopes) else { return Vec::new() };
         let (states, slopes) = self.solved_states(body);
-        vec![Stmt::Implicit(Implicit { deriv, states, slopes })]
+        vec![Stmt::Implicit(Implicit { deriv, states, slopes, backward_euler: true })]
     }
 
     /// Every element of every state the block differentiates, with its slope slot.
