@@ -92,8 +92,26 @@ BEFORE BREAKPOINT { nbb = nbb + 1  vbb = v }
 AFTER SOLVE { nas = nas + 1  vas = v  tas = t }
 BEFORE STEP { nbs = nbs + 1 }
 """
+FOR_NETCONS = """
+NEURON { POINT_PROCESS AllCons  RANGE tau, i  NONSPECIFIC_CURRENT i }
+PARAMETER { tau = 2 (ms) }
+ASSIGNED { v (mV)  i (nA) }
+STATE { g (uS) }
+INITIAL { g = 0 }
+BREAKPOINT { SOLVE s METHOD cnexp  i = g * v }
+DERIVATIVE s { g' = -g / tau }
+NET_RECEIVE (w (uS), nrecv, tlast (ms)) {
+    INITIAL { nrecv = 0  tlast = -1 }
+    g = g + w
+    nrecv = nrecv + 1
+    FOR_NETCONS (w1 (uS), n1, t1 (ms)) {
+        t1 = t
+        w1 = w1 * 1.1
+    }
+}
+"""
 PROBES = {"netinit.mod": NET_INIT, "netcount.mod": NET_COUNT, "watch.mod": WATCH, "gapj.mod": GAP,
-          "bacount.mod": BEFORE_AFTER}
+          "bacount.mod": BEFORE_AFTER, "allcons.mod": FOR_NETCONS}
 
 
 def source_of(path):
@@ -609,4 +627,33 @@ def test_before_and_after_blocks_as_neuron(nrn_mechanisms, nrn, rb):
     mine, theirs = build(rb), build(nrn)
     assert mine[0][:5] == theirs[0][:5] == [1, 1, 41, 40, 41]
     assert mine[0][5:] == pytest.approx(theirs[0][5:], abs=1e-9)
+    assert np.abs(mine[1] - theirs[1]).max() <= 1e-9
+
+
+def test_for_netcons_as_neuron(nrn_mechanisms, nrn, rb):
+    """FOR_NETCONS visits every NetCon that targets the point process (creation order) with its weight vector,
+    the delivering NetCon's being NET_RECEIVE's own arguments: weights and v as NEURON's."""
+    if "AllCons" not in rheobase.nmodl.loaded_mechanisms():
+        rheobase.compile_mod(FOR_NETCONS)
+
+    def build(m):
+        soma = m.Section(name="soma")
+        soma.L = soma.diam = 20
+        soma.insert("pas")
+        stims = [m.NetStim() for _ in range(2)]
+        for s, start in zip(stims, (2, 3.3)):
+            s.start, s.interval, s.number, s.noise = start, 5, 3, 0
+        syns = [m.AllCons(soma(0.5)), m.AllCons(soma(0.5))]
+        ncs = [m.NetCon(stims[0], syns[0]), m.NetCon(stims[1], syns[0]), m.NetCon(stims[1], syns[1])]
+        for nc, w in zip(ncs, (0.001, 0.002, 0.004)):
+            nc.weight[0] = w
+        v = m.Vector().record(soma(0.5)._ref_v)
+        m.finitialize(-65)
+        m.continuerun(20)
+        return [list(nc.weight) for nc in ncs], np.array(v), (soma, stims, syns, ncs)
+
+    mine, theirs = build(rb), build(nrn)
+    assert [w for ws in mine[0] for w in ws] == pytest.approx([w for ws in theirs[0] for w in ws], rel=1e-12)
+    assert mine[0][0][1] == 3 and mine[0][1][1] == 3  # each counted its own deliveries
+    assert mine[0][0][0] == pytest.approx(0.001 * 1.1 ** 6)  # six events reached syns[0], each scaled both
     assert np.abs(mine[1] - theirs[1]).max() <= 1e-9

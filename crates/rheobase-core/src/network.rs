@@ -5,6 +5,7 @@ use crate::events::{Action, EventQueue, Outbox};
 use crate::mechanisms::Block;
 use crate::play::LoweredPlay;
 use crate::simulation::Source;
+use std::collections::HashMap;
 
 /// NEURON stamps a threshold crossing detected at the start of a step at t + 1e-10 ms.
 pub const SPIKE_TIME_OFFSET_MS: f64 = 1e-10;
@@ -43,6 +44,8 @@ pub struct Network {
     /// Per block: a NetCon event whose weights are all 0 leaves the target unchanged (linear
     /// synapses: g += w), so it is not delivered at all.
     pub zero_weight_noop: Vec<bool>,
+    /// NetCons by target (block, instance), in creation order: built at the first FOR_NETCONS delivery.
+    pub by_target: Option<HashMap<(usize, usize), Vec<usize>>>,
     /// PreSyn → the NetCons with targets in this group, in creation order.
     pub fanout: Vec<Vec<usize>>,
     /// PreSyn → it drives NetCons whose targets are in other groups.
@@ -142,6 +145,40 @@ impl Network {
         }
     }
 
+    /// An event to an instance whose NET_RECEIVE loops over the NetCons that target it (FOR_NETCONS): it gets
+    /// every such NetCon's weights, in creation order, and what it assigns to them is kept.
+    fn deliver_all(
+        &mut self,
+        blocks: &mut [Block],
+        (b, i): (usize, usize),
+        netcon: Option<usize>,
+        flag: f64,
+        t: f64,
+        out: &mut Outbox,
+    ) {
+        if self.by_target.is_none() {
+            let mut map: HashMap<(usize, usize), Vec<usize>> = HashMap::new();
+            for (nc, n) in self.netcons.iter().enumerate() {
+                if let Some(target) = n.target {
+                    map.entry(target).or_default().push(nc);
+                }
+            }
+            self.by_target = Some(map);
+        }
+        let list = self.by_target.as_ref().and_then(|m| m.get(&(b, i))).cloned().unwrap_or_default();
+        let current = netcon.and_then(|nc| list.iter().position(|&x| x == nc));
+        let mut all: Vec<Vec<f64>> =
+            list.iter().map(|&nc| self.weights[self.netcons[nc].weights.clone()].to_vec()).collect();
+        let blk = &mut blocks[b];
+        blk.kernel.net_receive_all(&mut blk.data, i, &mut all, current, flag, t, out);
+        for (&nc, w) in list.iter().zip(&all) {
+            let range = self.netcons[nc].weights.clone();
+            if w.len() == range.len() {
+                self.weights[range].copy_from_slice(w);
+            }
+        }
+    }
+
     /// WATCH conditions at a step's start (time `t`, ms; NEURON checks them with the thresholds): those
     /// that turned true queue their NET_RECEIVE at t, delivered with the step's first events.
     pub fn check_watches(&mut self, blocks: &mut [Block], t: f64) {
@@ -198,12 +235,22 @@ impl Network {
                     if self.zero_weight_noop[b] && w.iter().all(|&x| x == 0.0) {
                         continue;
                     }
-                    let blk = &mut blocks[b];
-                    blk.kernel.net_receive(&mut blk.data, i, w, 0.0, ev.t, &mut out);
+                    if blocks[b].kernel.uses_all_weights() {
+                        self.deliver_all(blocks, (b, i), Some(netcon), 0.0, ev.t, &mut out);
+                    } else {
+                        let blk = &mut blocks[b];
+                        blk.kernel.net_receive(&mut blk.data, i, w, 0.0, ev.t, &mut out);
+                    }
                     self.dispatch(b, &mut out, Some(netcon));
                 }
                 Action::SelfEvent { pp, flag, weights_of } => {
                     let Some((b, i)) = self.point_at.get(pp).copied().flatten() else { continue };
+                    if blocks[b].kernel.uses_all_weights() {
+                        self.deliver_all(blocks, (b, i), weights_of, flag, ev.t, &mut out);
+                        self.dispatch(b, &mut out, weights_of);
+                        self.outbox = out;
+                        continue;
+                    }
                     let mut none: [f64; 0] = [];
                     let w = match weights_of {
                         Some(nc) => &mut self.weights[self.netcons[nc].weights.clone()],
@@ -215,8 +262,12 @@ impl Network {
                 }
                 Action::Watch { pp, flag } => {
                     let Some((b, i)) = self.point_at.get(pp).copied().flatten() else { continue };
-                    let blk = &mut blocks[b];
-                    blk.kernel.watch_fired(&mut blk.data, i, flag, ev.t, &mut out);
+                    if blocks[b].kernel.uses_all_weights() {
+                        self.deliver_all(blocks, (b, i), None, flag, ev.t, &mut out);
+                    } else {
+                        let blk = &mut blocks[b];
+                        blk.kernel.watch_fired(&mut blk.data, i, flag, ev.t, &mut out);
+                    }
                     self.dispatch(b, &mut out, None);
                 }
                 Action::Play { play, index } => {

@@ -218,6 +218,13 @@ pub enum Stmt {
         cond: usize,
         flag: Expr,
     },
+    /// `FOR_NETCONS(a, b, …) { body }` in NET_RECEIVE: the body once per NetCon that targets the instance (in
+    /// creation order), frame slots `args` bound to that NetCon's weight vector elements (which keep what the body
+    /// assigns; the delivering NetCon's are NET_RECEIVE's own arguments).
+    ForNetcons {
+        args: Vec<u32>,
+        body: Vec<Stmt>,
+    },
     /// SOLVE of a KINETIC block by NEURON's `sparse` method (see [`Kinetic`]).
     Kinetic(Kinetic),
     /// `~ A + 2B <-> C (kf, kb)` inside a KINETIC block: mass-action fluxes f = kf·A·B², b = kb·C into the
@@ -276,6 +283,7 @@ impl Stmt {
                 | Stmt::NetEvent(_)
                 | Stmt::NetMove(_)
                 | Stmt::Watch { .. }
+                | Stmt::ForNetcons { .. }
                 | Stmt::Kinetic(_)
                 | Stmt::Reaction { .. }
                 | Stmt::Flux { .. }
@@ -530,6 +538,10 @@ pub fn visit_stmts(body: &[Stmt], v: &mut impl Visitor) {
             Stmt::Watch { cond, flag } => {
                 visit_expr(flag, v);
                 v.call(*cond);
+            }
+            Stmt::ForNetcons { args, body } => {
+                args.iter().for_each(|&a| frame_slot(a, v));
+                visit_stmts(body, v);
             }
             Stmt::Kinetic(k) => {
                 k.rows.iter().for_each(|&r| v.place(&Place::scalar(Var::Range(r))));

@@ -10,8 +10,8 @@
 //!   its own finite-difference conductance;
 //! * the state update runs the SOLVEs at the new v, then written concentrations go back to the ion.
 
-use crate::interp::{Instance, Interpreter};
-use crate::ir::{IonField, IonVar, Kind, Program, SlotKind};
+use crate::interp::{Instance, Interpreter, NetconWeights};
+use crate::ir::{self, IonField, IonVar, Kind, Program, SlotKind};
 use crate::jit::{self, Env, JitProgram, Phase, TableView};
 use rheobase_core::events::Outbox;
 use rheobase_core::mechanisms::{
@@ -128,6 +128,17 @@ struct NmodlKernel {
     scratch: Vec<f64>,
     /// Per instance, its active WATCHes (empty unless the program has WATCH statements).
     watches: Vec<Vec<Watch>>,
+    /// NET_RECEIVE has a FOR_NETCONS loop: events bring every targeting NetCon's weights.
+    for_netcons: bool,
+}
+
+fn has_for_netcons(body: &[ir::Stmt]) -> bool {
+    body.iter().any(|s| match s {
+        ir::Stmt::ForNetcons { .. } => true,
+        ir::Stmt::If(_, a, b) => has_for_netcons(a) || has_for_netcons(b),
+        ir::Stmt::While(_, b) | ir::Stmt::For { body: b, .. } => has_for_netcons(b),
+        _ => false,
+    })
 }
 
 /// An active `WATCH (cond) flag`: `on` is the condition's value at the last check (it fires on turning true).
@@ -162,6 +173,7 @@ impl NmodlKernel {
             roots.extend(program.net_receive);
             program.touched_slots(&roots)
         });
+        let for_netcons = program.net_receive.is_some_and(|f| has_for_netcons(&program.funcs[f].body));
         let touched_ba = program.before_after.iter().map(|&(_, f)| program.touched_slots(&[f])).collect();
         NmodlKernel {
             touched_ba,
@@ -181,6 +193,7 @@ impl NmodlKernel {
             touched,
             scratch: Vec::new(),
             watches: Vec::new(),
+            for_netcons,
         }
     }
 
@@ -541,6 +554,29 @@ impl Kernel for NmodlKernel {
             }
         }
         self.run_on_weights(f, blk, k, weights, flag, t, out);
+    }
+
+    fn uses_all_weights(&self) -> bool {
+        self.for_netcons
+    }
+
+    fn net_receive_all(
+        &mut self,
+        blk: &mut BlockData,
+        k: usize,
+        all: &mut Vec<Vec<f64>>,
+        current: Option<usize>,
+        flag: f64,
+        t: f64,
+        out: &mut Outbox,
+    ) {
+        let mut weights = current.map(|c| all[c].clone()).unwrap_or_default();
+        self.interp.set_netcons(NetconWeights { all: std::mem::take(all), current });
+        self.net_receive(blk, k, &mut weights, flag, t, out);
+        *all = self.interp.take_netcons().map(|n| n.all).unwrap_or_default();
+        if let Some(c) = current {
+            all[c] = weights;
+        }
     }
 
     fn check_watches(&mut self, blk: &mut BlockData, t: f64, fired: &mut Vec<(usize, f64)>) {

@@ -1036,9 +1036,9 @@ fn watch_outside_net_receive_and_on_its_arguments() {
 }
 
 #[test]
-fn unsupported_for_netcons() {
-    let src = "NEURON { POINT_PROCESS Syn }\nNET_RECEIVE (w) {\n  FOR_NETCONS (x) { x = 1 }\n}\n";
-    assert_error(src, 3, 3, "FOR_NETCONS", true);
+fn for_netcons_outside_net_receive() {
+    let src = "NEURON { POINT_PROCESS Syn }\nINITIAL {\n  FOR_NETCONS (x) { x = 1 }\n}\n";
+    assert_error(src, 3, 3, "FOR_NETCONS belongs in NET_RECEIVE", false);
 }
 
 // ----------------------------------------------------------------------------------------------- NEURON divergences

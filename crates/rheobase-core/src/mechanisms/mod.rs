@@ -190,6 +190,26 @@ pub trait Kernel: Send + Sync {
     fn check_watches(&mut self, _blk: &mut BlockData, _t: f64, _fired: &mut Vec<(usize, f64)>) {}
     /// A WATCH of instance `instance` fired: NET_RECEIVE with `flag` and no weights at time `t` (ms).
     fn watch_fired(&mut self, _blk: &mut BlockData, _instance: usize, _flag: f64, _t: f64, _out: &mut Outbox) {}
+    /// Whether NET_RECEIVE needs the weights of every NetCon that targets the instance (NMODL's
+    /// FOR_NETCONS): events then arrive through [`Kernel::net_receive_all`].
+    fn uses_all_weights(&self) -> bool {
+        false
+    }
+    /// NET_RECEIVE with the weight vectors of every NetCon that targets the instance (creation
+    /// order; it may change them) and the index of the delivering one (None: a self-event without
+    /// weights, a WATCH).
+    #[allow(clippy::too_many_arguments)]
+    fn net_receive_all(
+        &mut self,
+        _blk: &mut BlockData,
+        _instance: usize,
+        _all: &mut Vec<Vec<f64>>,
+        _current: Option<usize>,
+        _flag: f64,
+        _t: f64,
+        _out: &mut Outbox,
+    ) {
+    }
     /// NET_RECEIVE's INITIAL block for one instance at finitialize, on the weight vector of a NetCon
     /// that targets it (it may change it); false when the mechanism has none (NEURON then sets the
     /// elements after the first to 0).

@@ -44,6 +44,14 @@ struct TableData {
     rows: Vec<f64>,
 }
 
+/// The weight vectors of every NetCon that targets the instance NET_RECEIVE runs for (FOR_NETCONS), in creation
+/// order, and which one delivers the event (None: a self-event or WATCH without weights).
+#[derive(Debug, Default)]
+pub struct NetconWeights {
+    pub all: Vec<Vec<f64>>,
+    pub current: Option<usize>,
+}
+
 /// The event requests of NET_RECEIVE or INITIAL, in the order made.
 #[derive(Debug, Default)]
 pub struct Events {
@@ -68,6 +76,8 @@ pub struct Interpreter {
     moves: Vec<f64>,
     /// WATCHes executed since then.
     watches: Option<Vec<(usize, f64)>>,
+    /// What FOR_NETCONS iterates over during a NET_RECEIVE call (see [`Interpreter::set_netcons`]).
+    netcons: Option<NetconWeights>,
     /// The equations a KINETIC block is building while it runs (see [`kinetic`]).
     system: Option<kinetic::System>,
 }
@@ -89,6 +99,7 @@ impl Interpreter {
             spikes: Vec::new(),
             moves: Vec::new(),
             watches: None,
+            netcons: None,
             system: None,
         }
     }
@@ -106,6 +117,15 @@ impl Interpreter {
             spikes: std::mem::take(&mut self.spikes),
             moves: std::mem::take(&mut self.moves),
         }
+    }
+
+    /// The NetCons FOR_NETCONS sees in the next NET_RECEIVE calls; taken back with [`Interpreter::take_netcons`].
+    pub fn set_netcons(&mut self, netcons: NetconWeights) {
+        self.netcons = Some(netcons);
+    }
+
+    pub fn take_netcons(&mut self) -> Option<NetconWeights> {
+        self.netcons.take()
     }
 
     /// The WATCHes executed since the last call, (condition function, flag): they replace the instance's earlier
@@ -300,6 +320,7 @@ impl Interpreter {
                     let t = self.eval(t, fp, inst);
                     self.spikes.push(t);
                 }
+                Stmt::ForNetcons { args, body } => self.for_netcons(args, body, fp, inst),
                 Stmt::Watch { cond, flag } => {
                     let flag = self.eval(flag, fp, inst);
                     self.watches.get_or_insert_with(Vec::new).push((*cond, flag));
@@ -320,6 +341,39 @@ impl Interpreter {
     }
 
     /// Backward Euler by Newton: residual r(x) = f(x) − (x − x_old)/dt, Jacobian by finite differences.
+    /// FOR_NETCONS in the frame of NET_RECEIVE (at `fp`): the delivering NetCon's weights are NET_RECEIVE's own
+    /// arguments (frame slots 0..n), so they pass into the loop and back out of it.
+    fn for_netcons(&mut self, args: &[u32], body: &[Stmt], fp: usize, inst: &mut Instance) {
+        let Some(mut nw) = self.netcons.take() else {
+            // Not a NetCon delivery here (INITIAL's self-event, a WATCH): NEURON's loop still visits the NetCons,
+            // which rheobase only passes with the events a NetCon caused.
+            self.fault("FOR_NETCONS needs the NetCons of the instance, which this call was not given".into());
+            return;
+        };
+        let program = Arc::clone(&self.program);
+        let n = program.net_receive.map_or(0, |f| program.funcs[f].params as usize - 1);
+        if let Some(c) = nw.current {
+            for a in 0..n.min(nw.all[c].len()) {
+                nw.all[c][a] = self.stack[fp + a];
+            }
+        }
+        for j in 0..nw.all.len() {
+            for (k, &slot) in args.iter().enumerate() {
+                self.stack[fp + slot as usize] = nw.all[j].get(k).copied().unwrap_or(0.0);
+            }
+            self.stmts(body, fp, inst);
+            for (k, &slot) in args.iter().enumerate().take(nw.all[j].len()) {
+                nw.all[j][k] = self.stack[fp + slot as usize];
+            }
+        }
+        if let Some(c) = nw.current {
+            for a in 0..n.min(nw.all[c].len()) {
+                self.stack[fp + a] = nw.all[c][a];
+            }
+        }
+        self.netcons = Some(nw);
+    }
+
     fn implicit(&mut self, imp: &Implicit, fp: usize, inst: &mut Instance) {
         let n = imp.states.len();
         let old: Vec<f64> = imp.states.iter().map(|p| self.load(p, fp, inst)).collect();

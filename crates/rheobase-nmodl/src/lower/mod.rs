@@ -777,7 +777,14 @@ impl<'a> Lowerer<'a> {
                 }
             }
             StmtKind::Watch(_) => self.error(&s.span, "WATCH belongs in NET_RECEIVE"),
-            StmtKind::ForNetcons { .. } => self.unsupported(&s.span, "FOR_NETCONS in NET_RECEIVE is not supported yet"),
+            StmtKind::ForNetcons { args, body } if self.in_net_receive => {
+                self.push_scope();
+                let slots = args.iter().map(|a| self.local(&a.name.name, 1)).collect();
+                let body = self.block(body, special);
+                self.pop_scope();
+                out.push(Stmt::ForNetcons { args: slots, body });
+            }
+            StmtKind::ForNetcons { .. } => self.error(&s.span, "FOR_NETCONS belongs in NET_RECEIVE"),
         }
     }
 

@@ -397,6 +397,7 @@ fn stmts_read(stmts: &[Stmt], var: Var, funcs: &[Func], seen: &mut HashMap<usize
         Stmt::Implicit(_) => true,
         Stmt::NetSend { delay, flag } => depends(delay, var, funcs, seen) || depends(flag, var, funcs, seen),
         Stmt::NetEvent(t) | Stmt::NetMove(t) | Stmt::Watch { flag: t, .. } => depends(t, var, funcs, seen),
+        Stmt::ForNetcons { body, .. } => stmts_read(body, var, funcs, seen),
         Stmt::Kinetic(_)
         | Stmt::Reaction { .. }
         | Stmt::Flux { .. }
