@@ -4,6 +4,7 @@ by rheobase at run time and compiled for NEURON by its nrnivmodl, give the same 
 engines, since NEURON cannot load a second `hh`. Skipped when nrnivmodl cannot compile (no C
 compiler)."""
 
+import math
 import os
 import shutil
 import subprocess
@@ -594,13 +595,11 @@ def test_pointer_errors(rb):
         rb.setpointer(soma(0.5)._ref_v, "g", gap)
     with pytest.raises(TypeError, match="reference such as seg._ref_v"):
         gap._ref_vgap = 3.0
-    with pytest.raises(TypeError, match="point process"):
+    with pytest.raises(TypeError, match="point process or a density mechanism"):
         rb.setpointer(soma(0.5)._ref_v, "vgap", soma)
     rb.setpointer(soma(0.5)._ref_v, "vgap", gap)
     rb.finitialize(-65)
     assert gap.vgap == -65
-    with pytest.raises(NotImplementedError, match="POINTER `p` in a density mechanism"):
-        rheobase.compile_mod("NEURON { SUFFIX dp  POINTER p }\nASSIGNED { p }\n")
 
 
 def test_before_and_after_blocks_as_neuron(nrn_mechanisms, nrn, rb):
@@ -657,3 +656,41 @@ def test_for_netcons_as_neuron(nrn_mechanisms, nrn, rb):
     assert mine[0][0][1] == 3 and mine[0][1][1] == 3  # each counted its own deliveries
     assert mine[0][0][0] == pytest.approx(0.001 * 1.1 ** 6)  # six events reached syns[0], each scaled both
     assert np.abs(mine[1] - theirs[1]).max() <= 1e-9
+
+
+DENSITY_POINTER = """
+NEURON { SUFFIX follow  POINTER src  RANGE k, x }
+PARAMETER { k = 0.5 (/ms) }
+ASSIGNED { src (mV) }
+STATE { x (mV) }
+INITIAL { x = src }
+BREAKPOINT { SOLVE s METHOD cnexp }
+DERIVATIVE s { x' = k * (src - x) }
+"""
+
+
+def test_density_pointers(rb):
+    """A POINTER of a density mechanism, per segment (`setpointer(ref, name, seg.mech)`): here x relaxes toward the
+    v of another section's segment, read at the start of each phase; every segment must be set."""
+    rheobase.compile_mod(DENSITY_POINTER)
+    a, b = rb.Section(name="a"), rb.Section(name="b")
+    a.nseg = 2
+    a.insert("follow")
+    b.L = b.diam = 20
+    b.insert("hh")
+    stim = rb.IClamp(b(0.5))
+    stim.delay, stim.dur, stim.amp = 1, 5, 0.5
+    rb.setpointer(b(0.5)._ref_v, "src", a(0.25).follow)
+    with pytest.raises(ValueError, match=r"a\(0.75\).follow.src wasn't made to point to anything"):
+        rb.finitialize(-65)
+    rb.setpointer(b(0.5)._ref_v, "src", a(0.75).follow)
+    vb, x = rb.Vector().record(b(0.5)._ref_v), rb.Vector().record(a(0.25)._ref_x_follow)
+    rb.finitialize(-65)
+    rb.continuerun(10)
+    vb, x = np.array(vb), np.array(x)
+    assert x[0] == -65 and np.ptp(vb) > 50
+    # cnexp with the pointer's value at the step's end (nrn_state reads src after v is updated)
+    dt, expected = rb.dt, [-65.0]
+    for n in range(1, len(vb)):
+        expected.append(expected[-1] + (1 - math.exp(-0.5 * dt)) * (vb[n] - expected[-1]))
+    assert np.abs(x - np.array(expected)).max() <= 1e-9

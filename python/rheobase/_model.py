@@ -20,6 +20,7 @@ from ._network import NetConType, ParallelContext
 from ._point import PointProcessType
 from ._refs import TimeRef
 from ._section import Section as _Section
+from ._section import _at
 from ._unsupported import message as not_yet_message
 from .vector import Vector
 
@@ -446,13 +447,21 @@ class Model:
         from ._point import PointProcess
         from ._section import Mechanism
 
-        if isinstance(target, Mechanism):
-            raise NotImplementedError("setpointer: POINTERs of density mechanisms are not supported yet "
-                                      "(point processes are)")
-        if not isinstance(target, PointProcess):
-            raise TypeError(f"setpointer: the third argument must be a point process, got {type(target).__name__}")
+        from ._point import _pointer_spec
+
         if not isinstance(name, str):
             raise TypeError(f"setpointer: the POINTER name must be a string, got {type(name).__name__}")
+        if isinstance(target, Mechanism):
+            seg, mech = target._seg, target._mech
+            if name not in target._names():
+                raise ValueError(f"setpointer: {mech} has no POINTER {name!r}")
+            spec = _pointer_spec(ref, self, f"{mech}.{name}")
+            with _at(seg):
+                self._engine.set_pointer(("density", seg.sec._checked_id(), seg._mech_x(), mech), name, spec)
+            return
+        if not isinstance(target, PointProcess):
+            raise TypeError("setpointer: the third argument must be a point process or a density mechanism "
+                            f"(seg.mech), got {type(target).__name__}")
         if target._var(name) is None:
             raise ValueError(f"setpointer: {target._mech} has no POINTER {name!r}")
         target._point(name, ref)

@@ -85,14 +85,9 @@ class PointProcess(HocObject):
 
     def _point(self, var, ref):
         """POINTER `var` reads what `ref` (seg._ref_v, seg._ref_x_mech, pp._ref_x) refers to."""
-        point_to = getattr(ref, "_point_to", None)
-        if point_to is None:
-            raise TypeError(f"{self._mech}.{var}: a POINTER takes a reference such as seg._ref_v, "
-                            f"got {type(ref).__name__}")
-        if ref._model is not self._model:
-            raise ValueError(f"{self._mech}.{var}: the reference belongs to another Model")
+        spec = _pointer_spec(ref, self._model, f"{self._mech}.{var}")
         with _at(self):
-            point_to(self._model._engine, self._id, self._var(var))
+            self._model._engine.set_pointer(("point", self._id), self._var(var), spec)
 
     def _public_vars(self):
         aliases = {v: k for k, v in M.POINT_ALIASES.items()}
@@ -132,6 +127,16 @@ class PointProcess(HocObject):
     def __dir__(self):
         return sorted(self._public_vars() + ["baseattr", "get_loc", "get_segment", "has_loc", "hname",
                                              "hocobjptr", "loc", "same"])
+
+
+def _pointer_spec(ref, model, what):
+    """The engine's description of what a POINTER set to `ref` reads."""
+    spec = getattr(ref, "_pointer_spec", None)
+    if spec is None:
+        raise TypeError(f"{what}: a POINTER takes a reference such as seg._ref_v, got {type(ref).__name__}")
+    if ref._model is not model:
+        raise ValueError(f"{what}: the reference belongs to another Model")
+    return spec()
 
 
 class NMODLRandom(HocObject):

@@ -75,8 +75,9 @@ class VoltageRef(_Ref):
     def _register(self, engine, schedule):
         return engine.record_v(self._seg.sec._checked_id(), self._seg.x, *schedule)
 
-    def _point_to(self, engine, pp, var):
-        engine.point_pointer_v(pp, var, self._seg.sec._checked_id(), self._seg.x)
+    def _pointer_spec(self):
+        """What a POINTER set to this reference reads (see Engine.set_pointer)."""
+        return ("v", self._seg.sec._checked_id(), self._seg.x)
 
     def _play(self, engine, values, times, dt, continuous):
         return engine.play_v(self._seg.sec._checked_id(), self._seg.x, values, times, dt, continuous)
@@ -105,9 +106,8 @@ class DensityRef(_Ref):
         return engine.play_density(sec._checked_id(), self._seg._mech_x(), self._mech, self._var, values, times, dt,
                                    continuous)
 
-    def _point_to(self, engine, pp, var):
-        sec = self._seg.sec
-        engine.point_pointer_density(pp, var, sec._checked_id(), self._seg._mech_x(), self._mech, self._var)
+    def _pointer_spec(self):
+        return ("density", self._seg.sec._checked_id(), self._seg._mech_x(), self._mech, self._var)
 
     def __repr__(self):
         return f"data_handle<double>{{cont={self._mech} {self._var} {self._seg}}}"
@@ -127,8 +127,8 @@ class PointRef(_Ref):
     def _register(self, engine, schedule):
         return engine.record_point(self._pp._id, self._var, *schedule)
 
-    def _point_to(self, engine, pp, var):
-        engine.point_pointer_point(pp, var, self._pp._id, self._var)
+    def _pointer_spec(self):
+        return ("point", self._pp._id, self._var)
 
     def _play(self, engine, values, times, dt, continuous):
         return engine.play_point(self._pp._id, self._var, values, times, dt, continuous)

@@ -997,8 +997,6 @@ fn net_receive_in_a_density_mechanism_is_an_error() {
 
 #[test]
 fn unsupported_pointer_uses() {
-    let src = "NEURON { SUFFIX t POINTER p }\nASSIGNED { p a }\nINITIAL {\n  a = 2*p\n}\n";
-    assert_error(src, 1, 27, "POINTER `p` in a density mechanism", true);
     let src = "NEURON { POINT_PROCESS t POINTER p }\nASSIGNED { p }\nINITIAL {\n  p = 2\n}\n";
     assert_error(src, 4, 3, "assigning through POINTER `p`", true);
 }

@@ -7,6 +7,7 @@ mod nmodl;
 use numpy::{IntoPyArray, PyArray1};
 use pyo3::exceptions::{PyAttributeError, PyKeyboardInterrupt, PyReferenceError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::types::PyTuple;
 use rheobase_core::mechanisms::{self, MechKind, VarKind};
 use rheobase_core::model::network::{SourceSpec, SpikeSource};
 use rheobase_core::play::PlayTimes;
@@ -173,30 +174,37 @@ impl Engine {
     fn point_set(&mut self, pp: usize, var: &str, value: f64) -> PyResult<()> {
         self.model.point_set(pp, var, value).py()
     }
-    // --- POINTERs (setpointer): the target as a voltage, a density mechanism's or a point process's variable
-    fn point_pointer_v(&mut self, pp: usize, var: &str, sec: usize, x: f64) -> PyResult<()> {
-        let v = var_index(self.model.point(pp).py()?.mech, var)?;
-        self.model.point_set_pointer(pp, v, Target::Voltage { sec, x }).py()
-    }
-    #[allow(clippy::too_many_arguments)]
-    fn point_pointer_density(
-        &mut self,
-        pp: usize,
-        var: &str,
-        sec: usize,
-        x: f64,
-        mech: &str,
-        mvar: &str,
-    ) -> PyResult<()> {
-        let v = var_index(self.model.point(pp).py()?.mech, var)?;
-        let m = self.model.find_mechanism(mech).py()?;
-        let target = Target::Density { sec, x, mech: m, var: var_index(m, mvar)? };
-        self.model.point_set_pointer(pp, v, target).py()
-    }
-    fn point_pointer_point(&mut self, pp: usize, var: &str, other: usize, ovar: &str) -> PyResult<()> {
-        let v = var_index(self.model.point(pp).py()?.mech, var)?;
-        let target = Target::Point { pp: other, var: var_index(self.model.point(other).py()?.mech, ovar)? };
-        self.model.point_set_pointer(pp, v, target).py()
+    /// `setpointer`: POINTER `var` of `owner`, ("point", pp) or ("density", sec, x, mech), reads `target`:
+    /// ("v", sec, x), ("density", sec, x, mech, var) or ("point", pp, var).
+    fn set_pointer(&mut self, owner: &Bound<'_, PyTuple>, var: &str, target: &Bound<'_, PyTuple>) -> PyResult<()> {
+        let kind = |t: &Bound<'_, PyTuple>| -> PyResult<String> { t.get_item(0)?.extract() };
+        let target = match kind(target)?.as_str() {
+            "v" => Target::Voltage { sec: target.get_item(1)?.extract()?, x: target.get_item(2)?.extract()? },
+            "density" => {
+                let m = self.model.find_mechanism(&target.get_item(3)?.extract::<String>()?).py()?;
+                let var = var_index(m, &target.get_item(4)?.extract::<String>()?)?;
+                Target::Density { sec: target.get_item(1)?.extract()?, x: target.get_item(2)?.extract()?, mech: m, var }
+            }
+            "point" => {
+                let pp: usize = target.get_item(1)?.extract()?;
+                let var = var_index(self.model.point(pp).py()?.mech, &target.get_item(2)?.extract::<String>()?)?;
+                Target::Point { pp, var }
+            }
+            other => return Err(PyValueError::new_err(format!("unknown POINTER target kind {other:?}"))),
+        };
+        match kind(owner)?.as_str() {
+            "point" => {
+                let pp: usize = owner.get_item(1)?.extract()?;
+                let v = var_index(self.model.point(pp).py()?.mech, var)?;
+                self.model.point_set_pointer(pp, v, target).py()
+            }
+            "density" => {
+                let m = self.model.find_mechanism(&owner.get_item(3)?.extract::<String>()?).py()?;
+                let (sec, x) = (owner.get_item(1)?.extract()?, owner.get_item(2)?.extract()?);
+                self.model.density_set_pointer(sec, x, m, var_index(m, var)?, target).py()
+            }
+            other => Err(PyValueError::new_err(format!("unknown POINTER owner kind {other:?}"))),
+        }
     }
     fn point_set_table(&mut self, pp: usize, values: Vec<f64>) -> PyResult<()> {
         self.model.point_set_table(pp, values).py()

@@ -430,6 +430,18 @@ impl Model {
                 }
             }
         }
+        for (&(sec, segment, mech, var), target) in &self.density_pointers {
+            let Some((b, inst)) = density.get(&(sec, mech)) else { continue };
+            let Some(&i) = inst.get(segment) else { continue };
+            match resolve(target) {
+                Some(src) => pointers.push((*b, var, i, src)),
+                None => l.pointer_errors.push(format!(
+                    "{}: its POINTER {} points to a variable that is gone or in another thread's cells",
+                    mechanisms::info(mech).name,
+                    mechanisms::info(mech).vars[var].name
+                )),
+            }
+        }
         let mut network = self.lower_network(g, &nodes, &blocks, &point, l);
         network.plays = plays;
         for ((id, mech), v) in density {

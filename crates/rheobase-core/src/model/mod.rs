@@ -58,6 +58,8 @@ pub struct Model {
     pending: crate::events::EventQueue,
     /// Random123 streams handed out so far (the k-th gets ids (1, 0, k), as in NEURON).
     random_streams: u32,
+    /// POINTERs of density mechanisms: (section, segment, mechanism, variable) → its target.
+    density_pointers: HashMap<(SectionId, usize, MechId, usize), Target>,
     /// Threads the cell groups run on (`pc.nthread`).
     threads: usize,
     pool: Option<std::sync::Arc<rayon::ThreadPool>>,
@@ -93,6 +95,7 @@ impl Model {
             index: NetworkIndex::default(),
             pending: Default::default(),
             random_streams: 0,
+            density_pointers: HashMap::new(),
             threads: 1,
             pool: None,
         }
@@ -556,8 +559,50 @@ impl Model {
         Ok(())
     }
 
+    /// `setpointer(target, var, sec(x).mech)`: POINTER `var` of a density mechanism at one segment.
+    pub fn density_set_pointer(
+        &mut self,
+        sec: SectionId,
+        x: f64,
+        mech: MechId,
+        var: usize,
+        target: Target,
+    ) -> Result<()> {
+        let info = mechanisms::info(mech);
+        if info.vars.get(var).map(|v| v.kind) != Some(mechanisms::VarKind::Pointer) {
+            return Err(Error::Value(format!("{} has no POINTER number {var}", info.name)));
+        }
+        let section = self.section(sec)?;
+        if !section.mechs.iter().any(|m| m.mech == mech) {
+            return Err(Error::Value(format!("{} is not inserted in {}", info.name, section.name)));
+        }
+        if matches!(target, Target::Time) {
+            return Err(Error::Value("a POINTER cannot point to t".into()));
+        }
+        let segment = segment_index(section.nseg(), x);
+        self.check_target(&target)?;
+        self.invalidate();
+        self.density_pointers.insert((sec, segment, mech, var), target);
+        Ok(())
+    }
+
     /// NEURON refuses to initialise while a POINTER points nowhere.
     fn check_pointers(&self) -> Result<()> {
+        for (id, s) in self.sections.iter().enumerate() {
+            let Some(s) = s else { continue };
+            for m in &s.mechs {
+                let info = mechanisms::info(m.mech);
+                for (k, v) in info.vars.iter().enumerate().filter(|(_, v)| v.kind == mechanisms::VarKind::Pointer) {
+                    if let Some(i) = (0..s.nseg()).find(|&i| !self.density_pointers.contains_key(&(id, i, m.mech, k))) {
+                        let x = segment_centre(s.nseg(), i);
+                        return Err(Error::Value(format!(
+                            "{}({x}).{}.{} wasn't made to point to anything (setpointer)",
+                            s.name, info.name, v.name
+                        )));
+                    }
+                }
+            }
+        }
         for (pp, p) in self.points.iter().enumerate() {
             let Some(p) = p else { continue };
             let info = mechanisms::info(p.mech);

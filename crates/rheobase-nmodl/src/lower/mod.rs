@@ -332,20 +332,6 @@ impl<'a> Lowerer<'a> {
                 }
             }
         }
-        if m.kind == sema::MechanismKind::Density {
-            let pointer = self.ast.blocks.iter().find_map(|b| match &b.kind {
-                BlockKind::Neuron(stmts) => stmts.iter().find_map(|s| match &s.kind {
-                    ast::NeuronStmtKind::Pointer(ids) | ast::NeuronStmtKind::BbcorePointer(ids) => ids.first().cloned(),
-                    _ => None,
-                }),
-                _ => None,
-            });
-            if let Some(id) = pointer {
-                let what =
-                    format!("POINTER `{}` in a density mechanism is not supported yet (point processes are)", id.name);
-                self.unsupported(&id.span, what);
-            }
-        }
         for name in &m.pointers {
             if !self.names.contains_key(name) {
                 self.add_range(name, "", 0.0, SlotKind::Pointer, 1);
