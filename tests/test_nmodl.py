@@ -37,8 +37,8 @@ def test_compile_insert_and_run_like_a_builtin(rb):
 
 
 def test_what_is_not_implemented_yet_is_refused_with_its_position():
-    src = "NEURON { SUFFIX ft }\nFUNCTION_TABLE tau1(v(mV)) (ms)\n"
-    with pytest.raises(NotImplementedError, match=r"ft.mod:2:16: FUNCTION_TABLE is not supported yet"):
+    src = "NEURON { SUFFIX ft }\nFUNCTION_TABLE tau2(v(mV), c(mM)) (ms)\n"
+    with pytest.raises(NotImplementedError, match=r"ft.mod:2:16: FUNCTION_TABLE of more than one argument"):
         rheobase.compile_mod(src, "ft.mod")
 
 

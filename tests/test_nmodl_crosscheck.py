@@ -111,8 +111,14 @@ NET_RECEIVE (w (uS), nrecv, tlast (ms)) {
     }
 }
 """
+FUNCTION_TABLE = """
+NEURON { SUFFIX ftab  RANGE y }
+FUNCTION_TABLE tau1(v (mV)) (ms)
+ASSIGNED { v (mV)  y (ms) }
+INITIAL { y = tau1(v) }
+"""
 PROBES = {"netinit.mod": NET_INIT, "netcount.mod": NET_COUNT, "watch.mod": WATCH, "gapj.mod": GAP,
-          "bacount.mod": BEFORE_AFTER, "allcons.mod": FOR_NETCONS}
+          "bacount.mod": BEFORE_AFTER, "allcons.mod": FOR_NETCONS, "ftab.mod": FUNCTION_TABLE}
 
 
 def source_of(path):
@@ -694,3 +700,32 @@ def test_density_pointers(rb):
     for n in range(1, len(vb)):
         expected.append(expected[-1] + (1 - math.exp(-0.5 * dt)) * (vb[n] - expected[-1]))
     assert np.abs(x - np.array(expected)).max() <= 1e-9
+
+
+def test_function_table_as_neuron(nrn_mechanisms, nrn, rb):
+    """FUNCTION_TABLE values from Python: a constant, or values at points (ends held, linear between), as NEURON's
+    hoc_func_table; `(yvec, n, min, max)` spreads n values evenly."""
+    if "ftab" not in rheobase.nmodl.loaded_mechanisms():
+        rheobase.compile_mod(FUNCTION_TABLE)
+
+    def values(m, setup):
+        soma = m.Section(name="soma")
+        soma.insert("ftab")
+        setup(m)
+        out = []
+        for v in (-90, -70, -65.5, -40, 0, 30):
+            m.finitialize(v)
+            out.append(soma(0.5).ftab.y)
+        return out
+
+    def points(m):
+        m.table_tau1_ftab(m.Vector([5, 3, 1, 0.5]), m.Vector([-80, -60, -20, 20]))
+
+    assert values(rb, points) == pytest.approx(values(nrn, points), rel=1e-15)
+    assert values(rb, lambda m: m.table_tau1_ftab(2.5)) == values(nrn, lambda m: m.table_tau1_ftab(2.5)) == [2.5] * 6
+    even = values(rb, lambda m: m.table_tau1_ftab(m.Vector([0, 10, 20, 99]), 3, -100, 100))
+    assert even == pytest.approx([1, 3, 3.45, 6, 10, 13])
+    with pytest.raises(ValueError, match="not same size"):
+        rb.table_tau1_ftab(rb.Vector([1, 2]), rb.Vector([1, 2, 3]))
+    with pytest.raises(TypeError, match=r"\(value\), \(yvec, xvec\) or \(yvec, n, min, max\)"):
+        rb.table_tau1_ftab()

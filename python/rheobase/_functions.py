@@ -60,3 +60,50 @@ def nmodl_function(model, mech, name, get, set_, v):
 
     call.__name__ = name
     return call
+
+
+def function_table_setter(name):
+    """`n.table_<f>_<suffix>`: sets the values of FUNCTION_TABLE f of a mechanism loaded from NMODL, as
+    NEURON's hoc: `(value)` a constant; `(yvec, xvec)` values at the points of xvec (ascending); `(yvec, n, min,
+    max)` the first n values of yvec at even points from min to max. The values are copied: later changes to
+    the Vectors need another call (NEURON keeps reading the Vectors)."""
+    from .nmodl import loaded_mechanisms
+
+    for mech in loaded_mechanisms():
+        try:
+            tables = _core.nmodl_function_tables(mech)
+        except ValueError:
+            continue
+        for func in tables:
+            if name == f"table_{func}_{mech}":
+                return _table_setter(mech, func)
+    return None
+
+
+def _numbers(what, values):
+    try:
+        return [float(x) for x in values]
+    except (TypeError, ValueError):
+        raise TypeError(f"{what}: expected a Vector or a sequence of numbers") from None
+
+
+def _table_setter(mech, func):
+    what = f"table_{func}_{mech}"
+
+    def set_table(*args):
+        if len(args) == 1 and isinstance(args[0], (int, float)) and not isinstance(args[0], bool):
+            _core.nmodl_set_function_table(mech, func, [float(args[0])])
+        elif len(args) == 2:
+            _core.nmodl_set_function_table(mech, func, _numbers(what, args[0]), xs=_numbers(what, args[1]))
+        elif len(args) == 4:
+            ys, n = _numbers(what, args[0]), args[1]
+            if isinstance(n, bool) or not isinstance(n, (int, float)) or n != int(n) or not 1 <= n <= len(ys):
+                raise ValueError(f"{what}: the size must be an integer from 1 to the Vector's size, got {n!r}")
+            lo, hi = _numbers(what, args[2:])
+            _core.nmodl_set_function_table(mech, func, ys[:int(n)], span=(lo, hi))
+        else:
+            raise TypeError(f"{what} takes (value), (yvec, xvec) or (yvec, n, min, max)")
+        return 0.0
+
+    set_table.__name__ = what
+    return set_table

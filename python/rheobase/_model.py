@@ -75,6 +75,12 @@ class Model:
             mech = M.DensityMechanism(name) if name in M.DENSITY else PointProcessType(self, name)
             object.__setattr__(self, name, mech)
             return mech
+        if name.startswith("table_"):
+            from ._functions import function_table_setter
+
+            setter = function_table_setter(name)
+            if setter is not None:
+                return setter
         engine_globals = self._engine.global_names()
         if name in engine_globals:
             value = self._engine.global_get(name)

@@ -422,6 +422,9 @@ pub struct Program {
     /// NET_RECEIVE: the function (its parameters are the weight vector's elements, then `flag`) and the
     /// argument names (the NetCon weight vector's names).
     pub net_receive: Option<usize>,
+    /// FUNCTION_TABLEs: functions of one argument whose values Python sets (`n.table_<f>_<suffix>(…)`,
+    /// [`crate::interp::set_function_table`]).
+    pub function_tables: Vec<usize>,
     /// The RANDOM variable's name (its stream lives in the hidden slots `ran_id1`, `ran_id2`, `ran_id3`, `ran_seq`).
     pub random: Option<String>,
     /// BEFORE/AFTER blocks: (where, function), in the file's order.

@@ -294,7 +294,8 @@ fn native_functions(program: &Program) -> Option<Vec<bool>> {
             return n;
         }
         memo[f] = Some(false); // recursion: decided by the rest of the body
-        let n = stmts_need(&program.funcs[f].body, program, memo);
+                               // A FUNCTION_TABLE's values live in the interpreter's registry.
+        let n = program.function_tables.contains(&f) || stmts_need(&program.funcs[f].body, program, memo);
         memo[f] = Some(n);
         n
     }

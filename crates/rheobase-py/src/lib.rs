@@ -615,6 +615,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(nmodl::nmodl_load, m)?)?;
     m.add_function(wrap_pyfunction!(nmodl::nmodl_functions, m)?)?;
     m.add_function(wrap_pyfunction!(nmodl::nmodl_random, m)?)?;
+    m.add_function(wrap_pyfunction!(nmodl::nmodl_function_tables, m)?)?;
+    m.add_function(wrap_pyfunction!(nmodl::nmodl_set_function_table, m)?)?;
     m.add_function(wrap_pyfunction!(nmodl::nmodl_call, m)?)?;
     Ok(())
 }

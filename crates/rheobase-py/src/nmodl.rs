@@ -85,6 +85,55 @@ pub fn nmodl_functions(mech: &str) -> PyResult<(HashMap<String, usize>, Vec<Stri
     Ok((funcs, globals))
 }
 
+/// The FUNCTION_TABLEs of a mechanism loaded from NMODL.
+#[pyfunction]
+pub fn nmodl_function_tables(mech: &str) -> PyResult<Vec<String>> {
+    let p = program(mech)?;
+    Ok(p.function_tables.iter().map(|&f| p.funcs[f].name.clone()).collect())
+}
+
+/// `table_<func>_<mech>(…)`: FUNCTION_TABLE `func`'s values, a constant (`ys` of one value, no points), values at
+/// the points `xs`, or values at even points over `span` (min, max).
+#[pyfunction]
+#[pyo3(signature = (mech, func, ys, xs=None, span=None))]
+pub fn nmodl_set_function_table(
+    mech: &str,
+    func: &str,
+    ys: Vec<f64>,
+    xs: Option<Vec<f64>>,
+    span: Option<(f64, f64)>,
+) -> PyResult<()> {
+    use rheobase_nmodl::interp::{set_function_table, FunctionTable};
+    let what = format!("table_{func}_{mech}");
+    if !nmodl_function_tables(mech)?.iter().any(|f| f == func) {
+        return Err(PyValueError::new_err(format!("{mech} has no FUNCTION_TABLE {func}")));
+    }
+    if ys.is_empty() || ys.iter().any(|y| !y.is_finite()) {
+        return Err(PyValueError::new_err(format!("{what}: the values must be finite numbers, at least one")));
+    }
+    let table = match (xs, span) {
+        (Some(xs), _) => {
+            if xs.len() != ys.len() {
+                return Err(PyValueError::new_err(format!("{what}: Vector arguments not same size")));
+            }
+            if xs.iter().any(|x| !x.is_finite()) || xs.windows(2).any(|w| w[1] < w[0]) {
+                return Err(PyValueError::new_err(format!("{what}: the points must be finite and ascending")));
+            }
+            FunctionTable::Points { xs, ys }
+        }
+        (None, Some((min, max))) => {
+            if !(min.is_finite() && max.is_finite() && min <= max) {
+                return Err(PyValueError::new_err(format!("{what}: min > max")));
+            }
+            FunctionTable::Even { min, max, ys }
+        }
+        (None, None) if ys.len() == 1 => FunctionTable::Constant(ys[0]),
+        (None, None) => return Err(PyValueError::new_err(format!("{what}: values need their points"))),
+    };
+    set_function_table(mech, func, table);
+    Ok(())
+}
+
 /// The RANDOM variable of a mechanism loaded from NMODL, if it has one.
 #[pyfunction]
 pub fn nmodl_random(mech: &str) -> PyResult<Option<String>> {

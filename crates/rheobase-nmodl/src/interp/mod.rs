@@ -10,6 +10,7 @@ mod kinetic;
 
 use crate::ir::*;
 use rheobase_core::mechanisms::hoc_exp;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// The storage one instance sees (see [`crate::ir`]).
@@ -161,6 +162,18 @@ impl Interpreter {
     pub fn call(&mut self, f: usize, args: &[f64], inst: &mut Instance) -> f64 {
         let program = Arc::clone(&self.program);
         let func = &program.funcs[f];
+        if program.function_tables.contains(&f) {
+            return match function_table(&program.name, &func.name) {
+                Some(table) => table.at(args[0]),
+                None => {
+                    self.fault(format!(
+                        "FUNCTION_TABLE {} has no values: set them with table_{}_{}(…)",
+                        func.name, func.name, program.name
+                    ));
+                    f64::NAN
+                }
+            };
+        }
         if let Some(t) = &func.table {
             if inst.globals[t.usetable as usize] != 0.0 {
                 return self.table_call(f, func, t, args, inst);
@@ -503,6 +516,64 @@ impl Interpreter {
             }
         }
     }
+}
+
+/// A FUNCTION_TABLE's values as Python set them (NEURON's hoc_spec_table, one argument): a constant, values at
+/// ascending points, or values at even points from `min` to `max`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FunctionTable {
+    Constant(f64),
+    Points { xs: Vec<f64>, ys: Vec<f64> },
+    Even { min: f64, max: f64, ys: Vec<f64> },
+}
+
+impl FunctionTable {
+    /// NEURON's hoc_func_table: the end values outside the points, linear interpolation between them.
+    pub fn at(&self, x: f64) -> f64 {
+        let (j, frac, ys) = match self {
+            FunctionTable::Constant(c) => return *c,
+            FunctionTable::Points { xs, ys } => {
+                let last = xs.len() - 1;
+                if x <= xs[0] {
+                    (0, 0.0, ys)
+                } else if x >= xs[last] {
+                    (last, 0.0, ys)
+                } else {
+                    let j = xs.partition_point(|&p| p <= x) - 1;
+                    (j, (x - xs[j]) / (xs[j + 1] - xs[j]), ys)
+                }
+            }
+            FunctionTable::Even { min, max, ys } => {
+                if x <= *min {
+                    (0, 0.0, ys)
+                } else if x >= *max {
+                    (ys.len() - 1, 0.0, ys)
+                } else {
+                    let x1 = (x - min) / ((max - min) / (ys.len() - 1) as f64);
+                    (x1 as usize, x1 - x1.trunc(), ys)
+                }
+            }
+        };
+        if frac > 0.0 {
+            (1.0 - frac) * ys[j] + frac * ys[j + 1]
+        } else {
+            ys[j]
+        }
+    }
+}
+
+type FunctionTables = std::sync::Mutex<HashMap<(String, String), Arc<FunctionTable>>>;
+static FUNCTION_TABLES: std::sync::OnceLock<FunctionTables> = std::sync::OnceLock::new();
+
+/// Sets the values of FUNCTION_TABLE `func` of mechanism `mech` (shared by every instance, as in NEURON).
+pub fn set_function_table(mech: &str, func: &str, table: FunctionTable) {
+    let tables = FUNCTION_TABLES.get_or_init(Default::default);
+    tables.lock().unwrap_or_else(|e| e.into_inner()).insert((mech.into(), func.into()), Arc::new(table));
+}
+
+fn function_table(mech: &str, func: &str) -> Option<Arc<FunctionTable>> {
+    let tables = FUNCTION_TABLES.get_or_init(Default::default);
+    tables.lock().unwrap_or_else(|e| e.into_inner()).get(&(mech.to_string(), func.to_string())).cloned()
 }
 
 /// NEURON's legacy generator (scoprand.cpp): one process-wide 32-bit LCG, seeded 1.

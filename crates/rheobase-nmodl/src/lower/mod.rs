@@ -50,6 +50,7 @@ struct Lowerer<'a> {
     errors: Vec<NmodlError>,
     warnings: Vec<NmodlError>,
     names: HashMap<String, Name>,
+    function_tables: Vec<usize>,
     range: Vec<RangeSlot>,
     globals: Vec<GlobalSlot>,
     funcs: Vec<Func>,
@@ -91,6 +92,7 @@ impl<'a> Lowerer<'a> {
             errors: Vec::new(),
             warnings: Vec::new(),
             names: HashMap::new(),
+            function_tables: Vec::new(),
             range: Vec::new(),
             globals: Vec::new(),
             funcs: Vec::new(),
@@ -152,6 +154,23 @@ impl<'a> Lowerer<'a> {
                 });
                 self.names.insert(f.name.name.clone(), Name::Func(id));
             }
+            if let BlockKind::FunctionTable { name, args, .. } = &block.kind {
+                if args.len() != 1 {
+                    self.unsupported(&name.span, "FUNCTION_TABLE of more than one argument is not supported yet");
+                    continue;
+                }
+                let func = Func {
+                    name: name.name.clone(),
+                    params: 1,
+                    frame: 2,
+                    result: Some(1),
+                    body: Vec::new(),
+                    table: None,
+                };
+                self.funcs.push(func);
+                self.names.insert(name.name.clone(), Name::Func(self.funcs.len() - 1));
+                self.function_tables.push(self.funcs.len() - 1);
+            }
         }
         for block in &self.ast.blocks {
             if let BlockKind::Function(f) | BlockKind::Procedure(f) = &block.kind {
@@ -204,9 +223,6 @@ impl<'a> Lowerer<'a> {
                     self.unsupported(&b.span, "CONSTRUCTOR and DESTRUCTOR blocks are not supported yet")
                 }
                 BlockKind::Verbatim(v) => self.verbatim(v),
-                BlockKind::FunctionTable { name, .. } => {
-                    self.unsupported(&name.span, "FUNCTION_TABLE is not supported yet")
-                }
                 _ => {}
             }
         }
@@ -252,6 +268,7 @@ impl<'a> Lowerer<'a> {
             net_receive,
             net_init,
             random: self.random.as_ref().map(|(name, _)| name.clone()),
+            function_tables: std::mem::take(&mut self.function_tables),
             before_after,
             weights: self.m.net_receive.clone().unwrap_or_default(),
             unavailable,
