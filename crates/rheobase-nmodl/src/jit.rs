@@ -466,6 +466,9 @@ struct Gen<'a, 'b> {
     known: HashMap<u32, (Block, Value)>,
     /// In a split state loop ([`fission`]): the globals kept per instance, with their scratch columns.
     scratch_globals: Vec<(u32, Value)>,
+    /// Range slots held in variables instead of their columns while an iteration runs (the exact conductances:
+    /// nothing reads them after the current loop).
+    in_registers: Vec<(u32, Variable)>,
 }
 
 /// What the loops over instances keep in registers: env, the node arrays, the current columns and, per
@@ -536,6 +539,7 @@ impl<'a, 'b> Gen<'a, 'b> {
             private: Vec::new(),
             known: HashMap::new(),
             scratch_globals: Vec::new(),
+            in_registers: Vec::new(),
         }
     }
 
@@ -966,20 +970,34 @@ impl<'a, 'b> Gen<'a, 'b> {
             },
             Phase::Current => {
                 let sum = |g: &mut Self| {
-                    let mut total = g.fconst(0.0);
+                    let mut total = None;
                     for &c in &ctx.currents {
                         let x = column(g, c);
-                        total = g.b.ins().fadd(total, x);
+                        total = Some(match total {
+                            Some(t) => g.b.ins().fadd(t, x),
+                            None => x,
+                        });
                     }
-                    total
+                    total.unwrap_or_else(|| g.fconst(0.0))
                 };
                 // Conductances: exact (one evaluation) or NEURON's finite difference (two).
                 let (rhs, g, ion_g) = match &program.conductance {
                     Some(c) => {
+                        let zero = self.fconst(0.0);
+                        self.in_registers = std::iter::once(c.total)
+                            .chain(c.ions.iter().copied())
+                            .map(|slot| {
+                                let ty = self.fty();
+                                let var = self.b.declare_var(ty);
+                                self.b.def_var(var, zero);
+                                (slot, var)
+                            })
+                            .collect();
                         call(self, c.func, v);
                         let rhs = sum(self);
                         let g = column(self, c.total);
                         let ion_g: Vec<Value> = c.ions.iter().map(|&slot| column(self, slot)).collect();
+                        self.in_registers.clear();
                         (rhs, g, ion_g)
                     }
                     None => {
@@ -1411,6 +1429,9 @@ impl<'a, 'b> Gen<'a, 'b> {
     fn addr(&mut self, p: &Place) -> (Addr, Option<Value>) {
         let (i, ok) = self.index(p);
         let addr = match p.var {
+            Var::Range(s) if p.index.is_none() && self.in_registers.iter().any(|&(r, _)| r == s) => {
+                Addr::Var(self.in_registers.iter().find(|&&(r, _)| r == s).expect("checked").1)
+            }
             Var::Range(s) => {
                 let h = self.hoisted().clone();
                 let col = match (h.columns.get(&s), ok) {

@@ -126,6 +126,8 @@ struct NmodlKernel {
     touched_ba: Vec<Vec<bool>>,
     /// Per-instance values of the native state loop's globals (`Env::scratch`).
     scratch: Vec<f64>,
+    /// What `Env`'s pointer arrays hold during one phase (rebuilt at every phase).
+    pointers: EnvPointers,
     /// Per instance, its active WATCHes (empty unless the program has WATCH statements).
     watches: Vec<Vec<Watch>>,
     /// NET_RECEIVE has a FOR_NETCONS loop: events bring every targeting NetCon's weights.
@@ -139,6 +141,16 @@ fn has_for_netcons(body: &[ir::Stmt]) -> bool {
         ir::Stmt::While(_, b) | ir::Stmt::For { body: b, .. } => has_for_netcons(b),
         _ => false,
     })
+}
+
+/// The arrays of pointers an [`Env`] refers to: columns, and per ion its instance index, current and di/dv.
+#[derive(Default)]
+struct EnvPointers {
+    cols: Vec<*mut f64>,
+    ion_index: Vec<*const usize>,
+    ion_current: Vec<*mut f64>,
+    ion_didv: Vec<*mut f64>,
+    views: Vec<TableView>,
 }
 
 /// An active `WATCH (cond) flag`: `on` is the condition's value at the last check (it fires on turning true).
@@ -192,20 +204,23 @@ impl NmodlKernel {
             moved: Vec::new(),
             touched,
             scratch: Vec::new(),
+            pointers: EnvPointers::default(),
             watches: Vec::new(),
             for_netcons,
         }
     }
 
-    /// Builds or refreshes every TABLE (on a DEPEND change) and returns what native code reads of them (views
-    /// into the interpreter's tables, valid until it rebuilds one).
-    fn table_views(&mut self, env: &Env) -> Vec<TableView> {
+    /// Builds or refreshes every TABLE (on a DEPEND change) and sets what native code reads of them in
+    /// `pointers.views` (views into the interpreter's tables, valid until it rebuilds one).
+    fn table_views(&mut self, env: &Env) {
         let program = Arc::clone(&self.program);
         if program.funcs.iter().all(|f| f.table.is_none()) {
-            return Vec::new();
+            return;
         }
         let n = program.funcs.len();
-        let mut views = vec![TableView::default(); n];
+        let mut views = std::mem::take(&mut self.pointers.views);
+        views.clear();
+        views.resize(n, TableView::default());
         let mut scratch = vec![0.0; program.range.len()];
         for f in (0..n).filter(|&f| program.funcs[f].table.is_some()) {
             let mut inst = instance(env, &mut scratch, &mut self.globals);
@@ -213,7 +228,7 @@ impl NmodlKernel {
                 views[f] = TableView { tmin, mfac, n: intervals as f64, rows: rows.as_ptr() };
             }
         }
-        views
+        self.pointers.views = views;
     }
 
     /// Runs function `f` for instance `k` on the interpreter.
@@ -280,13 +295,20 @@ impl NmodlKernel {
                 }
             }
         }
-        let cols: Vec<*mut f64> = blk.vars.iter_mut().map(|c| c.as_mut_ptr()).collect();
-        let ion_col = |ions: &mut [Block], i: usize, var: usize| ions[blk.ion_block[i]].data.vars[var].as_mut_ptr();
-        let ion_index: Vec<*const usize> = blk.ion_instance.iter().map(|ix| ix.as_ptr()).collect();
-        let ion_current: Vec<*mut f64> = (0..program.ions.len()).map(|i| ion_col(ions, i, ions::I)).collect();
-        let ion_didv: Vec<*mut f64> = (0..program.ions.len()).map(|i| ion_col(ions, i, ions::DIDV)).collect();
+        // The pointer arrays Env points into, refilled in place (no allocation per phase).
+        let p = &mut self.pointers;
+        p.cols.clear();
+        p.cols.extend(blk.vars.iter_mut().map(|c| c.as_mut_ptr()));
+        p.ion_index.clear();
+        p.ion_index.extend(blk.ion_instance.iter().map(|ix| ix.as_ptr()));
+        p.ion_current.clear();
+        p.ion_didv.clear();
+        for &ib in &blk.ion_block[..program.ions.len()] {
+            p.ion_current.push(ions[ib].data.vars[ions::I].as_mut_ptr());
+            p.ion_didv.push(ions[ib].data.vars[ions::DIDV].as_mut_ptr());
+        }
         let mut env = Env {
-            cols: cols.as_ptr(),
+            cols: p.cols.as_ptr(),
             globals: std::ptr::null_mut(),
             tables: std::ptr::null(),
             v: 0.0,
@@ -304,16 +326,16 @@ impl NmodlKernel {
             node_diam: if artificial { self.seen.area.as_ptr() } else { nv.diam.as_ptr() },
             node_rhs: nv.rhs.as_mut_ptr(),
             node_d: nv.d.as_mut_ptr(),
-            ion_index: ion_index.as_ptr(),
-            ion_current: ion_current.as_ptr(),
-            ion_didv: ion_didv.as_ptr(),
+            ion_index: p.ion_index.as_ptr(),
+            ion_current: p.ion_current.as_ptr(),
+            ion_didv: p.ion_didv.as_ptr(),
             contiguous: (blk.contiguous && !artificial) as u64,
             node_first: blk.node.first().map_or(0, |&nd| nd as u64),
             scratch: std::ptr::null_mut(),
         };
         if let Some(jit) = self.jit.clone().filter(|_| block.is_none()) {
-            let views = self.table_views(&env);
-            env.tables = views.as_ptr();
+            self.table_views(&env);
+            env.tables = self.pointers.views.as_ptr();
             env.globals = self.globals.as_mut_ptr();
             self.scratch.resize(blk.len() * jit.scratch_per_instance, 0.0);
             env.scratch = self.scratch.as_mut_ptr();

@@ -92,15 +92,27 @@ fn derivative(e: &Expr, deriv: &HashMap<Var, Expr>) -> Option<Expr> {
             let (va, vb) = (varies(a, deriv), varies(b, deriv));
             let (da, db) = (derivative(a, deriv)?, derivative(b, deriv)?);
             match op {
-                BinOp::Add => Some(Expr::bin(BinOp::Add, da, db)),
-                BinOp::Sub => Some(Expr::bin(BinOp::Sub, da, db)),
+                BinOp::Add | BinOp::Sub => Some(folded(*op, da, db)),
                 BinOp::Mul if va && vb => None, // quadratic in v
-                BinOp::Mul if va => Some(Expr::bin(BinOp::Mul, da, (**b).clone())),
-                BinOp::Mul => Some(Expr::bin(BinOp::Mul, (**a).clone(), db)),
-                BinOp::Div if !vb => Some(Expr::bin(BinOp::Div, da, (**b).clone())),
+                BinOp::Mul if va => Some(folded(BinOp::Mul, da, (**b).clone())),
+                BinOp::Mul => Some(folded(BinOp::Mul, (**a).clone(), db)),
+                BinOp::Div if !vb => Some(folded(BinOp::Div, da, (**b).clone())),
                 _ => None,
             }
         }
         _ => None,
+    }
+}
+
+/// a op b with the exact simplifications a derivative brings (d(v − e)/dv = 1 − 0 = 1, then 1·g = g): constants
+/// computed, x ± 0 → x and 1·x, x·1, x/1 → x. Cranelift folds no float arithmetic.
+fn folded(op: BinOp, a: Expr, b: Expr) -> Expr {
+    match (op, &a, &b) {
+        (_, Expr::Num(x), Expr::Num(y)) => Expr::Num(crate::interp::binary(op, *x, *y)),
+        (BinOp::Add | BinOp::Sub, _, Expr::Num(z)) if *z == 0.0 => a,
+        (BinOp::Add, Expr::Num(z), _) if *z == 0.0 => b,
+        (BinOp::Mul | BinOp::Div, _, Expr::Num(one)) if *one == 1.0 => a,
+        (BinOp::Mul, Expr::Num(one), _) if *one == 1.0 => b,
+        _ => Expr::bin(op, a, b),
     }
 }
