@@ -173,6 +173,8 @@ pub enum Random {
     SetSeed,
     Exprand,
     Normrand,
+    /// `poisrand(mean)`: scopmath's Poisson draw (products of uniforms until below e^−mean).
+    Poisrand,
 }
 
 impl Expr {

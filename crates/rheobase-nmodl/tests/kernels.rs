@@ -1100,6 +1100,12 @@ fn legacy_random_functions_reproduce_neuron() {
     assert_eq!(r.get("a"), 0.5014501958829883);
     assert_eq!(r.get("b"), 0.11322306471060281);
     assert_eq!(r.get("c"), 0.6630631158275211);
+    // poisrand(mean) after set_seed(1), as NEURON 9.0.2 compiled by nrnivmodl gives them.
+    let mut r = Run::new(
+        "NEURON { SUFFIX t }\nASSIGNED { a b c }\nINITIAL { set_seed(1)  a = poisrand(3)  b = poisrand(0.5)  c = poisrand(20) }",
+    );
+    r.init();
+    assert_eq!((r.get("a"), r.get("b"), r.get("c")), (6.0, 0.0, 16.0));
 }
 
 // ------------------------------------------------------------------------------------------------ conductance

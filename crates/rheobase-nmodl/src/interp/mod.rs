@@ -613,6 +613,15 @@ fn random(op: Random, a: &[f64], inst: &mut Instance) -> f64 {
             0.0
         }
         Random::Exprand => -a[0] * scop_random().ln(),
+        Random::Poisrand => {
+            // scopmath's poisrand: an int, n − 1 for the first n with a product of n uniforms < e^−mean.
+            let (s, mut q, mut n) = ((-a[0]).exp(), 1.0, 0);
+            while q >= s {
+                q *= scop_random();
+                n += 1;
+            }
+            (n - 1) as f64
+        }
         Random::Normrand => {
             // Polar Box–Muller as scopmath's normrand: one of the pair is used.
             let (mut s, mut v1) = (1.0, 0.0);

@@ -911,6 +911,7 @@ impl<'a> Lowerer<'a> {
             "set_seed" => (Random::SetSeed, 1),
             "exprand" => (Random::Exprand, 1),
             "normrand" => (Random::Normrand, 2),
+            "poisrand" => (Random::Poisrand, 1),
             _ => return None,
         };
         if args.len() != arity {
