@@ -143,6 +143,37 @@ fn has_for_netcons(body: &[ir::Stmt]) -> bool {
     })
 }
 
+/// What a call at event time (NET_RECEIVE, a WATCH condition) sees of instance k: its values and the globals
+/// loaded from the block into `row` and `globals`, v and area as of the last phase, time `t` (ms).
+fn event_instance<'a>(
+    row: &'a mut [f64],
+    globals: &'a mut [f64],
+    exposed: &[usize],
+    seen: &Seen,
+    blk: &BlockData,
+    k: usize,
+    t: f64,
+) -> Instance<'a> {
+    for (slot, col) in row.iter_mut().zip(&blk.vars) {
+        *slot = col[k];
+    }
+    for (j, &g) in exposed.iter().enumerate() {
+        globals[g] = blk.globals[j];
+    }
+    let at = |x: &[f64]| x.get(k).copied().unwrap_or(0.0);
+    Instance {
+        range: row,
+        globals,
+        v: at(&seen.v),
+        t,
+        dt: seen.dt,
+        celsius: seen.celsius,
+        area: at(&seen.area),
+        diam: 0.0,
+        secondorder: 0.0,
+    }
+}
+
 /// The arrays of pointers an [`Env`] refers to: columns, and per ion its instance index, current and di/dv.
 #[derive(Default)]
 struct EnvPointers {
@@ -606,25 +637,8 @@ impl Kernel for NmodlKernel {
             if self.watches[k].is_empty() {
                 continue;
             }
-            for (slot, col) in self.row.iter_mut().zip(&blk.vars) {
-                *slot = col[k];
-            }
-            for (j, &g) in self.exposed.iter().enumerate() {
-                self.globals[g] = blk.globals[j];
-            }
             // The state the last step left: v as of the last phase.
-            let seen = |x: &[f64]| x.get(k).copied().unwrap_or(0.0);
-            let mut inst = Instance {
-                range: &mut self.row,
-                globals: &mut self.globals,
-                v: seen(&self.seen.v),
-                t,
-                dt: self.seen.dt,
-                celsius: self.seen.celsius,
-                area: seen(&self.seen.area),
-                diam: 0.0,
-                secondorder: 0.0,
-            };
+            let mut inst = event_instance(&mut self.row, &mut self.globals, &self.exposed, &self.seen, blk, k, t);
             for w in &mut self.watches[k] {
                 let now = self.interp.call(w.cond, &[], &mut inst) != 0.0;
                 if now && !w.on {
@@ -662,24 +676,7 @@ impl NmodlKernel {
         t: f64,
         out: &mut Outbox,
     ) {
-        for (slot, col) in self.row.iter_mut().zip(&blk.vars) {
-            *slot = col[k];
-        }
-        for (j, &g) in self.exposed.iter().enumerate() {
-            self.globals[g] = blk.globals[j];
-        }
-        let seen = |x: &[f64]| x.get(k).copied().unwrap_or(0.0);
-        let mut inst = Instance {
-            range: &mut self.row,
-            globals: &mut self.globals,
-            v: seen(&self.seen.v),
-            t,
-            dt: self.seen.dt,
-            celsius: self.seen.celsius,
-            area: seen(&self.seen.area),
-            diam: 0.0,
-            secondorder: 0.0,
-        };
+        let mut inst = event_instance(&mut self.row, &mut self.globals, &self.exposed, &self.seen, blk, k, t);
         self.interp.net_receive(f, weights, flag, &mut inst);
         // WATCHes the call executed replace the instance's (NET_RECEIVE's INITIAL has none left: NEURON clears
         // them after those blocks). A condition already true when set fires only after turning false.
