@@ -64,6 +64,8 @@ pub struct Group {
     pub network: Network,
     /// POINTER variables, (block, var, instance, where it points): copied in before each phase.
     pub pointers: Vec<(usize, usize, usize, Source)>,
+    /// Whether some kernel has (BEFORE/AFTER blocks, WATCHes): found at the first step.
+    pub hooks: Option<(bool, bool)>,
 }
 
 impl Group {
@@ -95,8 +97,18 @@ impl Group {
         }
     }
 
+    fn hooks(&mut self) -> (bool, bool) {
+        let blocks = &self.blocks;
+        *self.hooks.get_or_insert_with(|| {
+            (blocks.iter().any(|b| b.kernel.has_before_after()), blocks.iter().any(|b| b.kernel.has_watches()))
+        })
+    }
+
     /// Every mechanism's BEFORE/AFTER blocks of point `at`.
     fn before_after(&mut self, at: BaPoint, t: f64, c: &Clock) {
+        if !self.hooks().0 {
+            return;
+        }
         self.each_block(t, c, |b, ions, nv| b.kernel.before_after(at, &mut b.data, ions, nv));
     }
 
@@ -171,7 +183,9 @@ impl Group {
     pub fn step(&mut self, c: &mut Clock) {
         let t_start = c.t;
         self.network.check_thresholds(&self.v, t_start);
-        self.network.check_watches(&mut self.blocks, t_start);
+        if self.hooks().1 {
+            self.network.check_watches(&mut self.blocks, t_start);
+        }
         self.network.deliver(t_start + 0.5 * c.dt, &mut self.blocks, &mut self.v);
         self.record(c, false, t_start + 0.5 * c.dt, t_start);
         c.t += 0.5 * c.dt;

@@ -609,6 +609,14 @@ impl Kernel for NmodlKernel {
         self.run_on_weights(f, blk, k, weights, flag, t, out);
     }
 
+    fn has_before_after(&self) -> bool {
+        !self.program.before_after.is_empty()
+    }
+
+    fn has_watches(&self) -> bool {
+        self.program.funcs.iter().any(|f| f.name.starts_with("<WATCH"))
+    }
+
     fn uses_all_weights(&self) -> bool {
         self.for_netcons
     }

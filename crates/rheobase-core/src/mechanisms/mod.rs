@@ -183,6 +183,14 @@ pub trait Kernel: Send + Sync {
     fn state_written(&mut self, _blk: &mut BlockData) {}
     /// The events INITIAL sends (`net_send` at t = 0), after every INITIAL block has run.
     fn initial_events(&mut self, _blk: &mut BlockData, _out: &mut Outbox) {}
+    /// Whether the kernel has BEFORE/AFTER blocks or WATCHes (the step skips those passes when no
+    /// kernel of the group has any).
+    fn has_before_after(&self) -> bool {
+        false
+    }
+    fn has_watches(&self) -> bool {
+        false
+    }
     /// An NMODL BEFORE/AFTER block's work at its point of the step (`at`), for every instance.
     fn before_after(&mut self, _at: BaPoint, _blk: &mut BlockData, _ions: &mut [Block], _nv: &mut NodeView) {}
     /// At a step's start: the instances whose WATCH condition turned true since the last check, with

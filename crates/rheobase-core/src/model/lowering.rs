@@ -468,6 +468,7 @@ impl Model {
             recorders,
             network,
             pointers,
+            hooks: None,
         }
     }
 }
