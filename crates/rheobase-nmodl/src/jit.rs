@@ -293,8 +293,8 @@ fn native_functions(program: &Program) -> Option<Vec<bool>> {
         if let Some(n) = memo[f] {
             return n;
         }
-        memo[f] = Some(false); // recursion: decided by the rest of the body
-                               // A FUNCTION_TABLE's values live in the interpreter's registry.
+        // Recursion is decided by the rest of the body; a FUNCTION_TABLE's values live in the interpreter.
+        memo[f] = Some(false);
         let n = program.function_tables.contains(&f) || stmts_need(&program.funcs[f].body, program, memo);
         memo[f] = Some(n);
         n
@@ -372,55 +372,15 @@ fn math_name(f: Builtin) -> Option<&'static str> {
 
 /// Marks the frame slots a body indexes (LOCAL arrays).
 fn mark_arrays(stmts: &[Stmt], mem: &mut [bool]) {
-    fn place(p: &Place, mem: &mut [bool]) {
-        if let (Var::Local(s), Some(_)) = (p.var, &p.index) {
-            for m in &mut mem[s as usize..(s + p.len) as usize] {
-                *m = true;
-            }
-        }
-        if let Some(i) = &p.index {
-            expr(i, mem);
-        }
-    }
-    fn expr(e: &Expr, mem: &mut [bool]) {
-        match e {
-            Expr::Num(_) => {}
-            Expr::Get(p) => place(p, mem),
-            Expr::Unary(_, a) => expr(a, mem),
-            Expr::Binary(_, a, b) => {
-                expr(a, mem);
-                expr(b, mem);
-            }
-            Expr::Builtin(_, args) | Expr::Call(_, args) | Expr::Random(_, args) => {
-                args.iter().for_each(|a| expr(a, mem))
+    struct Indexed<'m>(&'m mut [bool]);
+    impl Visitor for Indexed<'_> {
+        fn place(&mut self, p: &Place) {
+            if let (Var::Local(s), Some(_)) = (p.var, &p.index) {
+                self.0[s as usize..(s + p.len) as usize].fill(true);
             }
         }
     }
-    for s in stmts {
-        match s {
-            Stmt::Set(p, e) => {
-                place(p, mem);
-                expr(e, mem);
-            }
-            Stmt::If(c, a, b) => {
-                expr(c, mem);
-                mark_arrays(a, mem);
-                mark_arrays(b, mem);
-            }
-            Stmt::While(c, b) => {
-                expr(c, mem);
-                mark_arrays(b, mem);
-            }
-            Stmt::For { from, to, by, body, .. } => {
-                for e in [from, to, by] {
-                    expr(e, mem);
-                }
-                mark_arrays(body, mem);
-            }
-            Stmt::Call(_, args) => args.iter().for_each(|a| expr(a, mem)),
-            _ => {} // interpreter-only statements are never compiled
-        }
-    }
+    visit_stmts(stmts, &mut Indexed(mem));
 }
 
 /// Where a place is in memory: an address and a byte offset, after the bounds check.
