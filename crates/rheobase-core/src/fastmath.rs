@@ -85,6 +85,21 @@ pub fn has_avx2_fma() -> bool {
     }
 }
 
+/// Whether this CPU runs AVX-512 code paths (F, VL and DQ, with AVX2+FMA; std caches the checks).
+pub fn has_avx512() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        has_avx2_fma()
+            && is_x86_feature_detected!("avx512f")
+            && is_x86_feature_detected!("avx512vl")
+            && is_x86_feature_detected!("avx512dq")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
 /// `avx2_dispatch!(fn name(args) => inner)` defines `name`, which runs the `#[inline(always)]`
 /// function `inner` compiled for AVX2+FMA when the CPU has them and for the baseline otherwise.
 macro_rules! avx2_dispatch {

@@ -212,8 +212,8 @@ impl NeunPopulation {
     fn values<'py>(&self, py: Python<'py>, name: &str, is_param: bool) -> PyResult<Bound<'py, numpy::PyArray1<f64>>> {
         let fields = if is_param { self.model.parameters() } else { self.model.variables() };
         let i = index_of(fields, name, if is_param { "parameter" } else { "variable" })?;
-        let out: Vec<f64> = with_population!(&self.inner, p => p.neurons.iter()
-            .map(|n| if is_param { n.get_param(i).unwrap().to_f64() } else { n.var(i).to_f64() }).collect());
+        let out: Vec<f64> = with_population!(&self.inner, p => (0..p.len())
+            .map(|k| if is_param { p.param(i, k) } else { p.var(i, k) }.to_f64()).collect());
         Ok(out.into_pyarray(py))
     }
 
@@ -229,8 +229,8 @@ impl NeunPopulation {
         if let Some(bad) = values.iter().find(|v| !v.is_finite()) {
             return Err(PyValueError::new_err(format!("{name}: values must be finite, got {bad}")));
         }
-        with_population!(&mut self.inner, p => for (nr, &v) in p.neurons.iter_mut().zip(values) {
-            if is_param { nr.set_param(i, Arith::of(v)).py()? } else { nr.set(i, Arith::of(v)).py()? }
+        with_population!(&mut self.inner, p => for (k, &v) in values.iter().enumerate() {
+            if is_param { p.set_param(i, k, Arith::of(v)) } else { p.set_var(i, k, Arith::of(v)) }
         });
         Ok(())
     }
@@ -256,7 +256,7 @@ impl NeunPopulation {
     }
 
     fn time(&self) -> f64 {
-        with_population!(&self.inner, p => p.neurons.first().map_or(0.0, |n| n.time().to_f64()))
+        with_population!(&self.inner, p => p.time().to_f64())
     }
 
     /// Runs `steps` steps of dt with the GIL released; returns {variable: [samples × neurons]}
@@ -298,7 +298,7 @@ impl NeunPopulation {
             with_population!(inner, p => p.run(steps, dt, &input, |step, all| {
                 if (step + 1) % every == 0 {
                     for (trace, &var) in traces.iter_mut().zip(&vars) {
-                        trace.extend(neurons.iter().map(|&k| all[k].var(var).to_f64()));
+                        trace.extend(neurons.iter().map(|&k| all.var(var, k).to_f64()));
                     }
                 }
             }))

@@ -54,24 +54,29 @@ fn eval<R: Arith>(f: &impl Rhs<R>, x: &State<R>) -> State<R> {
     dx
 }
 
+/// f(q) for every variable q, written out: with no loop over variables, the vectoriser works
+/// across the lanes of `Lanes` values (a loop over variables it vectorises with gathers).
+#[inline(always)]
+fn per_var<R>(mut f: impl FnMut(usize) -> R) -> State<R> {
+    [f(0), f(1), f(2), f(3)]
+}
+
 /// x + c1·k1 + c2·k2 + …, added to x one term at a time (Neun's stage arithmetic).
 #[inline(always)]
 fn stage<R: Arith>(x: &State<R>, terms: &[(f64, &State<R>)]) -> State<R> {
-    let mut out = *x;
-    for (q, o) in out.iter_mut().enumerate() {
+    per_var(|q| {
+        let mut o = x[q];
         for (c, k) in terms {
-            *o += k[q] * R::of(*c);
+            o += k[q] * R::of(*c);
         }
-    }
-    out
+        o
+    })
 }
 
 #[inline(always)]
 fn euler<R: Arith>(x: &mut State<R>, dt: R, f: &impl Rhs<R>) {
     let k = eval(f, x);
-    for q in 0..MAX_VARS {
-        x[q] += dt * k[q];
-    }
+    *x = per_var(|q| x[q] + dt * k[q]);
 }
 
 /// The classical fourth-order Runge–Kutta scheme, with Neun's operation order (stages
@@ -80,26 +85,19 @@ fn euler<R: Arith>(x: &mut State<R>, dt: R, f: &impl Rhs<R>) {
 fn rk4<R: Arith>(x: &mut State<R>, dt: R, f: &impl Rhs<R>) {
     let two = R::of(2.0);
     let k1 = eval(f, x);
-    let mut s = *x;
-    (0..MAX_VARS).for_each(|q| s[q] = x[q] + k1[q] * dt / two);
-    let k2 = eval(f, &s);
-    (0..MAX_VARS).for_each(|q| s[q] = x[q] + k2[q] * dt / two);
-    let k3 = eval(f, &s);
-    (0..MAX_VARS).for_each(|q| s[q] = x[q] + k3[q] * dt);
-    let k4 = eval(f, &s);
+    let k2 = eval(f, &per_var(|q| x[q] + k1[q] * dt / two));
+    let k3 = eval(f, &per_var(|q| x[q] + k2[q] * dt / two));
+    let k4 = eval(f, &per_var(|q| x[q] + k3[q] * dt));
     let sixth = dt / R::of(6.0);
-    for q in 0..MAX_VARS {
-        x[q] += sixth * (k1[q] + two * k2[q] + two * k3[q] + k4[q]);
-    }
+    *x = per_var(|q| x[q] + sixth * (k1[q] + two * k2[q] + two * k3[q] + k4[q]));
 }
 
 /// Neun's six-stage scheme, with its truncated decimal coefficients; k_i = dt·f(stage i).
 #[inline(always)]
 fn rk6<R: Arith>(x: &mut State<R>, dt: R, f: &impl Rhs<R>) {
     let scaled = |s: &State<R>| {
-        let mut k = eval(f, s);
-        k.iter_mut().for_each(|v| *v = dt * *v);
-        k
+        let k = eval(f, s);
+        per_var(|q| dt * k[q])
     };
     let k1 = scaled(x);
     let k2 = scaled(&stage(x, &[(0.2, &k1)]));
@@ -124,13 +122,13 @@ fn rk6<R: Arith>(x: &mut State<R>, dt: R, f: &impl Rhs<R>) {
         (0.308641975308641, &k5),
         (-0.035714285714285, &k6),
     ];
-    for q in 0..MAX_VARS {
+    *x = per_var(|q| {
         let mut sum = R::ZERO;
         for (c, k) in &weights {
             sum += k[q] * R::of(*c);
         }
-        x[q] += sum;
-    }
+        x[q] + sum
+    });
 }
 
 #[cfg(test)]

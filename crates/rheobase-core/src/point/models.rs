@@ -135,12 +135,12 @@ fn hh<R: Arith>(p: &[R; MAX_PARAMS], x: &[R; MAX_VARS], i: R, dx: &mut [R; MAX_V
     let [cm, vna, vk, vl, gna, gk, gl, ..] = *p;
     // The six exponentials together (one pass over all lanes vectorises best).
     let [e_h, e_bh, e_m, e_bm, e_n, e_bn] = R::exp_all([
-        (-v - c(65.0)) / c(20.0),
-        (-v - c(35.0)) / c(10.0),
-        (-v - c(40.0)) / c(10.0),
-        (-v - c(65.0)) / c(18.0),
-        (-v - c(55.0)) / c(10.0),
-        (-v - c(65.0)) / c(80.0),
+        (-v - c(65.0)).div_const(20.0),
+        (-v - c(35.0)).div_const(10.0),
+        (-v - c(40.0)).div_const(10.0),
+        (-v - c(65.0)).div_const(18.0),
+        (-v - c(55.0)).div_const(10.0),
+        (-v - c(65.0)).div_const(80.0),
     ]);
     let alpha_h = c(0.07) * e_h;
     let beta_h = c(1.0) / (e_bh + c(1.0));

@@ -2,7 +2,7 @@
 
 use super::integrators::{Integrator, Rhs};
 use super::models::{ModelKind, MAX_PARAMS, MAX_VARS};
-use super::real::{Arith, Lanes, Real};
+use super::real::{Arith, Real};
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone)]
@@ -80,30 +80,6 @@ impl<R: Real> Neuron<R> {
         self.model.after_step(&self.params, &mut self.vars);
         self.input = R::ZERO;
         self.time += dt;
-    }
-
-    /// Steps L neurons of one model and integrator at once: exactly the operations of L calls of
-    /// `step`, lane by lane, which the compiler turns into vector instructions.
-    #[inline(always)]
-    pub fn step_lanes<const L: usize>(group: &mut [Neuron<R>], dt: R) {
-        assert_eq!(group.len(), L);
-        let (model, integrator) = (group[0].model, group[0].integrator);
-        let mut vars = [Lanes([R::ZERO; L]); MAX_VARS];
-        let mut params = [Lanes([R::ZERO; L]); MAX_PARAMS];
-        let mut input = Lanes([R::ZERO; L]);
-        for (l, n) in group.iter().enumerate() {
-            debug_assert!(n.model == model && n.integrator == integrator);
-            (0..MAX_VARS).for_each(|q| vars[q].0[l] = n.vars[q]);
-            (0..MAX_PARAMS).for_each(|q| params[q].0[l] = n.params[q]);
-            input.0[l] = n.input;
-        }
-        integrator.step(&mut vars, Lanes([dt; L]), &ModelRhs { model, params, input });
-        for (l, n) in group.iter_mut().enumerate() {
-            (0..MAX_VARS).for_each(|q| n.vars[q] = vars[q].0[l]);
-            model.after_step(&n.params, &mut n.vars);
-            n.input = R::ZERO;
-            n.time += dt;
-        }
     }
 
     /// `step` after checking dt (the entry point for user input), compiled for AVX2+FMA when
