@@ -54,17 +54,19 @@ fn eval<R: Arith>(f: &impl Rhs<R>, x: &State<R>) -> State<R> {
     dx
 }
 
-/// f(q) for every variable q, written out: with no loop over variables, the vectoriser works
-/// across the lanes of `Lanes` values (a loop over variables it vectorises with gathers).
-#[inline(always)]
-fn per_var<R>(mut f: impl FnMut(usize) -> R) -> State<R> {
-    [f(0), f(1), f(2), f(3)]
+/// `per_var!(q => e)` is `[e(0), e(1), e(2), e(3)]` over the variables q: written out, with no loop over variables (the
+/// vectoriser would vectorise that loop with gathers instead of the lanes of `Lanes` values) and no
+/// closure (which may be compiled on its own, outside the caller's vector code).
+macro_rules! per_var {
+    ($q:ident => $e:expr) => {
+        [{ let $q = 0; $e }, { let $q = 1; $e }, { let $q = 2; $e }, { let $q = 3; $e }]
+    };
 }
 
 /// x + c1·k1 + c2·k2 + …, added to x one term at a time (Neun's stage arithmetic).
 #[inline(always)]
 fn stage<R: Arith>(x: &State<R>, terms: &[(f64, &State<R>)]) -> State<R> {
-    per_var(|q| {
+    per_var!(q => {
         let mut o = x[q];
         for (c, k) in terms {
             o += k[q] * R::of(*c);
@@ -76,7 +78,7 @@ fn stage<R: Arith>(x: &State<R>, terms: &[(f64, &State<R>)]) -> State<R> {
 #[inline(always)]
 fn euler<R: Arith>(x: &mut State<R>, dt: R, f: &impl Rhs<R>) {
     let k = eval(f, x);
-    *x = per_var(|q| x[q] + dt * k[q]);
+    *x = per_var!(q => x[q] + dt * k[q]);
 }
 
 /// The classical fourth-order Runge–Kutta scheme, with Neun's operation order (stages
@@ -85,26 +87,29 @@ fn euler<R: Arith>(x: &mut State<R>, dt: R, f: &impl Rhs<R>) {
 fn rk4<R: Arith>(x: &mut State<R>, dt: R, f: &impl Rhs<R>) {
     let two = R::of(2.0);
     let k1 = eval(f, x);
-    let k2 = eval(f, &per_var(|q| x[q] + k1[q] * dt / two));
-    let k3 = eval(f, &per_var(|q| x[q] + k2[q] * dt / two));
-    let k4 = eval(f, &per_var(|q| x[q] + k3[q] * dt));
+    let k2 = eval(f, &per_var!(q => x[q] + k1[q] * dt / two));
+    let k3 = eval(f, &per_var!(q => x[q] + k2[q] * dt / two));
+    let k4 = eval(f, &per_var!(q => x[q] + k3[q] * dt));
     let sixth = dt / R::of(6.0);
-    *x = per_var(|q| x[q] + sixth * (k1[q] + two * k2[q] + two * k3[q] + k4[q]));
+    *x = per_var!(q => x[q] + sixth * (k1[q] + two * k2[q] + two * k3[q] + k4[q]));
+}
+
+/// dt·f(s), the k of a stage of `rk6`.
+#[inline(always)]
+fn scaled<R: Arith>(f: &impl Rhs<R>, s: &State<R>, dt: R) -> State<R> {
+    let k = eval(f, s);
+    per_var!(q => dt * k[q])
 }
 
 /// Neun's six-stage scheme, with its truncated decimal coefficients; k_i = dt·f(stage i).
 #[inline(always)]
 fn rk6<R: Arith>(x: &mut State<R>, dt: R, f: &impl Rhs<R>) {
-    let scaled = |s: &State<R>| {
-        let k = eval(f, s);
-        per_var(|q| dt * k[q])
-    };
-    let k1 = scaled(x);
-    let k2 = scaled(&stage(x, &[(0.2, &k1)]));
-    let k3 = scaled(&stage(x, &[(0.075, &k1), (0.225, &k2)]));
-    let k4 = scaled(&stage(x, &[(0.3, &k1), (-0.9, &k2), (1.2, &k3)]));
-    let k5 = scaled(&stage(x, &[(0.075, &k1), (0.675, &k2), (-0.6, &k3), (0.75, &k4)]));
-    let k6 = scaled(&stage(
+    let k1 = scaled(f, x, dt);
+    let k2 = scaled(f, &stage(x, &[(0.2, &k1)]), dt);
+    let k3 = scaled(f, &stage(x, &[(0.075, &k1), (0.225, &k2)]), dt);
+    let k4 = scaled(f, &stage(x, &[(0.3, &k1), (-0.9, &k2), (1.2, &k3)]), dt);
+    let k5 = scaled(f, &stage(x, &[(0.075, &k1), (0.675, &k2), (-0.6, &k3), (0.75, &k4)]), dt);
+    let s6 = stage(
         x,
         &[
             (0.660493827160493, &k1),
@@ -113,7 +118,8 @@ fn rk6<R: Arith>(x: &mut State<R>, dt: R, f: &impl Rhs<R>) {
             (3.888888888888889, &k4),
             (-0.864197530864197, &k5),
         ],
-    ));
+    );
+    let k6 = scaled(f, &s6, dt);
     // The update sums the weighted stages first, then adds them to x.
     let weights = [
         (0.098765432098765, &k1),
@@ -122,7 +128,7 @@ fn rk6<R: Arith>(x: &mut State<R>, dt: R, f: &impl Rhs<R>) {
         (0.308641975308641, &k5),
         (-0.035714285714285, &k6),
     ];
-    *x = per_var(|q| {
+    *x = per_var!(q => {
         let mut sum = R::ZERO;
         for (c, k) in &weights {
             sum += k[q] * R::of(*c);

@@ -133,15 +133,15 @@ fn hh<R: Arith>(p: &[R; MAX_PARAMS], x: &[R; MAX_VARS], i: R, dx: &mut [R; MAX_V
     let c = R::of;
     let [v, h, m, n] = *x;
     let [cm, vna, vk, vl, gna, gk, gl, ..] = *p;
-    // The six exponentials together (one pass over all lanes vectorises best).
-    let [e_h, e_bh, e_m, e_bm, e_n, e_bn] = R::exp_all([
+    let [e_h, e_bh, e_m, e_bm, e_n, e_bn] = [
         (-v - c(65.0)).div_const(20.0),
         (-v - c(35.0)).div_const(10.0),
         (-v - c(40.0)).div_const(10.0),
         (-v - c(65.0)).div_const(18.0),
         (-v - c(55.0)).div_const(10.0),
         (-v - c(65.0)).div_const(80.0),
-    ]);
+    ]
+    .map(R::exp);
     let alpha_h = c(0.07) * e_h;
     let beta_h = c(1.0) / (e_bh + c(1.0));
     let alpha_m = c(0.1) * (-v - c(40.0)) / (e_m - c(1.0));

@@ -127,7 +127,7 @@ impl<R: Real> Population<R> {
     }
 
     /// Runs `steps` steps of dt. `record(step, population)` is called after each step (to sample).
-    pub fn run(&mut self, steps: usize, dt: f64, input: &Input, mut record: impl FnMut(usize, &Self)) -> Result<()> {
+    pub fn run(&mut self, steps: usize, dt: f64, input: &Input, record: impl FnMut(usize, &Self) + Send) -> Result<()> {
         check_dt(dt)?;
         let n = self.len();
         match input {
@@ -139,7 +139,14 @@ impl<R: Real> Population<R> {
             }
             _ => {}
         }
-        let dt_r = R::of(dt);
+        // The loop runs on a pool thread, which then takes part in each step's work instead of
+        // waking the pool and sleeping once per step.
+        rayon::scope(|_| self.run_steps(steps, R::of(dt), input, record));
+        Ok(())
+    }
+
+    fn run_steps(&mut self, steps: usize, dt_r: R, input: &Input, mut record: impl FnMut(usize, &Self)) {
+        let n = self.len();
         let mut v_before: Vec<R> = Vec::new();
         for step in 0..steps {
             let external: Option<&[f64]> = match input {
@@ -159,7 +166,6 @@ impl<R: Real> Population<R> {
             self.time += dt_r;
             record(step, self);
         }
-        Ok(())
     }
 }
 

@@ -24,15 +24,6 @@ pub trait Arith:
     fn of(x: f64) -> Self;
     /// rheobase's inlined exp (within 1e-15 of the C library's, see fastmath).
     fn exp(self) -> Self;
-    /// exp of several values at once (the same results as one by one).
-    #[inline(always)]
-    fn exp_all<const K: usize>(x: [Self; K]) -> [Self; K] {
-        let mut out = x;
-        for v in &mut out {
-            *v = v.exp();
-        }
-        out
-    }
     /// self / d for a constant d: the correctly rounded quotient, as `/` gives it, from a multiply
     /// by 1/d and one FMA correction (Markstein), which pipelines where a division does not.
     /// Exact for normal operands and results; a zero quotient may differ in sign.
@@ -188,24 +179,6 @@ impl<R: Real, const L: usize> Arith for Lanes<R, L> {
     #[inline(always)]
     fn exp(self) -> Self {
         self.each(R::exp)
-    }
-    #[inline(always)]
-    fn exp_all<const K: usize>(x: [Self; K]) -> [Self; K] {
-        // One flat loop over every lane of every value.
-        let mut flat = [[R::ZERO; L]; K];
-        for (f, v) in flat.iter_mut().zip(&x) {
-            *f = v.0;
-        }
-        for row in &mut flat {
-            for e in row.iter_mut() {
-                *e = e.exp();
-            }
-        }
-        let mut out = x;
-        for (o, f) in out.iter_mut().zip(flat) {
-            o.0 = f;
-        }
-        out
     }
     #[inline(always)]
     fn div_const(self, d: f64) -> Self {
