@@ -133,15 +133,21 @@ fn hh<R: Arith>(p: &[R; MAX_PARAMS], x: &[R; MAX_VARS], i: R, dx: &mut [R; MAX_V
     let c = R::of;
     let [v, h, m, n] = *x;
     let [cm, vna, vk, vl, gna, gk, gl, ..] = *p;
-    let [e_h, e_bh, e_m, e_bm, e_n, e_bn] = [
+    let mut e = [
         (-v - c(65.0)).div_const(20.0),
         (-v - c(35.0)).div_const(10.0),
         (-v - c(40.0)).div_const(10.0),
         (-v - c(65.0)).div_const(18.0),
         (-v - c(55.0)).div_const(10.0),
         (-v - c(65.0)).div_const(80.0),
-    ]
-    .map(R::exp);
+    ];
+    // A loop, not six calls written out: for vector lanes it stays a loop, one exponential at a
+    // time, where six interleaved ones run out of registers. (Not array::map: that is not always
+    // inlined, and out of line it runs without the caller's FMA instructions.)
+    for x in &mut e {
+        *x = x.exp();
+    }
+    let [e_h, e_bh, e_m, e_bm, e_n, e_bn] = e;
     let alpha_h = c(0.07) * e_h;
     let beta_h = c(1.0) / (e_bh + c(1.0));
     let alpha_m = c(0.1) * (-v - c(40.0)) / (e_m - c(1.0));
