@@ -11,6 +11,9 @@ import argparse
 import os
 import sys
 
+# OpenBLAS worker threads spin after numpy calls, on the cores the benchmark needs.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 sys.path.insert(0, os.path.dirname(__file__))
 from _neun_common import hh_neuron, load_neun_py, median_time  # noqa: E402
 
