@@ -117,8 +117,17 @@ FUNCTION_TABLE tau1(v (mV)) (ms)
 ASSIGNED { v (mV)  y (ms) }
 INITIAL { y = tau1(v) }
 """
+STEADY_DERIVATIVE = """
+NEURON { SUFFIX ssd  RANGE tau, xinf }
+PARAMETER { tau = 5 (ms)  xinf = 0.7 }
+STATE { x }
+INITIAL { x = 0.1  SOLVE states STEADYSTATE derivimplicit }
+BREAKPOINT { SOLVE states METHOD derivimplicit }
+DERIVATIVE states { x' = (xinf - x)/tau }
+"""
 PROBES = {"netinit.mod": NET_INIT, "netcount.mod": NET_COUNT, "watch.mod": WATCH, "gapj.mod": GAP,
-          "bacount.mod": BEFORE_AFTER, "allcons.mod": FOR_NETCONS, "ftab.mod": FUNCTION_TABLE}
+          "bacount.mod": BEFORE_AFTER, "allcons.mod": FOR_NETCONS, "ftab.mod": FUNCTION_TABLE,
+          "ssd.mod": STEADY_DERIVATIVE}
 
 
 def source_of(path):
@@ -729,3 +738,22 @@ def test_function_table_as_neuron(nrn_mechanisms, nrn, rb):
         rb.table_tau1_ftab(rb.Vector([1, 2]), rb.Vector([1, 2, 3]))
     with pytest.raises(TypeError, match=r"\(value\), \(yvec, xvec\) or \(yvec, n, min, max\)"):
         rb.table_tau1_ftab()
+
+
+def test_derivative_steady_state_as_neuron(nrn_mechanisms, nrn, rb):
+    """STEADYSTATE derivimplicit: NEURON 9's threaded solver sets dt to 1e-9 ms (not the 1e9 of its old
+    non-threaded one), so INITIAL's x = 0.1 moves by only 1e-9·(0.7 − 0.1)/5; rheobase gives the same numbers."""
+    if "ssd" not in rheobase.nmodl.loaded_mechanisms():
+        rheobase.compile_mod(STEADY_DERIVATIVE)
+
+    def run(m):
+        soma = m.Section(name="soma")
+        soma.insert("ssd")
+        x = m.Vector().record(soma(0.5)._ref_x_ssd)
+        m.finitialize(-65)
+        m.continuerun(2)
+        return np.array(x)
+
+    mine, theirs = run(rb), run(nrn)
+    assert mine[0] == pytest.approx(0.1 + 1e-9 * 0.6 / 5, rel=1e-12)
+    np.testing.assert_allclose(mine, theirs, rtol=1e-13)

@@ -305,6 +305,9 @@ pub struct Implicit {
     pub states: Vec<Place>,
     pub slopes: Vec<Place>,
     pub backward_euler: bool,
+    /// The dt of the solve, when not the step's (read by the block too): 1e-9 ms for `SOLVE … STEADYSTATE
+    /// derivimplicit`, as NEURON 9's `_ss_derivimplicit_thread` sets it.
+    pub dt: Option<f64>,
 }
 
 /// A `TABLE` on a FUNCTION or PROCEDURE: while the mechanism's `usetable` global is non-zero, calls with the

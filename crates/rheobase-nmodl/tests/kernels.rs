@@ -752,6 +752,41 @@ fn solve_without_method_is_derivimplicit() {
 }
 
 #[test]
+fn steadystate_derivimplicit_is_neurons_step_of_1e_9_ms() {
+    // NEURON 9.0.2 gives x = 0.10000000012 here (checked with nrnivmodl): one backward-Euler step of 1e-9 ms,
+    // during which the block sees dt = 1e-9 too; the step's dt is back afterwards.
+    let mut r = Run::new(
+        "NEURON { SUFFIX t RANGE seen }\nPARAMETER { tau = 5  xinf = 0.7 }\nASSIGNED { seen }\nSTATE { x }\n\
+         INITIAL { x = 0.1  SOLVE d STEADYSTATE derivimplicit }\nBREAKPOINT { SOLVE d METHOD derivimplicit }\n\
+         DERIVATIVE d { seen = dt  x' = (xinf - x)/tau }",
+    );
+    r.init();
+    assert_rel(r.get("x"), 0.1 + 1e-9 * 0.6 / (5.0 + 1e-9), 1e-15);
+    assert_eq!(r.get("seen"), 1e-9);
+    r.step();
+    assert_eq!(r.get("seen"), 0.025);
+}
+
+#[test]
+fn steadystate_of_a_derivative_block_follows_nocmodls_rules() {
+    let head = "NEURON { SUFFIX t }\nSTATE { x }\nDERIVATIVE d { x' = -x }\n";
+    assert_error(
+        &format!("{head}INITIAL {{ SOLVE d STEADYSTATE sparse }}\nBREAKPOINT {{ SOLVE d METHOD derivimplicit }}"),
+        4,
+        31,
+        "takes derivimplicit, not sparse",
+        false,
+    );
+    assert_error(
+        &format!("{head}INITIAL {{ SOLVE d STEADYSTATE derivimplicit }}\nBREAKPOINT {{ SOLVE d METHOD cnexp }}"),
+        4,
+        31,
+        "every SOLVE of `d` to use METHOD derivimplicit (another uses cnexp)",
+        false,
+    );
+}
+
+#[test]
 fn euler_uses_old_values_of_every_state() {
     let mut r = Run::new(
         "NEURON { SUFFIX t }\nSTATE { x y }\nINITIAL { x = 1  y = 2 }\nBREAKPOINT { SOLVE d METHOD euler }\n\

@@ -391,7 +391,9 @@ impl Interpreter {
         let n = imp.states.len();
         let old: Vec<f64> = imp.states.iter().map(|p| self.load(p, fp, inst)).collect();
         let mut x = old.clone();
-        let dt = inst.dt;
+        let step_dt = inst.dt;
+        let dt = imp.dt.unwrap_or(step_dt);
+        inst.dt = dt;
         let residual = |me: &mut Self, x: &[f64], inst: &mut Instance| -> Vec<f64> {
             for (p, &xi) in imp.states.iter().zip(x) {
                 me.store(p, fp, xi, inst);
@@ -432,6 +434,7 @@ impl Interpreter {
             self.store(p, fp, xi, inst);
         }
         self.call(imp.deriv, &[], inst); // leave the slopes and assigned values of the final states
+        inst.dt = step_dt;
     }
 
     pub(crate) fn index(&mut self, p: &Place, fp: usize, inst: &mut Instance) -> Option<usize> {

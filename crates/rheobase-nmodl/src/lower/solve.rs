@@ -60,10 +60,6 @@ impl Lowerer<'_> {
         if let Some(body) = algebraic {
             return self.algebraic(block, body);
         }
-        if let Some(ss) = steadystate {
-            self.unsupported(&ss.span, "STEADYSTATE of a DERIVATIVE block is not supported yet");
-            return Vec::new();
-        }
         let body = self.ast.blocks.iter().find_map(|b| match &b.kind {
             BlockKind::Derivative { name, body } if name.name == block.name => Some(body),
             _ => None,
@@ -71,6 +67,9 @@ impl Lowerer<'_> {
         let Some(body) = body else {
             return Vec::new(); // LINEAR / NONLINEAR: reported as unsupported by `run`
         };
+        if let Some(ss) = steadystate {
+            return self.derivative_steady_state(block, body, ss);
+        }
         let method_name = method.map_or("derivimplicit", |m| m.name.as_str());
         match method_name {
             "cnexp" => {
@@ -85,9 +84,9 @@ impl Lowerer<'_> {
                         block.name
                     ),
                 );
-                self.implicit(block, body)
+                self.implicit(block, body, None)
             }
-            "derivimplicit" => self.implicit(block, body),
+            "derivimplicit" => self.implicit(block, body, None),
             "euler" => {
                 let Some(deriv) = self.derivative(&block.name, body, Mode::Slopes) else { return Vec::new() };
                 let (states, slopes) = self.solved_states(body);
@@ -220,13 +219,43 @@ impl Lowerer<'_> {
         });
         let deriv = self.funcs.len() - 1;
         let states = unknowns.into_iter().map(|s| Place::scalar(Var::Range(s))).collect();
-        vec![Stmt::Implicit(Implicit { deriv, states, slopes: residuals, backward_euler: false })]
+        vec![Stmt::Implicit(Implicit { deriv, states, slopes: residuals, backward_euler: false, dt: None })]
     }
 
-    fn implicit(&mut self, block: &ast::Ident, body: &ast::StmtBlock) -> Vec<Stmt> {
+    /// Backward Euler over the step's dt, or over `dt` ms.
+    fn implicit(&mut self, block: &ast::Ident, body: &ast::StmtBlock, dt: Option<f64>) -> Vec<Stmt> {
         let Some(deriv) = self.derivative(&block.name, body, Mode::Slopes) else { return Vec::new() };
         let (states, slopes) = self.solved_states(body);
-        vec![Stmt::Implicit(Implicit { deriv, states, slopes, backward_euler: true })]
+        vec![Stmt::Implicit(Implicit { deriv, states, slopes, backward_euler: true, dt })]
+    }
+
+    /// `SOLVE block STEADYSTATE derivimplicit` (in INITIAL), with nocmodl's rule that every SOLVE of the block
+    /// uses derivimplicit. NEURON 9's `_ss_derivimplicit_thread` (scopmath/ssimplic_thread.hpp) sets dt to 1e-9
+    /// ms where its older non-thread version set 1e9, so what NEURON computes is one backward-Euler step of
+    /// 1e-9 ms, which leaves the states almost where INITIAL put them. rheobase computes the same.
+    fn derivative_steady_state(&mut self, block: &ast::Ident, body: &ast::StmtBlock, ss: &ast::Ident) -> Vec<Stmt> {
+        if ss.name != "derivimplicit" {
+            self.error(
+                &ss.span,
+                format!("STEADYSTATE of the DERIVATIVE block `{}` takes derivimplicit, not {}", block.name, ss.name),
+            );
+            return Vec::new();
+        }
+        let other = self.m.solves.iter().find(|s| {
+            s.block == block.name && s.steadystate.is_none() && s.method.as_deref() != Some("derivimplicit")
+        });
+        if let Some(other) = other {
+            let method = other.method.as_deref().unwrap_or("no METHOD");
+            self.error(
+                &ss.span,
+                format!(
+                    "STEADYSTATE requires every SOLVE of `{}` to use METHOD derivimplicit (another uses {method})",
+                    block.name
+                ),
+            );
+            return Vec::new();
+        }
+        self.implicit(block, body, Some(1e-9))
     }
 
     /// Every element of every state the block differentiates, with its slope slot.
