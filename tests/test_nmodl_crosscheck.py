@@ -4,10 +4,12 @@ by rheobase at run time and compiled for NEURON by its nrnivmodl, give the same 
 engines, since NEURON cannot load a second `hh`. Skipped when nrnivmodl cannot compile (no C
 compiler)."""
 
+import json
 import math
 import os
 import shutil
 import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -125,9 +127,30 @@ INITIAL { x = 0.1  SOLVE states STEADYSTATE derivimplicit }
 BREAKPOINT { SOLVE states METHOD derivimplicit }
 DERIVATIVE states { x' = (xinf - x)/tau }
 """
+POINTER_SINK = """
+NEURON { SUFFIX psink  NONSPECIFIC_CURRENT i  RANGE x, g }
+UNITS { (mA) = (milliamp)  (mV) = (millivolt) }
+PARAMETER { g = 0.002 (S/cm2) }
+ASSIGNED { v (mV)  i (mA/cm2)  x }
+INITIAL { x = 0 }
+BREAKPOINT { i = g * x * (v + 80) }
+"""
+POINTER_RATE = """
+NEURON { SUFFIX prate  POINTER q  RANGE r }
+PARAMETER { r = 0.05 (/ms) }
+ASSIGNED { q }
+BREAKPOINT { SOLVE bump }
+PROCEDURE bump() { q = q + dt * r }
+"""
+POINTER_PUSH = """
+NEURON { POINT_PROCESS PtrPush  POINTER p }
+ASSIGNED { p }
+NET_RECEIVE (w) { p = p + w }
+"""
 PROBES = {"netinit.mod": NET_INIT, "netcount.mod": NET_COUNT, "watch.mod": WATCH, "gapj.mod": GAP,
           "bacount.mod": BEFORE_AFTER, "allcons.mod": FOR_NETCONS, "ftab.mod": FUNCTION_TABLE,
-          "ssd.mod": STEADY_DERIVATIVE}
+          "ssd.mod": STEADY_DERIVATIVE, "psink.mod": POINTER_SINK, "prate.mod": POINTER_RATE,
+          "ptrpush.mod": POINTER_PUSH}
 
 
 def source_of(path):
@@ -599,6 +622,39 @@ def test_gap_junctions_through_pointers_as_neuron(nrn_mechanisms, nrn, rb):
     assert np.ptp(mine[1]) > 30  # the coupled cell fires too
 
 
+def test_assigning_through_pointers_as_neuron(nrn_mechanisms, nrn, rb):
+    """POINTERs written by a density mechanism's SOLVEd PROCEDURE (each step) and by a point process's
+    NET_RECEIVE (each event) change the variable they point to, which a third mechanism's current reads: x and
+    v equal NEURON's."""
+    for name, text in (("psink", POINTER_SINK), ("prate", POINTER_RATE), ("PtrPush", POINTER_PUSH)):
+        if name not in rheobase.nmodl.loaded_mechanisms():
+            rheobase.compile_mod(text)
+
+    def build(m):
+        soma = m.Section(name="soma")
+        soma.L = soma.diam = 20
+        soma.insert("pas")
+        soma.insert("psink")
+        soma.insert("prate")
+        m.setpointer(soma(0.5).psink._ref_x, "q", soma(0.5).prate)
+        push = m.PtrPush(soma(0.5))
+        m.setpointer(soma(0.5).psink._ref_x, "p", push)
+        stim = m.NetStim()
+        stim.start, stim.interval, stim.number, stim.noise = 2, 3, 4, 0
+        nc = m.NetCon(stim, push)
+        nc.weight[0] = 0.5
+        x = m.Vector().record(soma(0.5).psink._ref_x)
+        v = m.Vector().record(soma(0.5)._ref_v)
+        m.finitialize(-65)
+        m.continuerun(20)
+        return np.array(x), np.array(v), (soma, push, stim, nc)
+
+    (x, v, _), (x_nrn, v_nrn, _) = build(rb), build(nrn)
+    np.testing.assert_allclose(x, x_nrn, rtol=1e-12, atol=1e-15)
+    assert np.abs(v - v_nrn).max() <= 1e-6
+    assert x[-1] == pytest.approx(4 * 0.5 + 20 * 0.05, rel=1e-9)  # four events and 20 ms of rate
+
+
 def test_pointer_errors(rb):
     if "GapJ" not in rheobase.nmodl.loaded_mechanisms():
         rheobase.compile_mod(GAP)
@@ -740,9 +796,10 @@ def test_function_table_as_neuron(nrn_mechanisms, nrn, rb):
         rb.table_tau1_ftab()
 
 
-def test_derivative_steady_state_as_neuron(nrn_mechanisms, nrn, rb):
+def test_derivative_steady_state_as_neuron(nrn_mechanisms, rb):
     """STEADYSTATE derivimplicit: NEURON 9's threaded solver sets dt to 1e-9 ms (not the 1e9 of its old
-    non-threaded one), so INITIAL's x = 0.1 moves by only 1e-9·(0.7 − 0.1)/5; rheobase gives the same numbers."""
+    non-threaded one), so INITIAL's x = 0.1 moves by only 1e-9·(0.7 − 0.1)/5; rheobase gives the same numbers.
+    NEURON runs in a process of its own: once such a mechanism's instances are freed, its next run crashes."""
     if "ssd" not in rheobase.nmodl.loaded_mechanisms():
         rheobase.compile_mod(STEADY_DERIVATIVE)
 
@@ -754,6 +811,20 @@ def test_derivative_steady_state_as_neuron(nrn_mechanisms, nrn, rb):
         m.continuerun(2)
         return np.array(x)
 
-    mine, theirs = run(rb), run(nrn)
+    script = (
+        "import json, neuron\n"
+        "from neuron import h\n"
+        f"neuron.load_mechanisms({str(nrn_mechanisms)!r}, warn_if_already_loaded=False)\n"
+        "h.load_file('stdrun.hoc')\n"
+        "soma = h.Section(name='soma')\n"
+        "soma.insert('ssd')\n"
+        "x = h.Vector().record(soma(0.5)._ref_x_ssd)\n"
+        "h.finitialize(-65)\n"
+        "h.continuerun(2)\n"
+        "print(json.dumps(list(x)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    theirs = np.array(json.loads(done.stdout.strip().splitlines()[-1]))
+    mine = run(rb)
     assert mine[0] == pytest.approx(0.1 + 1e-9 * 0.6 / 5, rel=1e-12)
     np.testing.assert_allclose(mine, theirs, rtol=1e-13)

@@ -6,6 +6,7 @@ use crate::discretise::{passive_leaf_dv, Nodes};
 use crate::hines::{self, NO_PARENT};
 use crate::mechanisms::{ions, BaPoint, Block, MechKind, NodeView};
 use crate::network::Network;
+use crate::pointer::{self, PointerCopy};
 use crate::recording::{Recorder, Schedule};
 
 /// Where a recorder reads its value.
@@ -62,8 +63,8 @@ pub struct Group {
     pub blocks: Vec<Block>,
     pub recorders: Vec<RecorderSlot>,
     pub network: Network,
-    /// POINTER variables, (block, var, instance, where it points): copied in before each phase.
-    pub pointers: Vec<(usize, usize, usize, Source)>,
+    /// POINTER variables, sorted (`pointer::sort`).
+    pub pointers: Vec<PointerCopy>,
     /// Whether some kernel has (BEFORE/AFTER blocks, WATCHes): found at the first step.
     pub hooks: Option<(bool, bool)>,
 }
@@ -85,16 +86,16 @@ impl Group {
 
     /// Calls `f` on every block with the blocks before it (ions) available.
     fn each_block(&mut self, t: f64, c: &Clock, f: impl Fn(&mut Block, &mut [Block], &mut NodeView)) {
-        // POINTERs read their targets as they are when the phase starts (as NEURON's, which read through).
-        for k in 0..self.pointers.len() {
-            let (b, var, i, src) = self.pointers[k];
-            self.blocks[b].data.vars[var][i] = self.read(src, t);
-        }
-        let (mut nv, blocks) = self.view(t, c);
-        for k in 0..blocks.len() {
+        let all = std::mem::take(&mut self.pointers);
+        for k in 0..self.blocks.len() {
+            let pointers = pointer::of_block(&all, k);
+            pointer::copy_in(pointers, &mut self.blocks, &self.v);
+            let (mut nv, blocks) = self.view(t, c);
             let (before, rest) = blocks.split_at_mut(k);
             f(&mut rest[0], before, &mut nv);
+            pointer::copy_out(pointers, &mut self.blocks, &mut self.v);
         }
+        self.pointers = all;
     }
 
     fn hooks(&mut self) -> (bool, bool) {
@@ -153,7 +154,7 @@ impl Group {
                 // Plays take their t = 0 values, then v is set.
                 self.network.reset(c.dt);
                 self.network.play_continuous(t, &mut self.blocks, &mut self.v);
-                self.network.deliver(t, &mut self.blocks, &mut self.v);
+                self.network.deliver(t, &mut self.blocks, &mut self.v, &self.pointers);
                 if let Some(v) = v_init {
                     self.v.fill(v);
                 }
@@ -166,7 +167,7 @@ impl Group {
             }
             InitPart::Finish => {
                 // Events due at t = 0 (NetStim with start 0, delay 0) act before the t = 0 sample.
-                self.network.deliver(t, &mut self.blocks, &mut self.v);
+                self.network.deliver(t, &mut self.blocks, &mut self.v, &self.pointers);
                 self.setup_matrix(t, c);
                 self.before_after(BaPoint::BeforeStep, t, c);
                 for (_, _, r) in &mut self.recorders {
@@ -186,7 +187,7 @@ impl Group {
         if self.hooks().1 {
             self.network.check_watches(&mut self.blocks, t_start);
         }
-        self.network.deliver(t_start + 0.5 * c.dt, &mut self.blocks, &mut self.v);
+        self.network.deliver(t_start + 0.5 * c.dt, &mut self.blocks, &mut self.v, &self.pointers);
         self.record(c, false, t_start + 0.5 * c.dt, t_start);
         c.t += 0.5 * c.dt;
         let t_mid = c.t;
@@ -228,7 +229,7 @@ impl Group {
         self.before_after(BaPoint::BeforeStep, t, c);
         self.record(c, true, t, t_start);
         // Events due by the new t act now; those up to t + dt/2 wait for the next step's start.
-        self.network.deliver(t, &mut self.blocks, &mut self.v);
+        self.network.deliver(t, &mut self.blocks, &mut self.v, &self.pointers);
     }
 
     /// secondorder 2: ion currents move to the step midpoint, i += di/dv · Δv.

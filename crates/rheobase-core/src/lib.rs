@@ -17,6 +17,7 @@ pub mod morphology;
 pub mod network;
 pub mod play;
 pub mod point;
+pub mod pointer;
 pub mod random123;
 pub mod recording;
 pub mod simulation;

@@ -1,6 +1,7 @@
 //! The lowered network of a simulation: threshold detectors, NetCons with their weights, the
 //! event queue, and event delivery into mechanism kernels (NEURON's NetCvode for the fixed step).
 
+use crate::pointer::{self, PointerCopy};
 use crate::events::{Action, EventQueue, Outbox};
 use crate::mechanisms::Block;
 use crate::play::LoweredPlay;
@@ -222,11 +223,19 @@ impl Network {
         }
     }
 
-    /// Delivers every event due by `til` (ms) in time order; NET_RECEIVE sees t = the event's time.
-    pub fn deliver(&mut self, til: f64, blocks: &mut [Block], v: &mut [f64]) {
+    /// Delivers every event due by `til` (ms) in time order; NET_RECEIVE sees t = the event's time, and
+    /// the target's POINTERs (`pointers`, sorted) read through around its call.
+    pub fn deliver(&mut self, til: f64, blocks: &mut [Block], v: &mut [f64], pointers: &[PointerCopy]) {
         self.batch += 1;
         while let Some(ev) = self.queue.pop_due(til) {
             let mut out = std::mem::take(&mut self.outbox);
+            let target = match ev.action {
+                Action::NetCon { netcon } => self.netcons[netcon].target,
+                Action::SelfEvent { pp, .. } | Action::Watch { pp, .. } => self.point_at.get(pp).copied().flatten(),
+                Action::Play { .. } => None,
+            };
+            let pointers = target.map_or(&[][..], |(b, i)| pointer::of_instance(pointers, b, i));
+            pointer::copy_in(pointers, blocks, v);
             match ev.action {
                 Action::NetCon { netcon } => {
                     let nc = &self.netcons[netcon];
@@ -288,6 +297,7 @@ impl Network {
                     }
                 }
             }
+            pointer::copy_out(pointers, blocks, v);
             self.outbox = out;
         }
     }
@@ -323,7 +333,7 @@ pub fn merge_spike_logs(logs: Vec<Vec<(u64, f64, usize)>>) -> Vec<(f64, usize)> 
 }
 
 /// A played value into its variable (kernels are told, so that caches follow).
-fn write(source: Source, value: f64, blocks: &mut [Block], v: &mut [f64]) {
+pub(crate) fn write(source: Source, value: f64, blocks: &mut [Block], v: &mut [f64]) {
     match source {
         Source::Node(i) => v[i] = value,
         Source::Var { block, var, instance } => {

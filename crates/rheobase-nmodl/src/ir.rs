@@ -345,8 +345,9 @@ pub enum SlotKind {
     State,
     /// Not visible to the user (an ion variable the mechanism does not list in RANGE, a state's derivative …).
     Hidden,
-    /// A POINTER: the engine copies the value of the variable it points to in before each phase (read only).
-    Pointer,
+    /// A POINTER: the engine copies the value of the variable it points to in before the mechanism's code runs
+    /// and, when `written` (some statement assigns it), back out after.
+    Pointer { written: bool },
 }
 
 /// A per-instance slot.

@@ -47,7 +47,7 @@ pub fn mech_info(program: Arc<Program>, use_jit: bool) -> MechInfo {
                 SlotKind::Assigned => VarKind::Assigned,
                 SlotKind::State => VarKind::State,
                 SlotKind::Hidden => VarKind::Internal,
-                SlotKind::Pointer => VarKind::Pointer,
+                SlotKind::Pointer { written } => VarKind::Pointer { written },
             },
         })
         .collect();

@@ -1031,9 +1031,13 @@ fn net_receive_in_a_density_mechanism_is_an_error() {
 }
 
 #[test]
-fn unsupported_pointer_uses() {
-    let src = "NEURON { POINT_PROCESS t POINTER p }\nASSIGNED { p }\nINITIAL {\n  p = 2\n}\n";
-    assert_error(src, 4, 3, "assigning through POINTER `p`", true);
+fn assigned_pointers_are_marked_for_writing_back() {
+    let mut r = Run::new("NEURON { POINT_PROCESS t POINTER p, q }\nASSIGNED { p q y }\nINITIAL {\n  p = 2  y = q\n}\n");
+    r.init();
+    assert_eq!(r.get("p"), 2.0);
+    let kind = |name: &str| r.program.range.iter().find(|s| s.name == name).unwrap().kind;
+    assert_eq!(kind("p"), SlotKind::Pointer { written: true });
+    assert_eq!(kind("q"), SlotKind::Pointer { written: false });
 }
 
 #[test]

@@ -574,7 +574,7 @@ fn mechanism_vars(name: &str) -> PyResult<Vec<(&'static str, &'static str, &'sta
                 VarKind::Parameter => "parameter",
                 VarKind::Assigned => "assigned",
                 VarKind::State => "state",
-                VarKind::Pointer => "pointer",
+                VarKind::Pointer { .. } => "pointer",
                 VarKind::Internal => unreachable!("filtered out"),
             };
             (v.name, v.units, kind, v.default)

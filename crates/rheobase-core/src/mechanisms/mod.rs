@@ -33,9 +33,16 @@ pub enum VarKind {
     /// Internal state a mechanism keeps per instance that NEURON does not expose (NetStim's
     /// `on`): stored and saved like the others, hidden from Python.
     Internal,
-    /// An NMODL POINTER: before each phase the engine copies in the value of the variable it
-    /// points to (`Model::set_pointer`).
-    Pointer,
+    /// An NMODL POINTER: before the mechanism's kernel runs in a phase the engine copies in the
+    /// value of the variable it points to (`Model::set_pointer`) and, when `written` (the
+    /// mechanism assigns through it), copies it back after.
+    Pointer { written: bool },
+}
+
+impl VarKind {
+    pub fn is_pointer(self) -> bool {
+        matches!(self, VarKind::Pointer { .. })
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -12,6 +12,7 @@ use crate::morphology::{place, Place, SectionId};
 use crate::network::{Detector, LoweredNetCon, Network};
 use crate::play::LoweredPlay;
 use crate::recording::Target;
+use crate::pointer::{self, PointerCopy};
 use crate::simulation::{Group, InProcess, Simulation, Source};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -417,11 +418,18 @@ impl Model {
             .collect();
 
         let mut pointers = Vec::new();
+        let copy = |block: usize, mech: MechId, var: usize, instance: usize, target: Source| PointerCopy {
+            block,
+            var,
+            instance,
+            target,
+            written: mechanisms::info(mech).vars[var].kind == mechanisms::VarKind::Pointer { written: true },
+        };
         for (pp, p) in self.points.iter().enumerate() {
             let (Some(p), Some((b, i))) = (p, point.get(pp).copied().flatten()) else { continue };
             for (&var, target) in &p.pointers {
                 match resolve(target) {
-                    Some(src) => pointers.push((b, var, i, src)),
+                    Some(src) => pointers.push(copy(b, p.mech, var, i, src)),
                     None => l.pointer_errors.push(format!(
                         "{}[{pp}]: its POINTER {} points to a variable that is gone or in another thread's cells",
                         mechanisms::info(p.mech).name,
@@ -434,7 +442,7 @@ impl Model {
             let Some((b, inst)) = density.get(&(sec, mech)) else { continue };
             let Some(&i) = inst.get(segment) else { continue };
             match resolve(target) {
-                Some(src) => pointers.push((*b, var, i, src)),
+                Some(src) => pointers.push(copy(*b, mech, var, i, src)),
                 None => l.pointer_errors.push(format!(
                     "{}: its POINTER {} points to a variable that is gone or in another thread's cells",
                     mechanisms::info(mech).name,
@@ -442,6 +450,7 @@ impl Model {
                 )),
             }
         }
+        pointer::sort(&mut pointers);
         let mut network = self.lower_network(g, &nodes, &blocks, &point, l);
         network.plays = plays;
         for ((id, mech), v) in density {

@@ -542,11 +542,11 @@ impl Model {
     }
 
     /// `setpointer(target, var, pp)`: POINTER `var` of the point process reads `target` (a voltage, or a
-    /// variable of a mechanism or point process) before each phase of every step.
+    /// variable of a mechanism or point process) when its kernel runs (and writes it, if it assigns it).
     pub fn point_set_pointer(&mut self, pp: usize, var: usize, target: Target) -> Result<()> {
         let info = mechanisms::info(self.point(pp)?.mech);
         match info.vars.get(var) {
-            Some(v) if v.kind == mechanisms::VarKind::Pointer => {}
+            Some(v) if v.kind.is_pointer() => {}
             Some(v) => return Err(Error::Value(format!("{}.{} is not a POINTER", info.name, v.name))),
             None => return Err(Error::Value(format!("{} has no variable {var}", info.name))),
         }
@@ -569,7 +569,7 @@ impl Model {
         target: Target,
     ) -> Result<()> {
         let info = mechanisms::info(mech);
-        if info.vars.get(var).map(|v| v.kind) != Some(mechanisms::VarKind::Pointer) {
+        if !info.vars.get(var).is_some_and(|v| v.kind.is_pointer()) {
             return Err(Error::Value(format!("{} has no POINTER number {var}", info.name)));
         }
         let section = self.section(sec)?;
@@ -592,7 +592,7 @@ impl Model {
             let Some(s) = s else { continue };
             for m in &s.mechs {
                 let info = mechanisms::info(m.mech);
-                for (k, v) in info.vars.iter().enumerate().filter(|(_, v)| v.kind == mechanisms::VarKind::Pointer) {
+                for (k, v) in info.vars.iter().enumerate().filter(|(_, v)| v.kind.is_pointer()) {
                     if let Some(i) = (0..s.nseg()).find(|&i| !self.density_pointers.contains_key(&(id, i, m.mech, k))) {
                         let x = segment_centre(s.nseg(), i);
                         return Err(Error::Value(format!(
@@ -607,7 +607,7 @@ impl Model {
             let Some(p) = p else { continue };
             let info = mechanisms::info(p.mech);
             for (k, v) in info.vars.iter().enumerate() {
-                if v.kind == mechanisms::VarKind::Pointer && !p.pointers.contains_key(&k) {
+                if v.kind.is_pointer() && !p.pointers.contains_key(&k) {
                     return Err(Error::Value(format!(
                         "{}[{pp}].{} wasn't made to point to anything (setpointer, or pp._ref_{} = ...)",
                         info.name, v.name, v.name

@@ -344,14 +344,14 @@ impl<'a> Lowerer<'a> {
                         self.add_global(&v.name, default, true, len(&v.array));
                     }
                     Visibility::Pointer => {
-                        self.add_range(&v.name, &units(v), 0.0, SlotKind::Pointer, 1);
+                        self.add_range(&v.name, &units(v), 0.0, SlotKind::Pointer { written: false }, 1);
                     }
                 }
             }
         }
         for name in &m.pointers {
             if !self.names.contains_key(name) {
-                self.add_range(name, "", 0.0, SlotKind::Pointer, 1);
+                self.add_range(name, "", 0.0, SlotKind::Pointer { written: false }, 1);
             }
         }
         // The mechanism's copies of ion variables.
@@ -823,10 +823,10 @@ impl<'a> Lowerer<'a> {
     /// The place an assignment writes.
     fn target(&mut self, lhs: &ast::Expr) -> Option<Place> {
         if let ExprKind::Name(id) | ExprKind::Index { name: id, .. } = &lhs.kind {
-            if let Some(Name::Storage(Var::Range(s), _)) = self.names.get(&id.name) {
-                if self.range[*s as usize].kind == SlotKind::Pointer {
-                    self.unsupported(&id.span, format!("assigning through POINTER `{}` is not supported yet", id.name));
-                    return None;
+            if let Some(Name::Storage(Var::Range(s), _)) = self.names.get(&id.name).copied() {
+                let slot = &mut self.range[s as usize];
+                if let SlotKind::Pointer { written } = &mut slot.kind {
+                    *written = true; // the engine writes it back to its target
                 }
             }
         }
