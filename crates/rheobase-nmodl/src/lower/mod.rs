@@ -804,7 +804,13 @@ impl<'a> Lowerer<'a> {
         let mut locals = Locals(false);
         visit_expr(&value, &mut locals);
         if locals.0 {
-            self.unsupported(&cond.span, "a WATCH condition on NET_RECEIVE's arguments or LOCALs is not supported yet");
+            // nocmodl puts the condition in a C function of its own, where they are not in scope: nrnivmodl's
+            // compile fails (`_lw` was not declared).
+            self.error(
+                &cond.span,
+                "a WATCH condition cannot read NET_RECEIVE's arguments or LOCALs (NEURON's nrnivmodl does not \
+                 compile it either): copy the value to a RANGE variable first",
+            );
             return None;
         }
         let n = self.funcs.iter().filter(|f| f.name.starts_with("<WATCH")).count();
