@@ -37,9 +37,9 @@ def test_compile_insert_and_run_like_a_builtin(rb):
 
 
 def test_what_is_not_implemented_yet_is_refused_with_its_position():
-    src = "NEURON { SUFFIX ft }\nFUNCTION_TABLE tau2(v(mV), c(mM)) (ms)\n"
-    with pytest.raises(NotImplementedError, match=r"ft.mod:2:16: FUNCTION_TABLE of more than one argument"):
-        rheobase.compile_mod(src, "ft.mod")
+    src = "NEURON { SUFFIX sd }\nSTATE { x }\nBREAKPOINT {\n  state_discontinuity(x, 1)\n}\n"
+    with pytest.raises(NotImplementedError, match=r"sd.mod:4:3: state_discontinuity outside NET_RECEIVE"):
+        rheobase.compile_mod(src, "sd.mod")
 
 
 def test_linear_and_nonlinear_blocks_are_solved_where_solve_names_them(rb):

@@ -119,6 +119,14 @@ FUNCTION_TABLE tau1(v (mV)) (ms)
 ASSIGNED { v (mV)  y (ms) }
 INITIAL { y = tau1(v) }
 """
+FUNCTION_TABLES_2D_3D = """
+NEURON { SUFFIX ftab2  RANGE y, z, a, b }
+FUNCTION_TABLE f2(a, b)
+FUNCTION_TABLE f3(a, b, c)
+PARAMETER { a = 0  b = 0 }
+ASSIGNED { y  z }
+INITIAL { y = f2(a, b)  z = f3(a, b, a) }
+"""
 STEADY_DERIVATIVE = """
 NEURON { SUFFIX ssd  RANGE tau, xinf }
 PARAMETER { tau = 5 (ms)  xinf = 0.7 }
@@ -150,7 +158,7 @@ NET_RECEIVE (w) { p = p + w }
 PROBES = {"netinit.mod": NET_INIT, "netcount.mod": NET_COUNT, "watch.mod": WATCH, "gapj.mod": GAP,
           "bacount.mod": BEFORE_AFTER, "allcons.mod": FOR_NETCONS, "ftab.mod": FUNCTION_TABLE,
           "ssd.mod": STEADY_DERIVATIVE, "psink.mod": POINTER_SINK, "prate.mod": POINTER_RATE,
-          "ptrpush.mod": POINTER_PUSH}
+          "ptrpush.mod": POINTER_PUSH, "ftab2.mod": FUNCTION_TABLES_2D_3D}
 
 
 def source_of(path):
@@ -794,6 +802,37 @@ def test_function_table_as_neuron(nrn_mechanisms, nrn, rb):
         rb.table_tau1_ftab(rb.Vector([1, 2]), rb.Vector([1, 2, 3]))
     with pytest.raises(TypeError, match=r"\(value\), \(yvec, xvec\) or \(yvec, n, min, max\)"):
         rb.table_tau1_ftab()
+
+
+def test_function_tables_of_two_and_three_arguments_as_neuron(nrn_mechanisms, nrn, rb):
+    """FUNCTION_TABLEs of several arguments, given NEURON's way (values and points as vec._ref_x[0], each
+    argument by its size and range or points): bilinear interpolation in two arguments (NEURON's order of
+    operations), the grid value below the arguments in three."""
+    if "ftab2" not in rheobase.nmodl.loaded_mechanisms():
+        rheobase.compile_mod(FUNCTION_TABLES_2D_3D)
+
+    def values(m):
+        soma = m.Section(name="soma")
+        soma.insert("ftab2")
+        ys, y3, xs = m.Vector([1, 2, 3, 10, 20, 30]), m.Vector(range(12)), m.Vector([0, 0.2, 2])
+        m.table_f2_ftab2(ys._ref_x[0], 2, 0, 1, 3, xs._ref_x[0])
+        m.table_f3_ftab2(y3._ref_x[0], 2, 0, 1, 2, 0, 2, 3, 0, 1)
+        out = []
+        for a, b in [(0, 0), (0.5, 0.5), (0.25, 1.5), (1, 2), (-1, 5), (0.3, 0), (0.7, 0.1), (0.99, 0.19)]:
+            soma(0.5).ftab2.a, soma(0.5).ftab2.b = a, b
+            m.finitialize(-65)
+            out.append((soma(0.5).ftab2.y, soma(0.5).ftab2.z))
+        return out
+
+    mine, theirs = values(rb), values(nrn)
+    assert mine == theirs
+    assert mine[1] == (pytest.approx(11.916666666666668), 1.0)  # checked by hand: bilinear between 4 values
+    with pytest.raises(TypeError, match="argument 2 needs min, max or a Vector of points"):
+        rb.table_f2_ftab2(rb.Vector([1, 2]), 2, 0, 1, 2)
+    with pytest.raises(ValueError, match="the grid has 6 points but only 4 values"):
+        rb.table_f2_ftab2(rb.Vector([1, 2, 3, 4]), 2, 0, 1, 3, 0, 1)
+    with pytest.raises(ValueError, match="min > max for argument 1"):
+        rb.table_f2_ftab2(rb.Vector([1, 2, 3, 4]), 2, 1, 0, 2, 0, 1)
 
 
 def test_derivative_steady_state_as_neuron(nrn_mechanisms, rb):

@@ -64,9 +64,12 @@ def nmodl_function(model, mech, name, get, set_, v):
 
 def function_table_setter(name):
     """`n.table_<f>_<suffix>`: sets the values of FUNCTION_TABLE f of a mechanism loaded from NMODL, as
-    NEURON's hoc: `(value)` a constant; `(yvec, xvec)` values at the points of xvec (ascending); `(yvec, n, min,
-    max)` the first n values of yvec at even points from min to max. The values are copied: later changes to
-    the Vectors need another call (NEURON keeps reading the Vectors)."""
+    NEURON's hoc_spec_table: `(value)` a constant; for f of one argument `(yvec, xvec)` values at the points of
+    xvec (ascending); and for any number of arguments `(yvec, n1, min1, max1, n2, min2, max2, …)`, each argument
+    given by its size and either its range (even points) or a Vector of its points (`n1, xvec1`). yvec holds the
+    values in row order (the last argument's index varies fastest). NEURON takes `vec._ref_x[0]` for the Vectors
+    of that form; so does rheobase, and the Vectors themselves too. The values are copied: later changes to the
+    Vectors need another call (NEURON keeps reading the Vectors)."""
     from .nmodl import loaded_mechanisms
 
     for mech in loaded_mechanisms():
@@ -74,35 +77,66 @@ def function_table_setter(name):
             tables = _core.nmodl_function_tables(mech)
         except ValueError:
             continue
-        for func in tables:
+        for func, arity in tables:
             if name == f"table_{func}_{mech}":
-                return _table_setter(mech, func)
+                return _table_setter(mech, func, arity)
     return None
 
 
 def _numbers(what, values):
+    from .vector import VectorElementRef
+
+    if isinstance(values, VectorElementRef):  # NEURON's way: vec._ref_x[0]
+        return values.values()
     try:
         return [float(x) for x in values]
     except (TypeError, ValueError):
         raise TypeError(f"{what}: expected a Vector or a sequence of numbers") from None
 
 
-def _table_setter(mech, func):
+def _is_number(x):
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def _table_setter(mech, func, arity):
     what = f"table_{func}_{mech}"
+    forms = "(value), (yvec, xvec) or (yvec, n, min, max)" if arity == 1 else \
+        f"(value) or (yvec, then for each of its {arity} arguments: n, min, max or n, xvec)"
+
+    def axes_of(rest):
+        axes = []
+        for k in range(arity):
+            if not rest or not _is_number(rest[0]) or rest[0] != int(rest[0]):
+                raise TypeError(f"{what} takes {forms}: argument {k + 1} needs its size")
+            n = int(rest[0])
+            if len(rest) >= 3 and _is_number(rest[1]) and _is_number(rest[2]):
+                axes.append((n, None, float(rest[1]), float(rest[2])))
+                rest = rest[3:]
+            elif len(rest) >= 2 and not _is_number(rest[1]):
+                axes.append((n, _numbers(what, rest[1]), 0.0, 0.0))
+                rest = rest[2:]
+            else:
+                raise TypeError(f"{what} takes {forms}: argument {k + 1} needs min, max or a Vector of points")
+        if rest:
+            raise TypeError(f"{what} takes {forms}: {len(rest)} arguments too many")
+        return axes
 
     def set_table(*args):
-        if len(args) == 1 and isinstance(args[0], (int, float)) and not isinstance(args[0], bool):
+        if len(args) == 1 and _is_number(args[0]):
             _core.nmodl_set_function_table(mech, func, [float(args[0])])
-        elif len(args) == 2:
-            _core.nmodl_set_function_table(mech, func, _numbers(what, args[0]), xs=_numbers(what, args[1]))
-        elif len(args) == 4:
-            ys, n = _numbers(what, args[0]), args[1]
-            if isinstance(n, bool) or not isinstance(n, (int, float)) or n != int(n) or not 1 <= n <= len(ys):
-                raise ValueError(f"{what}: the size must be an integer from 1 to the Vector's size, got {n!r}")
-            lo, hi = _numbers(what, args[2:])
-            _core.nmodl_set_function_table(mech, func, ys[:int(n)], span=(lo, hi))
+        elif arity == 1 and len(args) == 2:
+            ys, xs = _numbers(what, args[0]), _numbers(what, args[1])
+            if len(ys) != len(xs):
+                raise ValueError(f"{what}: Vector arguments not same size")
+            _core.nmodl_set_function_table(mech, func, ys, axes=[(len(xs), xs, 0.0, 0.0)])
+        elif len(args) >= 2:
+            ys = _numbers(what, args[0])
+            axes = axes_of(list(args[1:]))
+            if any(n < 1 or n > len(ys) for n, *_ in axes):
+                raise ValueError(f"{what}: the size must be an integer from 1 to the Vector's size")
+            _core.nmodl_set_function_table(mech, func, ys, axes=axes)
         else:
-            raise TypeError(f"{what} takes (value), (yvec, xvec) or (yvec, n, min, max)")
+            raise TypeError(f"{what} takes {forms}")
         return 0.0
 
     set_table.__name__ = what

@@ -191,6 +191,34 @@ class _VectorX:
     __str__ = __repr__
 
 
+class _VectorXRef:
+    """What ``vec._ref_x`` returns: ``[i]`` gives a pointer to element i."""
+
+    __slots__ = ("_vec",)
+
+    def __init__(self, vec):
+        self._vec = vec
+
+    def __getitem__(self, i):
+        return VectorElementRef(self._vec, _VectorX(self._vec)._index(i))
+
+
+class VectorElementRef:
+    """A pointer to element `index` of a Vector (``vec._ref_x[index]``). Like a C pointer, it
+    reads on from there: `values()` is the elements from `index` to the end."""
+
+    __slots__ = ("vector", "index")
+
+    def __init__(self, vector, index):
+        self.vector, self.index = vector, index
+
+    def values(self):
+        return self.vector._data()[self.index:].tolist()
+
+    def __repr__(self):
+        return f"<pointer to {self.vector.hname()}.x[{self.index}]>"
+
+
 class Vector:
     """NEURON's Vector: a resizable array of doubles.
 
@@ -460,6 +488,12 @@ class Vector:
     @x.setter
     def x(self, value):
         raise TypeError("Vector.x requires a subscript for assignment, e.g. vec.x[0] = 1.0")
+
+    @property
+    def _ref_x(self):
+        """``vec._ref_x[i]``: a pointer to element i, as NEURON's (its use here: the values of a
+        FUNCTION_TABLE, ``n.table_f_mech(vec._ref_x[0], n1, min1, max1, …)``)."""
+        return _VectorXRef(self)
 
     def get(self, i):
         """Element i as a float (0 <= i < size)."""

@@ -85,52 +85,75 @@ pub fn nmodl_functions(mech: &str) -> PyResult<(HashMap<String, usize>, Vec<Stri
     Ok((funcs, globals))
 }
 
-/// The FUNCTION_TABLEs of a mechanism loaded from NMODL.
+/// The FUNCTION_TABLEs of a mechanism loaded from NMODL, with their numbers of arguments.
 #[pyfunction]
-pub fn nmodl_function_tables(mech: &str) -> PyResult<Vec<String>> {
+pub fn nmodl_function_tables(mech: &str) -> PyResult<Vec<(String, usize)>> {
     let p = program(mech)?;
-    Ok(p.function_tables.iter().map(|&f| p.funcs[f].name.clone()).collect())
+    Ok(p.function_tables.iter().map(|&f| (p.funcs[f].name.clone(), p.funcs[f].params as usize)).collect())
 }
 
-/// `table_<func>_<mech>(…)`: FUNCTION_TABLE `func`'s values, a constant (`ys` of one value, no points), values at
-/// the points `xs`, or values at even points over `span` (min, max).
+/// One argument of a FUNCTION_TABLE from Python: (number of points, the points or None, min, max).
+type AxisSpec = (usize, Option<Vec<f64>>, f64, f64);
+
+/// `table_<func>_<mech>(…)`: FUNCTION_TABLE `func`'s values, a constant (`ys` of one value, no axes), or values
+/// over a grid with one axis per argument: `(n, points, min, max)` takes the ascending `points` when given, else
+/// n even points from min to max. The grid's first n₁·n₂·… values of `ys` are used, in row order.
 #[pyfunction]
-#[pyo3(signature = (mech, func, ys, xs=None, span=None))]
+#[pyo3(signature = (mech, func, ys, axes=None))]
 pub fn nmodl_set_function_table(
     mech: &str,
     func: &str,
     ys: Vec<f64>,
-    xs: Option<Vec<f64>>,
-    span: Option<(f64, f64)>,
+    axes: Option<Vec<AxisSpec>>,
 ) -> PyResult<()> {
-    use rheobase_nmodl::interp::{set_function_table, FunctionTable};
+    use rheobase_nmodl::interp::{set_function_table, Axis, FunctionTable};
     let what = format!("table_{func}_{mech}");
-    if !nmodl_function_tables(mech)?.iter().any(|f| f == func) {
+    let Some(&(_, arity)) = nmodl_function_tables(mech)?.iter().find(|(f, _)| f == func) else {
         return Err(PyValueError::new_err(format!("{mech} has no FUNCTION_TABLE {func}")));
-    }
+    };
     if ys.is_empty() || ys.iter().any(|y| !y.is_finite()) {
         return Err(PyValueError::new_err(format!("{what}: the values must be finite numbers, at least one")));
     }
-    let table = match (xs, span) {
-        (Some(xs), _) => {
-            if xs.len() != ys.len() {
-                return Err(PyValueError::new_err(format!("{what}: Vector arguments not same size")));
-            }
-            if xs.iter().any(|x| !x.is_finite()) || xs.windows(2).any(|w| w[1] < w[0]) {
-                return Err(PyValueError::new_err(format!("{what}: the points must be finite and ascending")));
-            }
-            FunctionTable::Points { xs, ys }
+    let Some(specs) = axes else {
+        if ys.len() != 1 {
+            return Err(PyValueError::new_err(format!("{what}: values need their points")));
         }
-        (None, Some((min, max))) => {
-            if !(min.is_finite() && max.is_finite() && min <= max) {
-                return Err(PyValueError::new_err(format!("{what}: min > max")));
-            }
-            FunctionTable::Even { min, max, ys }
-        }
-        (None, None) if ys.len() == 1 => FunctionTable::Constant(ys[0]),
-        (None, None) => return Err(PyValueError::new_err(format!("{what}: values need their points"))),
+        set_function_table(mech, func, FunctionTable::Constant(ys[0]));
+        return Ok(());
     };
-    set_function_table(mech, func, table);
+    if specs.len() != arity {
+        return Err(PyValueError::new_err(format!("{what}: {func} takes {arity} arguments, got {} axes", specs.len())));
+    }
+    let mut grid = Vec::with_capacity(arity);
+    for (k, (n, points, min, max)) in specs.into_iter().enumerate() {
+        if n == 0 {
+            return Err(PyValueError::new_err(format!("{what}: size arg < 1 for argument {}", k + 1)));
+        }
+        let axis = match points {
+            Some(xs) => {
+                if xs.len() != n {
+                    return Err(PyValueError::new_err(format!("{what}: Vector arguments not same size")));
+                }
+                if xs.iter().any(|x| !x.is_finite()) || xs.windows(2).any(|w| w[1] < w[0]) {
+                    return Err(PyValueError::new_err(format!("{what}: the points must be finite and ascending")));
+                }
+                Axis::Points(xs)
+            }
+            None => {
+                if !(min.is_finite() && max.is_finite() && min <= max) {
+                    return Err(PyValueError::new_err(format!("{what}: min > max for argument {}", k + 1)));
+                }
+                Axis::Even { n, min, max }
+            }
+        };
+        grid.push(axis);
+    }
+    let size: usize = grid.iter().map(Axis::points).product();
+    if ys.len() < size {
+        return Err(PyValueError::new_err(format!("{what}: the grid has {size} points but only {} values", ys.len())));
+    }
+    let ys = ys[..size].to_vec();
+    set_function_table(mech, func, FunctionTable::Grid { axes: grid, ys });
     Ok(())
 }
 

@@ -164,7 +164,7 @@ impl Interpreter {
         let func = &program.funcs[f];
         if program.function_tables.contains(&f) {
             return match function_table(&program.name, &func.name) {
-                Some(table) => table.at(args[0]),
+                Some(table) => table.at(args),
                 None => {
                     self.fault(format!(
                         "FUNCTION_TABLE {} has no values: set them with table_{}_{}(…)",
@@ -521,46 +521,86 @@ impl Interpreter {
     }
 }
 
-/// A FUNCTION_TABLE's values as Python set them (NEURON's hoc_spec_table, one argument): a constant, values at
-/// ascending points, or values at even points from `min` to `max`.
+/// A FUNCTION_TABLE's values as Python set them (NEURON's hoc_spec_table): a constant, or values over a grid
+/// with one axis per argument, in row order (the last argument's index varies fastest).
 #[derive(Debug, Clone, PartialEq)]
 pub enum FunctionTable {
     Constant(f64),
-    Points { xs: Vec<f64>, ys: Vec<f64> },
-    Even { min: f64, max: f64, ys: Vec<f64> },
+    Grid { axes: Vec<Axis>, ys: Vec<f64> },
+}
+
+/// The points of one argument: ascending values, or `n` even points from `min` to `max`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Axis {
+    Points(Vec<f64>),
+    Even { n: usize, min: f64, max: f64 },
+}
+
+impl Axis {
+    pub fn points(&self) -> usize {
+        match self {
+            Axis::Points(xs) => xs.len(),
+            Axis::Even { n, .. } => *n,
+        }
+    }
+
+    /// NEURON's arg_index: the point at or below x and the fraction of the way to the next (0 at and beyond
+    /// the ends, which hold their values).
+    fn locate(&self, x: f64) -> (usize, f64) {
+        match self {
+            Axis::Points(xs) => {
+                let last = xs.len() - 1;
+                if x <= xs[0] {
+                    (0, 0.0)
+                } else if x >= xs[last] {
+                    (last, 0.0)
+                } else {
+                    let j = xs.partition_point(|&p| p <= x) - 1;
+                    (j, (x - xs[j]) / (xs[j + 1] - xs[j]))
+                }
+            }
+            Axis::Even { n, min, max } => {
+                if x <= *min {
+                    (0, 0.0)
+                } else if x >= *max {
+                    (n - 1, 0.0)
+                } else {
+                    let x1 = (x - min) / ((max - min) / (n - 1) as f64);
+                    (x1 as usize, x1 - x1.trunc())
+                }
+            }
+        }
+    }
 }
 
 impl FunctionTable {
-    /// NEURON's hoc_func_table: the end values outside the points, linear interpolation between them.
-    pub fn at(&self, x: f64) -> f64 {
-        let (j, frac, ys) = match self {
+    /// NEURON's hoc_func_table at `args` (one per axis): linear interpolation in one argument, bilinear in
+    /// two (in its order of operations), and the value at the grid point below for three or more.
+    pub fn at(&self, args: &[f64]) -> f64 {
+        let (axes, ys) = match self {
             FunctionTable::Constant(c) => return *c,
-            FunctionTable::Points { xs, ys } => {
-                let last = xs.len() - 1;
-                if x <= xs[0] {
-                    (0, 0.0, ys)
-                } else if x >= xs[last] {
-                    (last, 0.0, ys)
-                } else {
-                    let j = xs.partition_point(|&p| p <= x) - 1;
-                    (j, (x - xs[j]) / (xs[j + 1] - xs[j]), ys)
-                }
-            }
-            FunctionTable::Even { min, max, ys } => {
-                if x <= *min {
-                    (0, 0.0, ys)
-                } else if x >= *max {
-                    (ys.len() - 1, 0.0, ys)
-                } else {
-                    let x1 = (x - min) / ((max - min) / (ys.len() - 1) as f64);
-                    (x1 as usize, x1 - x1.trunc(), ys)
-                }
-            }
+            FunctionTable::Grid { axes, ys } => (axes, ys),
         };
-        if frac > 0.0 {
-            (1.0 - frac) * ys[j] + frac * ys[j + 1]
-        } else {
-            ys[j]
+        let inter = |frac: f64, j: usize| if frac > 0.0 { (1.0 - frac) * ys[j] + frac * ys[j + 1] } else { ys[j] };
+        let mut j = 0;
+        let mut fracs = Vec::with_capacity(axes.len());
+        for (axis, &x) in axes.iter().zip(args) {
+            let (i, frac) = axis.locate(x);
+            j = j * axis.points() + i;
+            fracs.push(frac);
+        }
+        match fracs[..] {
+            [f] => inter(f, j),
+            [fx, fy] => {
+                let y1 = inter(fy, j);
+                if fx > 0.0 {
+                    let y2 = inter(fy, j + axes[1].points());
+                    (1.0 - fx) * y1 + fx * y2
+                } else {
+                    y1
+                }
+            }
+            _ => ys[j],
         }
     }
 }

@@ -155,15 +155,12 @@ impl<'a> Lowerer<'a> {
                 self.names.insert(f.name.name.clone(), Name::Func(id));
             }
             if let BlockKind::FunctionTable { name, args, .. } = &block.kind {
-                if args.len() != 1 {
-                    self.unsupported(&name.span, "FUNCTION_TABLE of more than one argument is not supported yet");
-                    continue;
-                }
+                let n = args.len() as u32;
                 let func = Func {
                     name: name.name.clone(),
-                    params: 1,
-                    frame: 2,
-                    result: Some(1),
+                    params: n,
+                    frame: n + 1,
+                    result: Some(n),
                     body: Vec::new(),
                     table: None,
                 };
