@@ -37,9 +37,9 @@ def test_compile_insert_and_run_like_a_builtin(rb):
 
 
 def test_what_is_not_implemented_yet_is_refused_with_its_position():
-    src = "NEURON { SUFFIX sd }\nSTATE { x }\nBREAKPOINT {\n  state_discontinuity(x, 1)\n}\n"
-    with pytest.raises(NotImplementedError, match=r"sd.mod:4:3: state_discontinuity outside NET_RECEIVE"):
-        rheobase.compile_mod(src, "sd.mod")
+    src = "NEURON { POINT_PROCESS ct }\nCONSTRUCTOR {\n}\n"
+    with pytest.raises(NotImplementedError, match=r"ct.mod:2:13: CONSTRUCTOR and DESTRUCTOR blocks are not supported"):
+        rheobase.compile_mod(src, "ct.mod")
 
 
 def test_linear_and_nonlinear_blocks_are_solved_where_solve_names_them(rb):

@@ -127,6 +127,24 @@ PARAMETER { a = 0  b = 0 }
 ASSIGNED { y  z }
 INITIAL { y = f2(a, b)  z = f3(a, b, a) }
 """
+STATE_DISCONTINUITY = """
+NEURON { SUFFIX sdisc  NONSPECIFIC_CURRENT i  RANGE gbump, period, tnext, n }
+UNITS { (mA) = (milliamp)  (mV) = (millivolt) }
+PARAMETER { gbump = 0.0005 (S/cm2)  period = 2 (ms) }
+ASSIGNED { v (mV)  i (mA/cm2)  tnext (ms)  n }
+STATE { g (S/cm2) }
+INITIAL { g = 0  n = 0  tnext = period  state_discontinuity(n, 10) }
+BREAKPOINT {
+  SOLVE decay METHOD cnexp
+  if (t >= tnext) {
+    state_discontinuity(g, g + gbump * (1 + 0.01 * v))
+    state_discontinuity(n, n + 1)
+    tnext = tnext + period
+  }
+  i = g * (v - 0)
+}
+DERIVATIVE decay { g' = -g / 1 }
+"""
 STEADY_DERIVATIVE = """
 NEURON { SUFFIX ssd  RANGE tau, xinf }
 PARAMETER { tau = 5 (ms)  xinf = 0.7 }
@@ -158,7 +176,7 @@ NET_RECEIVE (w) { p = p + w }
 PROBES = {"netinit.mod": NET_INIT, "netcount.mod": NET_COUNT, "watch.mod": WATCH, "gapj.mod": GAP,
           "bacount.mod": BEFORE_AFTER, "allcons.mod": FOR_NETCONS, "ftab.mod": FUNCTION_TABLE,
           "ssd.mod": STEADY_DERIVATIVE, "psink.mod": POINTER_SINK, "prate.mod": POINTER_RATE,
-          "ptrpush.mod": POINTER_PUSH, "ftab2.mod": FUNCTION_TABLES_2D_3D}
+          "ptrpush.mod": POINTER_PUSH, "ftab2.mod": FUNCTION_TABLES_2D_3D, "sdisc.mod": STATE_DISCONTINUITY}
 
 
 def source_of(path):
@@ -833,6 +851,32 @@ def test_function_tables_of_two_and_three_arguments_as_neuron(nrn_mechanisms, nr
         rb.table_f2_ftab2(rb.Vector([1, 2, 3, 4]), 2, 0, 1, 3, 0, 1)
     with pytest.raises(ValueError, match="min > max for argument 1"):
         rb.table_f2_ftab2(rb.Vector([1, 2, 3, 4]), 2, 1, 0, 2, 0, 1)
+
+
+def test_state_discontinuity_outside_net_receive_as_neuron(nrn_mechanisms, nrn, rb):
+    """The old-style state_discontinuity in BREAKPOINT assigns once per step, in the first of NEURON's two
+    current evaluations (so at v + 0.001 mV, which the bump here depends on), and never in finitialize's
+    current evaluation; in INITIAL it assigns (NEURON skips that only in a session's very first finitialize,
+    before its flag is first set: both engines initialise twice here)."""
+    if "sdisc" not in rheobase.nmodl.loaded_mechanisms():
+        rheobase.compile_mod(STATE_DISCONTINUITY)
+
+    def run(m):
+        soma = m.Section(name="soma")
+        soma.L = soma.diam = 20
+        soma.insert("pas")
+        soma.insert("sdisc")
+        traces = [m.Vector().record(ref) for ref in (soma(0.5)._ref_v, soma(0.5)._ref_g_sdisc, soma(0.5)._ref_n_sdisc)]
+        m.finitialize(-65)
+        m.finitialize(-65)
+        m.continuerun(7)
+        return [np.array(x) for x in traces], soma
+
+    (v, g, n), _ = run(rb)
+    (v_nrn, g_nrn, n_nrn), _ = run(nrn)
+    assert list(n) == list(n_nrn) and n[0] == 10 and n[-1] == 13  # INITIAL, then one bump per period
+    np.testing.assert_allclose(g, g_nrn, rtol=1e-12, atol=1e-18)
+    assert np.abs(v - v_nrn).max() <= 1e-6
 
 
 def test_derivative_steady_state_as_neuron(nrn_mechanisms, rb):

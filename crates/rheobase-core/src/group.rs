@@ -67,6 +67,8 @@ pub struct Group {
     pub pointers: Vec<PointerCopy>,
     /// Whether some kernel has (BEFORE/AFTER blocks, WATCHes): found at the first step.
     pub hooks: Option<(bool, bool)>,
+    /// While finitialize computes the currents (`NodeView::initializing`).
+    pub initializing: bool,
 }
 
 impl Group {
@@ -80,6 +82,7 @@ impl Group {
             t,
             dt: c.dt,
             celsius: c.celsius,
+            initializing: self.initializing,
         };
         (nv, &mut self.blocks)
     }
@@ -168,7 +171,9 @@ impl Group {
             InitPart::Finish => {
                 // Events due at t = 0 (NetStim with start 0, delay 0) act before the t = 0 sample.
                 self.network.deliver(t, &mut self.blocks, &mut self.v, &self.pointers);
+                self.initializing = true;
                 self.setup_matrix(t, c);
+                self.initializing = false;
                 self.before_after(BaPoint::BeforeStep, t, c);
                 for (_, _, r) in &mut self.recorders {
                     if let Some(r) = r {

@@ -1,10 +1,10 @@
 //! The lowered network of a simulation: threshold detectors, NetCons with their weights, the
 //! event queue, and event delivery into mechanism kernels (NEURON's NetCvode for the fixed step).
 
-use crate::pointer::{self, PointerCopy};
 use crate::events::{Action, EventQueue, Outbox};
 use crate::mechanisms::Block;
 use crate::play::LoweredPlay;
+use crate::pointer::{self, PointerCopy};
 use crate::simulation::Source;
 use std::collections::HashMap;
 

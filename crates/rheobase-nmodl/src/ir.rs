@@ -211,6 +211,11 @@ pub enum Stmt {
     },
     /// `net_event(t)`: a spike of this point process at time t (ms).
     NetEvent(Expr),
+    /// `state_discontinuity(x, e)` outside NET_RECEIVE: x = e where NEURON's `state_discontinuity` lets it
+    /// happen. Not during finitialize's current evaluation, and in a step's BREAKPOINT only during the first
+    /// of its two evaluations (at v + 0.001 mV; nocmodl's `state_discon_flag_` blocks the second); elsewhere
+    /// (INITIAL, SOLVEs) always. [`crate::interp::Instance::discontinuity`] says which.
+    Discontinuity(Place, Expr),
     /// `net_move(t)`: the outstanding self-event of flag 1 moves to time t (ms).
     NetMove(Expr),
     /// `WATCH (cond) flag` in NET_RECEIVE: from now on, each step (at its start) where function `cond` (no
@@ -284,6 +289,7 @@ impl Stmt {
                 | Stmt::NetSend { .. }
                 | Stmt::NetEvent(_)
                 | Stmt::NetMove(_)
+                | Stmt::Discontinuity(..)
                 | Stmt::Watch { .. }
                 | Stmt::ForNetcons { .. }
                 | Stmt::Kinetic(_)
@@ -347,7 +353,9 @@ pub enum SlotKind {
     Hidden,
     /// A POINTER: the engine copies the value of the variable it points to in before the mechanism's code runs
     /// and, when `written` (some statement assigns it), back out after.
-    Pointer { written: bool },
+    Pointer {
+        written: bool,
+    },
 }
 
 /// A per-instance slot.
@@ -513,7 +521,7 @@ fn frame_slot(s: u32, v: &mut impl Visitor) {
 pub fn visit_stmts(body: &[Stmt], v: &mut impl Visitor) {
     for s in body {
         match s {
-            Stmt::Set(p, e) => {
+            Stmt::Set(p, e) | Stmt::Discontinuity(p, e) => {
                 visit_place(p, v);
                 visit_expr(e, v);
             }

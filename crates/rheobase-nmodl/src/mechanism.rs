@@ -132,6 +132,9 @@ struct NmodlKernel {
     watches: Vec<Vec<Watch>>,
     /// NET_RECEIVE has a FOR_NETCONS loop: events bring every targeting NetCon's weights.
     for_netcons: bool,
+    /// What `Instance::discontinuity` is for the next interpreted call (false only in parts of the current
+    /// phase: see `Stmt::Discontinuity`).
+    discontinuity: bool,
 }
 
 fn has_for_netcons(body: &[ir::Stmt]) -> bool {
@@ -171,6 +174,7 @@ fn event_instance<'a>(
         area: at(&seen.area),
         diam: 0.0,
         secondorder: 0.0,
+        discontinuity: true,
     }
 }
 
@@ -238,6 +242,7 @@ impl NmodlKernel {
             pointers: EnvPointers::default(),
             watches: Vec::new(),
             for_netcons,
+            discontinuity: true,
         }
     }
 
@@ -254,7 +259,7 @@ impl NmodlKernel {
         views.resize(n, TableView::default());
         let mut scratch = vec![0.0; program.range.len()];
         for f in (0..n).filter(|&f| program.funcs[f].table.is_some()) {
-            let mut inst = instance(env, &mut scratch, &mut self.globals);
+            let mut inst = instance(env, &mut scratch, &mut self.globals, true);
             if let Some((tmin, mfac, intervals, rows)) = self.interp.table(f, &mut inst) {
                 views[f] = TableView { tmin, mfac, n: intervals as f64, rows: rows.as_ptr() };
             }
@@ -272,7 +277,7 @@ impl NmodlKernel {
             // SAFETY: the caller's contract.
             *slot = unsafe { *(*cols.add(j)).add(k) };
         }
-        let mut inst = instance(env, &mut self.row, &mut self.globals);
+        let mut inst = instance(env, &mut self.row, &mut self.globals, self.discontinuity);
         self.interp.call(f, &[], &mut inst);
         env.v = inst.v;
         for (j, slot) in self.row.iter().enumerate() {
@@ -374,7 +379,7 @@ impl NmodlKernel {
             // nothing else touches that memory during the call.
             unsafe { jit.run(phase, &mut env, blk.len()) };
         } else {
-            self.interpret_all(phase, block, blk, &mut env);
+            self.interpret_all(phase, block, blk, &mut env, nv.initializing);
         }
         if phase != Phase::Current {
             for (i, ion) in program.ions.iter().enumerate() {
@@ -425,7 +430,15 @@ impl NmodlKernel {
     }
 
     /// What [`jit::JitProgram::run`] does, on the interpreter, through the pointers of `env`.
-    fn interpret_all(&mut self, phase: Phase, block: Option<usize>, blk: &BlockData, env: &mut Env) {
+    /// `initializing`: finitialize's current evaluation (where state_discontinuity does nothing).
+    fn interpret_all(
+        &mut self,
+        phase: Phase,
+        block: Option<usize>,
+        blk: &BlockData,
+        env: &mut Env,
+        initializing: bool,
+    ) {
         let program = Arc::clone(&self.program);
         // SAFETY (for the calls and accesses below): env's pointers are valid for the block's instances, their
         // nodes and ion instances (see `run`), and k < blk.len().
@@ -456,8 +469,11 @@ impl NmodlKernel {
                             (sum(k), at(c.total, k), c.ions.iter().map(|&s| at(s, k)).collect::<Vec<f64>>())
                         }
                         None => {
+                            // NEURON's state_discontinuity assigns in the first evaluation of a step only.
+                            self.discontinuity = !initializing;
                             env.v = v + 0.001;
                             unsafe { self.interpret(program.current, k, env) };
+                            self.discontinuity = false;
                             let g = sum(k);
                             self.saved_currents.clear();
                             for ion in &program.ions {
@@ -467,6 +483,7 @@ impl NmodlKernel {
                             }
                             env.v = v;
                             unsafe { self.interpret(program.current, k, env) };
+                            self.discontinuity = true;
                             let rhs = sum(k);
                             let mut ion_g = Vec::new();
                             let mut saved = self.saved_currents.iter();
@@ -549,7 +566,7 @@ impl NmodlKernel {
 }
 
 /// The interpreter's view of an instance: `row` and `globals` with the node scalars of `env`.
-fn instance<'a>(env: &Env, row: &'a mut [f64], globals: &'a mut [f64]) -> Instance<'a> {
+fn instance<'a>(env: &Env, row: &'a mut [f64], globals: &'a mut [f64], discontinuity: bool) -> Instance<'a> {
     Instance {
         range: row,
         globals,
@@ -560,6 +577,7 @@ fn instance<'a>(env: &Env, row: &'a mut [f64], globals: &'a mut [f64]) -> Instan
         area: env.area,
         diam: env.diam,
         secondorder: env.secondorder,
+        discontinuity,
     }
 }
 

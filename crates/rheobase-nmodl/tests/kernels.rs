@@ -118,6 +118,7 @@ impl Run {
                 area: self.area,
                 diam: self.diam,
                 secondorder: 0.0,
+                discontinuity: true,
             };
             if let Some((tmin, mfac, intervals, rows)) = table_interp.table(g, &mut inst) {
                 *view = TableView { tmin, mfac, n: intervals as f64, rows: rows.as_ptr() };
@@ -174,6 +175,7 @@ impl Run {
             area: self.area,
             diam: self.diam,
             secondorder: 0.0,
+            discontinuity: true,
         };
         let r = self.interp.call(f, args, &mut inst);
         self.v = inst.v;

@@ -100,12 +100,7 @@ type AxisSpec = (usize, Option<Vec<f64>>, f64, f64);
 /// n even points from min to max. The grid's first n₁·n₂·… values of `ys` are used, in row order.
 #[pyfunction]
 #[pyo3(signature = (mech, func, ys, axes=None))]
-pub fn nmodl_set_function_table(
-    mech: &str,
-    func: &str,
-    ys: Vec<f64>,
-    axes: Option<Vec<AxisSpec>>,
-) -> PyResult<()> {
+pub fn nmodl_set_function_table(mech: &str, func: &str, ys: Vec<f64>, axes: Option<Vec<AxisSpec>>) -> PyResult<()> {
     use rheobase_nmodl::interp::{set_function_table, Axis, FunctionTable};
     let what = format!("table_{func}_{mech}");
     let Some(&(_, arity)) = nmodl_function_tables(mech)?.iter().find(|(f, _)| f == func) else {
@@ -203,8 +198,18 @@ pub fn nmodl_call(
         globals[k] = x;
     }
     let mut interp = Interpreter::new(Arc::clone(&p));
-    let mut inst =
-        Instance { range: &mut row, globals: &mut globals, v, t, dt, celsius, area: 0.0, diam: 0.0, secondorder: 0.0 };
+    let mut inst = Instance {
+        range: &mut row,
+        globals: &mut globals,
+        v,
+        t,
+        dt,
+        celsius,
+        area: 0.0,
+        diam: 0.0,
+        secondorder: 0.0,
+        discontinuity: true,
+    };
     let value = interp.call(f, &args, &mut inst);
     if let Some(fault) = interp.take_fault() {
         return Err(PyValueError::new_err(format!("{func}_{mech}: {fault}")));

@@ -36,7 +36,9 @@ pub enum VarKind {
     /// An NMODL POINTER: before the mechanism's kernel runs in a phase the engine copies in the
     /// value of the variable it points to (`Model::set_pointer`) and, when `written` (the
     /// mechanism assigns through it), copies it back after.
-    Pointer { written: bool },
+    Pointer {
+        written: bool,
+    },
 }
 
 impl VarKind {
@@ -169,6 +171,9 @@ pub struct NodeView<'a> {
     pub dt: f64,
     /// Temperature, °C.
     pub celsius: f64,
+    /// The currents of finitialize (after INITIAL), not of a step: NMODL's state_discontinuity
+    /// does nothing there, as in NEURON.
+    pub initializing: bool,
 }
 
 /// What the solver calls on each mechanism type, on whole blocks of instances.

@@ -11,8 +11,8 @@ use crate::mechanisms::{self, Block, BlockData, MechId, MechKind};
 use crate::morphology::{place, Place, SectionId};
 use crate::network::{Detector, LoweredNetCon, Network};
 use crate::play::LoweredPlay;
-use crate::recording::Target;
 use crate::pointer::{self, PointerCopy};
+use crate::recording::Target;
 use crate::simulation::{Group, InProcess, Simulation, Source};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -478,6 +478,7 @@ impl Model {
             network,
             pointers,
             hooks: None,
+            initializing: false,
         }
     }
 }

@@ -57,6 +57,7 @@ fn eval<R: Arith>(f: &impl Rhs<R>, x: &State<R>) -> State<R> {
 /// `per_var!(q => e)` is `[e(0), e(1), e(2), e(3)]` over the variables q: written out, with no loop over variables (the
 /// vectoriser would vectorise that loop with gathers instead of the lanes of `Lanes` values) and no
 /// closure (which may be compiled on its own, outside the caller's vector code).
+#[rustfmt::skip]
 macro_rules! per_var {
     ($q:ident => $e:expr) => {
         [{ let $q = 0; $e }, { let $q = 1; $e }, { let $q = 2; $e }, { let $q = 3; $e }]

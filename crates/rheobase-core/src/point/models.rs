@@ -141,11 +141,7 @@ const E_TO_2_5: f64 = 12.182_493_960_703_473;
 #[inline(always)]
 fn hh_exponentials<R: Arith>(v: R) -> [R; 6] {
     let c = R::of;
-    let mut e = [
-        (-v - c(65.0)).div_const(20.0),
-        (-v - c(65.0)).div_const(18.0),
-        (-v - c(65.0)).div_const(80.0),
-    ];
+    let mut e = [(-v - c(65.0)).div_const(20.0), (-v - c(65.0)).div_const(18.0), (-v - c(65.0)).div_const(80.0)];
     // A loop, not three calls written out: for vector lanes it stays a loop, one exponential at
     // a time, where interleaved ones run out of registers. (Not array::map: that is not always
     // inlined, and out of line it runs without the caller's FMA instructions.)

@@ -62,7 +62,11 @@ const CHUNK_BLOCKS: usize = 32;
 
 impl<R: Real> Population<R> {
     pub fn new(model: ModelKind, integrator: Integrator, n: usize) -> Self {
-        let mut block = Block { vars: [[R::ZERO; LANES]; MAX_VARS], params: [[R::ZERO; LANES]; MAX_PARAMS], input: [R::ZERO; LANES] };
+        let mut block = Block {
+            vars: [[R::ZERO; LANES]; MAX_VARS],
+            params: [[R::ZERO; LANES]; MAX_PARAMS],
+            input: [R::ZERO; LANES],
+        };
         for (row, f) in block.vars.iter_mut().zip(model.variables()) {
             *row = [R::of(f.default); LANES];
         }
@@ -238,7 +242,8 @@ fn sweep<R: Real, const L: usize>(blocks: &mut [Block<R>], model: ModelKind, int
     for block in blocks {
         for at in (0..LANES).step_by(L) {
             let mut vars = block.vars.map(|row| lanes(&row, at));
-            let rhs = ModelRhs { model, params: block.params.map(|row| lanes(&row, at)), input: lanes(&block.input, at) };
+            let rhs =
+                ModelRhs { model, params: block.params.map(|row| lanes(&row, at)), input: lanes(&block.input, at) };
             integrator.step(&mut vars, Lanes([dt; L]), &rhs);
             for (row, v) in block.vars.iter_mut().zip(vars) {
                 row[at..at + L].copy_from_slice(&v.0);

@@ -30,6 +30,8 @@ pub struct Instance<'a> {
     /// µm
     pub diam: f64,
     pub secondorder: f64,
+    /// Whether `state_discontinuity` assigns now ([`Stmt::Discontinuity`]).
+    pub discontinuity: bool,
 }
 
 /// A built TABLE: values at `n + 1` points from `tmin` with spacing 1/`mfac`, per output.
@@ -285,6 +287,12 @@ impl Interpreter {
                 Stmt::Set(p, e) => {
                     let v = self.eval(e, fp, inst);
                     self.store(p, fp, v, inst);
+                }
+                Stmt::Discontinuity(p, e) => {
+                    if inst.discontinuity {
+                        let v = self.eval(e, fp, inst);
+                        self.store(p, fp, v, inst);
+                    }
                 }
                 Stmt::If(c, a, b) => {
                     if self.eval(c, fp, inst) != 0.0 {

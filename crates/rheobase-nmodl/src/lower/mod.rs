@@ -671,15 +671,15 @@ impl<'a> Lowerer<'a> {
                     out.push(Stmt::NetSend { delay, flag });
                 }
                 ExprKind::Call { name, args } if name.name == "state_discontinuity" && args.len() == 2 => {
-                    // In NET_RECEIVE nocmodl makes it a plain assignment (fixed step); elsewhere it assigns once per
-                    // step during the first current evaluation, which rheobase does not reproduce.
-                    if self.in_net_receive {
-                        let value = self.expr(&args[1]);
-                        if let Some(place) = self.target(&args[0]) {
-                            out.push(Stmt::Set(place, value));
-                        }
-                    } else {
-                        self.unsupported(&name.span, "state_discontinuity outside NET_RECEIVE is not supported yet");
+                    // In NET_RECEIVE nocmodl makes it a plain assignment (fixed step); elsewhere NEURON's
+                    // state_discontinuity() decides when it assigns (see Stmt::Discontinuity).
+                    let value = self.expr(&args[1]);
+                    if let Some(place) = self.target(&args[0]) {
+                        out.push(if self.in_net_receive {
+                            Stmt::Set(place, value)
+                        } else {
+                            Stmt::Discontinuity(place, value)
+                        });
                     }
                 }
                 ExprKind::Call { name, args } if name.name == "net_move" && args.len() == 1 => {

@@ -241,9 +241,10 @@ impl Lowerer<'_> {
             );
             return Vec::new();
         }
-        let other = self.m.solves.iter().find(|s| {
-            s.block == block.name && s.steadystate.is_none() && s.method.as_deref() != Some("derivimplicit")
-        });
+        let other =
+            self.m.solves.iter().find(|s| {
+                s.block == block.name && s.steadystate.is_none() && s.method.as_deref() != Some("derivimplicit")
+            });
         if let Some(other) = other {
             let method = other.method.as_deref().unwrap_or("no METHOD");
             self.error(
@@ -412,7 +413,7 @@ fn func_reads(id: usize, var: Var, funcs: &[Func], seen: &mut HashMap<usize, boo
 
 fn stmts_read(stmts: &[Stmt], var: Var, funcs: &[Func], seen: &mut HashMap<usize, bool>) -> bool {
     stmts.iter().any(|s| match s {
-        Stmt::Set(p, e) => {
+        Stmt::Set(p, e) | Stmt::Discontinuity(p, e) => {
             depends(e, var, funcs, seen) || p.index.as_deref().is_some_and(|i| depends(i, var, funcs, seen))
         }
         Stmt::If(c, a, b) => {
