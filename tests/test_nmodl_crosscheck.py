@@ -145,6 +145,22 @@ BREAKPOINT {
 }
 DERIVATIVE decay { g' = -g / 1 }
 """
+RANDOM_FUNCTIONS = """
+NEURON { POINT_PROCESS RFun  RANDOM r  RANGE x1, x2, x3, x4, x5, x6, x7, x8 }
+ASSIGNED { x1 x2 x3 x4 x5 x6 x7 x8 }
+INITIAL {
+  random_setids(r, 7, 8, 9)
+  random_setseq(r, 5)
+  x1 = random_uniform(r)
+  x2 = random_uniform(r, -1, 3)
+  x3 = random_normal(r)
+  x4 = random_normal(r, 2, 0.5)
+  x5 = random_negexp(r, 4)
+  x6 = random_ipick(r)
+  x7 = random_dpick(r)
+  x8 = random_negexp(r)
+}
+"""
 STEADY_DERIVATIVE = """
 NEURON { SUFFIX ssd  RANGE tau, xinf }
 PARAMETER { tau = 5 (ms)  xinf = 0.7 }
@@ -176,7 +192,8 @@ NET_RECEIVE (w) { p = p + w }
 PROBES = {"netinit.mod": NET_INIT, "netcount.mod": NET_COUNT, "watch.mod": WATCH, "gapj.mod": GAP,
           "bacount.mod": BEFORE_AFTER, "allcons.mod": FOR_NETCONS, "ftab.mod": FUNCTION_TABLE,
           "ssd.mod": STEADY_DERIVATIVE, "psink.mod": POINTER_SINK, "prate.mod": POINTER_RATE,
-          "ptrpush.mod": POINTER_PUSH, "ftab2.mod": FUNCTION_TABLES_2D_3D, "sdisc.mod": STATE_DISCONTINUITY}
+          "ptrpush.mod": POINTER_PUSH, "ftab2.mod": FUNCTION_TABLES_2D_3D, "sdisc.mod": STATE_DISCONTINUITY,
+          "rfun.mod": RANDOM_FUNCTIONS}
 
 
 def source_of(path):
@@ -877,6 +894,23 @@ def test_state_discontinuity_outside_net_receive_as_neuron(nrn_mechanisms, nrn, 
     assert list(n) == list(n_nrn) and n[0] == 10 and n[-1] == 13  # INITIAL, then one bump per period
     np.testing.assert_allclose(g, g_nrn, rtol=1e-12, atol=1e-18)
     assert np.abs(v - v_nrn).max() <= 1e-6
+
+
+def test_random_stream_functions_as_neuron(nrn_mechanisms, nrn, rb):
+    """Every random_* function of a RANDOM variable, with and without its optional arguments, draws NEURON's
+    numbers from the same Random123 stream."""
+    if "RFun" not in rheobase.nmodl.loaded_mechanisms():
+        rheobase.compile_mod(RANDOM_FUNCTIONS)
+
+    def draws(m):
+        soma = m.Section(name="soma")
+        f = m.RFun(soma(0.5))
+        m.finitialize(-65)
+        return [getattr(f, f"x{k}") for k in range(1, 9)], (soma, f)
+
+    mine, theirs = draws(rb)[0], draws(nrn)[0]
+    assert mine == theirs
+    assert mine[5] == int(mine[5]) and 0 < mine[6] < 1
 
 
 def test_derivative_steady_state_as_neuron(nrn_mechanisms, rb):

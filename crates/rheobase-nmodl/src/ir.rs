@@ -154,18 +154,11 @@ pub enum Expr {
 /// The random functions a `.mod` file may call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Random {
-    /// `random_negexp(r)`: a draw of mean 1 from the instance's Random123 stream, whose ids and sequence
-    /// number are the four range slots from `stream` (NEURON 9's RANDOM variables).
-    Negexp {
+    /// A function of a RANDOM variable (NEURON 9): the instance's Random123 stream, whose ids and sequence
+    /// number are the four range slots from `stream`.
+    Stream {
         stream: u32,
-    },
-    /// `random_setseq(r, n)`: the stream continues at sequence number n.
-    SetSeq {
-        stream: u32,
-    },
-    /// `random_setids(r, id1, id2, id3)`.
-    SetIds {
-        stream: u32,
+        op: StreamOp,
     },
     /// The legacy functions, on NEURON's one process-wide generator (a 32-bit LCG): `scop_random()`,
     /// `set_seed(s)`, `exprand(mean)`, `normrand(mean, sd)`.
@@ -175,6 +168,39 @@ pub enum Random {
     Normrand,
     /// `poisrand(mean)`: scopmath's Poisson draw (products of uniforms until below e^−mean).
     Poisrand,
+}
+
+/// What a `random_*` function does with its stream (NEURON's nrnran123.cpp, word by word): the arguments after
+/// the RANDOM variable are optional where NEURON overloads the function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamOp {
+    /// `random_negexp(r [, mean])`: −ln(u)·mean, u uniform in (0, 1).
+    Negexp,
+    /// `random_uniform(r [, a, b])`: u, or a + u·(b − a).
+    Uniform,
+    /// `random_normal(r [, mu, sigma])`: the polar method on pairs of draws until one falls in the unit disk.
+    Normal,
+    /// `random_ipick(r)`: the next 32-bit word.
+    Ipick,
+    /// `random_dpick(r)`: u.
+    Dpick,
+    /// `random_setseq(r, n)`: the stream continues at sequence number n.
+    SetSeq,
+    /// `random_setids(r, id1, id2, id3)`.
+    SetIds,
+}
+
+impl StreamOp {
+    /// The function's name and the numbers of arguments it takes, RANDOM variable included.
+    pub const ALL: [(&'static str, StreamOp, &'static [usize]); 7] = [
+        ("random_negexp", StreamOp::Negexp, &[1, 2]),
+        ("random_uniform", StreamOp::Uniform, &[1, 3]),
+        ("random_normal", StreamOp::Normal, &[1, 3]),
+        ("random_ipick", StreamOp::Ipick, &[1]),
+        ("random_dpick", StreamOp::Dpick, &[1]),
+        ("random_setseq", StreamOp::SetSeq, &[2]),
+        ("random_setids", StreamOp::SetIds, &[4]),
+    ];
 }
 
 impl Expr {
@@ -500,7 +526,7 @@ pub fn visit_expr(e: &Expr, v: &mut impl Visitor) {
         }
         Expr::Random(r, args) => {
             args.iter().for_each(|a| visit_expr(a, v));
-            if let Random::Negexp { stream } | Random::SetSeq { stream } | Random::SetIds { stream } = r {
+            if let Random::Stream { stream, .. } = r {
                 v.place(&Place { var: Var::Range(*stream), index: None, len: 4 });
             }
         }

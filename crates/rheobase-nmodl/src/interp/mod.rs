@@ -642,21 +642,51 @@ fn random(op: Random, a: &[f64], inst: &mut Instance) -> f64 {
     use rheobase_core::random123;
     let ids = |at: u32, inst: &Instance| [0, 1, 2].map(|k| inst.range[at as usize + k] as u32);
     match op {
-        Random::Negexp { stream } => {
-            let seq = inst.range[stream as usize + 3] as u64;
-            let (x, next) = random123::negexp(ids(stream, inst), seq);
-            inst.range[stream as usize + 3] = next as f64;
+        Random::Stream { stream, op } => {
+            let at = stream as usize;
+            let ids = ids(stream, inst);
+            let mut pos = inst.range[at + 3] as u64;
+            let mut word = || {
+                pos += 1;
+                random123::word(ids, pos - 1)
+            };
+            let mut uniform = || random123::uniform_of(word());
+            let x = match op {
+                StreamOp::Negexp => -uniform().ln() * a.first().copied().unwrap_or(1.0),
+                StreamOp::Uniform => match a {
+                    [lo, hi] => lo + uniform() * (hi - lo),
+                    _ => uniform(),
+                },
+                StreamOp::Normal => {
+                    let (u1, w) = loop {
+                        let u1 = 2.0 * uniform() - 1.0;
+                        let u2 = 2.0 * uniform() - 1.0;
+                        let w = u1 * u1 + u2 * u2;
+                        if w <= 1.0 {
+                            break (u1, w);
+                        }
+                    };
+                    let x = u1 * ((-2.0 * w.ln()) / w).sqrt();
+                    match a {
+                        [mu, sigma] => mu + x * sigma,
+                        _ => x,
+                    }
+                }
+                StreamOp::Ipick => word() as f64,
+                StreamOp::Dpick => uniform(),
+                StreamOp::SetSeq => {
+                    pos = a[0].max(0.0).trunc() as u64;
+                    0.0
+                }
+                StreamOp::SetIds => {
+                    for (k, id) in a.iter().take(3).enumerate() {
+                        inst.range[at + k] = id.max(0.0).trunc();
+                    }
+                    0.0
+                }
+            };
+            inst.range[at + 3] = pos as f64;
             x
-        }
-        Random::SetSeq { stream } => {
-            inst.range[stream as usize + 3] = a[0].max(0.0).trunc();
-            0.0
-        }
-        Random::SetIds { stream } => {
-            for (k, id) in a.iter().take(3).enumerate() {
-                inst.range[stream as usize + k] = id.max(0.0).trunc();
-            }
-            0.0
         }
         Random::ScopRandom => scop_random(),
         Random::SetSeed => {

@@ -906,10 +906,10 @@ impl<'a> Lowerer<'a> {
 
     /// A random function's call, or None for other names.
     fn random_call(&mut self, name: &ast::Ident, args: &[ast::Expr]) -> Option<Expr> {
+        if let Some(&(_, op, arities)) = StreamOp::ALL.iter().find(|(n, ..)| *n == name.name) {
+            return Some(self.stream_call(name, op, arities, args));
+        }
         let (op, arity) = match name.name.as_str() {
-            "random_negexp" => (Random::Negexp { stream: 0 }, 1),
-            "random_setseq" => (Random::SetSeq { stream: 0 }, 2),
-            "random_setids" => (Random::SetIds { stream: 0 }, 4),
             "scop_random" => (Random::ScopRandom, 0),
             "set_seed" => (Random::SetSeed, 1),
             "exprand" => (Random::Exprand, 1),
@@ -921,33 +921,34 @@ impl<'a> Lowerer<'a> {
             self.error(&name.span, format!("`{}` takes {arity} arguments, {} given", name.name, args.len()));
             return Some(Expr::Num(f64::NAN));
         }
-        let (op, rest) = match op {
-            Random::Negexp { .. } | Random::SetSeq { .. } | Random::SetIds { .. } => {
-                let named = match &args[0].kind {
-                    ExprKind::Name(id) => Some(id.name.as_str()),
-                    _ => None,
-                };
-                let stream = match (&self.random, named) {
-                    (Some((r, at)), Some(n)) if r == n => *at,
-                    _ => {
-                        self.unsupported(
-                            &args[0].span,
-                            "random streams are supported for one RANDOM variable of a POINT_PROCESS or ARTIFICIAL_CELL",
-                        );
-                        return Some(Expr::Num(f64::NAN));
-                    }
-                };
-                let op = match op {
-                    Random::Negexp { .. } => Random::Negexp { stream },
-                    Random::SetSeq { .. } => Random::SetSeq { stream },
-                    _ => Random::SetIds { stream },
-                };
-                (op, &args[1..])
-            }
-            other => (other, args),
-        };
-        let values = rest.iter().map(|a| self.expr(a)).collect();
+        let values = args.iter().map(|a| self.expr(a)).collect();
         Some(Expr::Random(op, values))
+    }
+
+    /// `random_*(r, …)` of a RANDOM variable r.
+    fn stream_call(&mut self, name: &ast::Ident, op: StreamOp, arities: &[usize], args: &[ast::Expr]) -> Expr {
+        if !arities.contains(&args.len()) {
+            let counts: Vec<String> = arities.iter().map(|n| n.to_string()).collect();
+            let counts = counts.join(" or ");
+            self.error(&name.span, format!("`{}` takes {counts} arguments, {} given", name.name, args.len()));
+            return Expr::Num(f64::NAN);
+        }
+        let named = match &args[0].kind {
+            ExprKind::Name(id) => Some(id.name.as_str()),
+            _ => None,
+        };
+        let stream = match (&self.random, named) {
+            (Some((r, at)), Some(n)) if r == n => *at,
+            _ => {
+                self.unsupported(
+                    &args[0].span,
+                    "random streams are supported for one RANDOM variable of a POINT_PROCESS or ARTIFICIAL_CELL",
+                );
+                return Expr::Num(f64::NAN);
+            }
+        };
+        let values = args[1..].iter().map(|a| self.expr(a)).collect();
+        Expr::Random(Random::Stream { stream, op }, values)
     }
 
     /// An array index: nocmodl makes it a C int expression, each name cast to int before the arithmetic.
