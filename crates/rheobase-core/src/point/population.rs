@@ -163,14 +163,23 @@ impl<R: Real> Population<R> {
                 v_before.extend((0..n).map(|k| self.var(c.var, k)));
             }
             let inputs = Inputs { coupling: self.coupling.as_ref(), v_before: &v_before, external, len: n };
-            let (model, integrator) = (self.model, self.integrator);
-            self.blocks.par_chunks_mut(CHUNK_BLOCKS).enumerate().for_each(|(chunk, blocks)| {
-                step_blocks(blocks, chunk * CHUNK_BLOCKS * LANES, &inputs, model, integrator, dt_r)
-            });
+            let work = Step { inputs, model: self.model, integrator: self.integrator, dt: dt_r };
+            self.blocks
+                .par_chunks_mut(CHUNK_BLOCKS)
+                .enumerate()
+                .for_each(|(chunk, blocks)| step_blocks(blocks, chunk * CHUNK_BLOCKS * LANES, &work));
             self.time += dt_r;
             record(step, self);
         }
     }
+}
+
+/// One step of the population: its inputs, model, integrator and dt.
+struct Step<'a, R> {
+    inputs: Inputs<'a, R>,
+    model: ModelKind,
+    integrator: Integrator,
+    dt: R,
 }
 
 /// What adds to the neurons' input in one step.
@@ -207,19 +216,13 @@ impl<R: Real> Inputs<'_, R> {
 /// Sets the inputs of the blocks (first neuron `start`) and steps them, L lanes at a time; the
 /// model and integrator are matched once here so that each combination's loop is compiled alone.
 #[inline(always)]
-fn step_blocks_impl<R: Real, const L: usize>(
-    blocks: &mut [Block<R>],
-    start: usize,
-    inputs: &Inputs<'_, R>,
-    model: ModelKind,
-    integrator: Integrator,
-    dt: R,
-) {
+fn step_blocks_impl<R: Real, const L: usize>(blocks: &mut [Block<R>], start: usize, step: &Step<'_, R>) {
     for (b, block) in blocks.iter_mut().enumerate() {
         for (l, i) in block.input.iter_mut().enumerate() {
-            *i = inputs.of(start + b * LANES + l);
+            *i = step.inputs.of(start + b * LANES + l);
         }
     }
+    let Step { model, integrator, dt, .. } = *step;
     use Integrator::*;
     use ModelKind::*;
     match (model, integrator) {
@@ -262,46 +265,25 @@ fn sweep<R: Real, const L: usize>(blocks: &mut [Block<R>], model: ModelKind, int
 
 /// `step_blocks_impl` compiled for the widest vectors the CPU has (the same arithmetic on every
 /// path: Rust never fuses a·b + c on its own, so the results agree).
-fn step_blocks<R: Real>(
-    blocks: &mut [Block<R>],
-    start: usize,
-    inputs: &Inputs<'_, R>,
-    model: ModelKind,
-    integrator: Integrator,
-    dt: R,
-) {
+fn step_blocks<R: Real>(blocks: &mut [Block<R>], start: usize, step: &Step<'_, R>) {
     #[cfg(target_arch = "x86_64")]
     {
         use crate::fastmath::{has_avx2_fma, has_avx512};
         #[target_feature(enable = "avx512f,avx512vl,avx512dq,avx2,fma")]
-        unsafe fn avx512<R: Real>(
-            blocks: &mut [Block<R>],
-            start: usize,
-            inputs: &Inputs<'_, R>,
-            model: ModelKind,
-            integrator: Integrator,
-            dt: R,
-        ) {
-            step_blocks_impl::<R, 16>(blocks, start, inputs, model, integrator, dt)
+        unsafe fn avx512<R: Real>(blocks: &mut [Block<R>], start: usize, step: &Step<'_, R>) {
+            step_blocks_impl::<R, 16>(blocks, start, step)
         }
         #[target_feature(enable = "avx2,fma")]
-        unsafe fn avx2<R: Real>(
-            blocks: &mut [Block<R>],
-            start: usize,
-            inputs: &Inputs<'_, R>,
-            model: ModelKind,
-            integrator: Integrator,
-            dt: R,
-        ) {
-            step_blocks_impl::<R, 8>(blocks, start, inputs, model, integrator, dt)
+        unsafe fn avx2<R: Real>(blocks: &mut [Block<R>], start: usize, step: &Step<'_, R>) {
+            step_blocks_impl::<R, 8>(blocks, start, step)
         }
         // SAFETY: each runs only on a CPU with the features it is compiled for.
         if has_avx512() {
-            return unsafe { avx512(blocks, start, inputs, model, integrator, dt) };
+            return unsafe { avx512(blocks, start, step) };
         }
         if has_avx2_fma() {
-            return unsafe { avx2(blocks, start, inputs, model, integrator, dt) };
+            return unsafe { avx2(blocks, start, step) };
         }
     }
-    step_blocks_impl::<R, 8>(blocks, start, inputs, model, integrator, dt)
+    step_blocks_impl::<R, 8>(blocks, start, step)
 }
