@@ -161,6 +161,11 @@ INITIAL {
   x8 = random_negexp(r)
 }
 """
+TWO_RANDOMS = """
+NEURON { POINT_PROCESS RTwo  RANDOM ra, rb  RANGE x1, x2, x3, x4 }
+ASSIGNED { x1 x2 x3 x4 }
+INITIAL { x1 = random_uniform(ra)  x2 = random_uniform(rb)  x3 = random_negexp(ra)  x4 = random_normal(rb) }
+"""
 STEADY_DERIVATIVE = """
 NEURON { SUFFIX ssd  RANGE tau, xinf }
 PARAMETER { tau = 5 (ms)  xinf = 0.7 }
@@ -193,7 +198,7 @@ PROBES = {"netinit.mod": NET_INIT, "netcount.mod": NET_COUNT, "watch.mod": WATCH
           "bacount.mod": BEFORE_AFTER, "allcons.mod": FOR_NETCONS, "ftab.mod": FUNCTION_TABLE,
           "ssd.mod": STEADY_DERIVATIVE, "psink.mod": POINTER_SINK, "prate.mod": POINTER_RATE,
           "ptrpush.mod": POINTER_PUSH, "ftab2.mod": FUNCTION_TABLES_2D_3D, "sdisc.mod": STATE_DISCONTINUITY,
-          "rfun.mod": RANDOM_FUNCTIONS}
+          "rfun.mod": RANDOM_FUNCTIONS, "rtwo.mod": TWO_RANDOMS}
 
 
 def source_of(path):
@@ -911,6 +916,39 @@ def test_random_stream_functions_as_neuron(nrn_mechanisms, nrn, rb):
     mine, theirs = draws(rb)[0], draws(nrn)[0]
     assert mine == theirs
     assert mine[5] == int(mine[5]) and 0 < mine[6] < 1
+
+
+def test_two_random_variables_as_neuron(nrn_mechanisms, nrn, rb):
+    """Each RANDOM variable has a stream of its own: new ones get ids (1, 0, serial) in declaration order, one
+    serial per variable (NEURON's nrnran123_newstream); set from Python, both give NEURON's draws."""
+    if "RTwo" not in rheobase.nmodl.loaded_mechanisms():
+        rheobase.compile_mod(TWO_RANDOMS)
+
+    def draws(m):
+        soma = m.Section(name="soma")
+        first, second = m.RTwo(soma(0.5)), m.RTwo(soma(0.5))
+        ids = [list(r.get_ids()) for r in (first.ra, first.rb, second.ra)]
+        first.ra.set_ids(1, 2, 3).set_seq(0)
+        first.rb.set_ids(4, 5, 6).set_seq(7)
+        m.finitialize(-65)
+        return [first.x1, first.x2, first.x3, first.x4], ids, (soma, first, second)
+
+    (mine, my_ids, _), (theirs, their_ids, _) = draws(rb), draws(nrn)
+    assert mine == theirs
+    for ids in (my_ids, their_ids):
+        serial = ids[0][2]
+        assert ids == [[1, 0, serial], [1, 0, serial + 1], [1, 0, serial + 2]]
+
+    # NEURON's set_ids keeps the block of four words the stream has computed (only set_seq or reaching the
+    # next block computes anew): the rest of that block still comes from the old ids.
+    pp = rb.RTwo(rb.Section(name="other")(0.5))
+    old = [int(x) for x in pp.ra.get_ids()]
+    pp.ra.set_ids(7, 8, 9)
+    got = [pp.ra.uniform() for _ in range(5)]
+    pp.rb.set_ids(*old).set_seq(0)
+    want = [pp.rb.uniform() for _ in range(4)]
+    pp.rb.set_ids(7, 8, 9).set_seq(4)
+    assert got == want + [pp.rb.uniform()]
 
 
 def test_derivative_steady_state_as_neuron(nrn_mechanisms, rb):

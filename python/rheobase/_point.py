@@ -56,8 +56,8 @@ class PointProcess(HocObject):
         if name.startswith("_ref_") and self._var(name[5:]):
             return PointRef(self, self._var(name[5:]))
         var = self._var(name)
-        if var is None and name == random_variable(self._mech):
-            return NMODLRandom(self)
+        if var is None and name in random_variables(self._mech):
+            return NMODLRandom(self, name)
         if var is None:
             from ._functions import nmodl_function, nmodl_functions
 
@@ -143,65 +143,71 @@ class NMODLRandom(HocObject):
     """A RANDOM variable of a point process (`ns.ranvar`): its Random123 stream's ids and position, as
     NEURON 9's NMODLRandom. finitialize does not move it; the mechanism's code does."""
 
-    __slots__ = ("_pp",)
+    __slots__ = ("_pp", "_name")
 
-    _SLOTS = ("ran_id1", "ran_id2", "ran_id3")
+    _IDS = ("id1", "id2", "id3")
+    # The stream's slots, as rheobase-core's random123::STREAM_SLOTS: ids, position, the ids of the block of
+    # four words the stream is in (NEURON keeps that block when set_ids changes the ids).
+    _STREAM = _IDS + ("seq", "block1", "block2", "block3")
 
-    def __init__(self, pp):
+    def __init__(self, pp, name):
         object.__setattr__(self, "_pp", pp)
+        object.__setattr__(self, "_name", name)
 
-    def _get(self, name):
-        return self._pp._model._engine.point_get(self._pp._id, name)
+    def _get(self, part):
+        return self._pp._model._engine.point_get(self._pp._id, f"{self._name}:{part}")
 
-    def _set(self, name, value):
-        self._pp._model._engine.point_set(self._pp._id, name, float(value))
+    def _set(self, part, value):
+        self._pp._model._engine.point_set(self._pp._id, f"{self._name}:{part}", float(value))
 
     def get_ids(self):
         from .vector import Vector
 
-        return Vector([self._get(n) for n in self._SLOTS])
+        return Vector([self._get(n) for n in self._IDS])
 
     def set_ids(self, id1, id2, id3):
         ids = [_number("NMODLRandom.set_ids: id", i) for i in (id1, id2, id3)]
         if any(i != int(i) or not 0 <= i < 2**32 for i in ids):
             raise ValueError(f"NMODLRandom.set_ids: ids must be integers in [0, 2**32), got {ids}")
-        for name, value in zip(self._SLOTS, ids):
-            self._set(name, value)
+        for part, value in zip(self._IDS, ids):
+            self._set(part, value)
         return self
 
     def get_seq(self):
-        return self._get("ran_seq")
+        return self._get("seq")
 
     def set_seq(self, n):
         n = _number("NMODLRandom.set_seq", n)
         if n != int(n) or not 0 <= n < 2**34:
             raise ValueError(f"NMODLRandom.set_seq: the position must be an integer in [0, 2**34), got {n}")
-        self._set("ran_seq", n)
+        self._set("seq", n)
+        for part, block in zip(self._IDS, ("block1", "block2", "block3")):
+            self._set(block, self._get(part))  # NEURON computes the block anew
         return self
 
     def uniform(self):
         """The next uniform draw in (0, 1) of the stream (it moves one position)."""
         from . import _core
 
-        seq = int(self.get_seq())
-        x = _core.random123_uniform([int(self._get(n)) for n in self._SLOTS], seq)
-        self._set("ran_seq", seq + 1)
+        x, stream = _core.random123_uniform([self._get(n) for n in self._STREAM])
+        for part, value in zip(self._STREAM, stream):
+            self._set(part, value)
         return x
 
     def hname(self):
         return f"NMODLRandom[{self._pp.hname()}]"
 
 
-def random_variable(mech):
-    """The name of a mechanism's RANDOM variable (`ranvar` for the built-in NetStim), or None."""
+def random_variables(mech):
+    """The names of a mechanism's RANDOM variables (`ranvar` for the built-in NetStim)."""
     if mech == "NetStim":
-        return "ranvar"
+        return ["ranvar"]
     from . import _core
 
     try:
         return _core.nmodl_random(mech)
     except ValueError:
-        return None
+        return []
 
 
 class NetStim(PointProcess):
@@ -215,16 +221,14 @@ class NetStim(PointProcess):
         for i in ids:
             if i != int(i) or not 0 <= i < 2**32:
                 raise ValueError(f"noiseFromRandom123: ids must be integers in [0, 2**32), got {i}")
-        eng = self._model._engine
-        for name, value in zip(("ran_id1", "ran_id2", "ran_id3", "ran_seq"), ids + [0.0]):
-            eng.point_set(self._id, name, value)
+        NMODLRandom(self, "ranvar").set_ids(*ids).set_seq(0)  # as netstim.mod: setids, then setseq(0)
         return 0.0
 
     def seed(self, x):
         """Moves the stream to position x (NEURON's random_setseq); finitialize resets it to 0."""
         x = _number("seed", x)
         pos = 0 if x < 0 or x > 2**40 - 1 else int(x) & 0x3FFFFFFFF
-        self._model._engine.point_set(self._id, "ran_seq", float(pos))
+        NMODLRandom(self, "ranvar").set_seq(pos)
         return 0.0
 
     def __dir__(self):

@@ -39,9 +39,38 @@ pub fn uniform_of(u: u32) -> f64 {
     (u as f64 + 1.0) * (1.0 / 4_294_967_297.0)
 }
 
-/// A negative-exponential draw of mean 1 at stream position `pos`, and the next position.
-pub fn negexp(ids: [u32; 3], pos: u64) -> (f64, u64) {
-    (-uniform_of(word(ids, pos)).ln(), pos + 1)
+/// A stream as NEURON's `nrnran123_State` behaves, kept in `STREAM_SLOTS` numbers: ids (3), position (words
+/// drawn), and the ids the current block of four words was computed with. NEURON computes a block when the
+/// stream enters it (or on set_seq) and keeps it when set_ids changes the ids, so the rest of that block still
+/// comes from the old ids.
+pub const STREAM_SLOTS: usize = 7;
+
+/// A new stream at position 0 (NEURON's nrnran123_newstream).
+pub fn new_stream(ids: [u32; 3]) -> [f64; STREAM_SLOTS] {
+    let [a, b, c] = ids.map(f64::from);
+    [a, b, c, 0.0, a, b, c]
+}
+
+/// The next 32-bit word of the stream (nrnran123_ipick).
+pub fn next_word(s: &mut [f64; STREAM_SLOTS]) -> u32 {
+    let pos = s[3] as u64;
+    let w = word([s[4] as u32, s[5] as u32, s[6] as u32], pos);
+    s[3] = (pos + 1) as f64;
+    if (pos + 1) % 4 == 0 {
+        s.copy_within(0..3, 4); // the next block is computed with the ids of now
+    }
+    w
+}
+
+/// The stream moves to position `pos`, its block computed anew (nrnran123_setseq).
+pub fn set_seq(s: &mut [f64; STREAM_SLOTS], pos: u64) {
+    s[3] = pos as f64;
+    s.copy_within(0..3, 4);
+}
+
+/// The next uniform draw in (0, 1) (nrnran123_dblpick).
+pub fn next_uniform(s: &mut [f64; STREAM_SLOTS]) -> f64 {
+    uniform_of(next_word(s))
 }
 
 #[cfg(test)]

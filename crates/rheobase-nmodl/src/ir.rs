@@ -465,8 +465,8 @@ pub struct Program {
     /// FUNCTION_TABLEs: functions of one argument whose values Python sets (`n.table_<f>_<suffix>(…)`,
     /// [`crate::interp::set_function_table`]).
     pub function_tables: Vec<usize>,
-    /// The RANDOM variable's name (its stream lives in the hidden slots `ran_id1`, `ran_id2`, `ran_id3`, `ran_seq`).
-    pub random: Option<String>,
+    /// The RANDOM variables' names (r's stream lives in the hidden slots from `r:id1`: see `random123::STREAM_SLOTS`).
+    pub random: Vec<String>,
     /// BEFORE/AFTER blocks: (where, function), in the file's order.
     pub before_after: Vec<(rheobase_core::mechanisms::BaPoint, usize)>,
     /// NET_RECEIVE's INITIAL block: run at finitialize for each NetCon that targets the instance, on that NetCon's

@@ -591,12 +591,12 @@ fn hh_rates(v: f64, celsius: f64, usetable: bool) -> (f64, f64, f64, f64, f64, f
     (r.minf, r.hinf, r.ninf, r.mtau, r.htau, r.ntau)
 }
 
-/// The uniform draw in (0, 1) at position `pos` of the Random123 stream (id1, id2, id3), as NEURON's
-/// nrnran123_dblpick.
+/// The next uniform draw in (0, 1) of a Random123 stream (its `random123::STREAM_SLOTS` values), as NEURON's
+/// nrnran123_dblpick, and the stream after it.
 #[pyfunction]
-fn random123_uniform(ids: [u32; 3], pos: u64) -> f64 {
-    use rheobase_core::random123;
-    random123::uniform_of(random123::word(ids, pos))
+fn random123_uniform(mut stream: [f64; rheobase_core::random123::STREAM_SLOTS]) -> (f64, Vec<f64>) {
+    let x = rheobase_core::random123::next_uniform(&mut stream);
+    (x, stream.to_vec())
 }
 
 #[pymodule]

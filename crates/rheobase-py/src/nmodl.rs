@@ -152,9 +152,9 @@ pub fn nmodl_set_function_table(mech: &str, func: &str, ys: Vec<f64>, axes: Opti
     Ok(())
 }
 
-/// The RANDOM variable of a mechanism loaded from NMODL, if it has one.
+/// The RANDOM variables of a mechanism loaded from NMODL.
 #[pyfunction]
-pub fn nmodl_random(mech: &str) -> PyResult<Option<String>> {
+pub fn nmodl_random(mech: &str) -> PyResult<Vec<String>> {
     Ok(program(mech)?.random.clone())
 }
 

@@ -3,9 +3,10 @@
 //! including its self-event protocol: flag 3 from INITIAL, flag 1 per spike, flag 0 external).
 
 use super::*;
+use crate::random123;
 
 // Variables: interval (ms), number, start (ms), noise (0..1); hidden: event (ms), on, ispike,
-// and the Random123 stream (three ids and the sequence number).
+// and the Random123 stream (`random123::STREAM_SLOTS` values from RAN).
 const INTERVAL: usize = 0;
 const NUMBER: usize = 1;
 const START: usize = 2;
@@ -13,8 +14,7 @@ const NOISE: usize = 3;
 const EVENT: usize = 4;
 const ON: usize = 5;
 const ISPIKE: usize = 6;
-pub const RAN_ID1: usize = 7;
-pub const RAN_SEQ: usize = 10;
+const RAN: usize = 7;
 
 pub fn info() -> MechInfo {
     let p = |name, units, default| VarInfo { name, units, default, kind: VarKind::Parameter };
@@ -30,10 +30,13 @@ pub fn info() -> MechInfo {
             h("event", "ms"),
             h("on", "1"),
             h("ispike", "1"),
-            h("ran_id1", "1"),
-            h("ran_id2", "1"),
-            h("ran_id3", "1"),
-            h("ran_seq", "1"),
+            h("ranvar:id1", "1"),
+            h("ranvar:id2", "1"),
+            h("ranvar:id3", "1"),
+            h("ranvar:seq", "1"),
+            h("ranvar:block1", "1"),
+            h("ranvar:block2", "1"),
+            h("ranvar:block3", "1"),
         ],
         ions: vec![],
         globals: vec![],
@@ -72,13 +75,18 @@ impl Cell<'_> {
         }
     }
 
+    /// This instance's Random123 stream, changed by `f`.
+    fn with_stream<T>(&mut self, f: impl FnOnce(&mut [f64; random123::STREAM_SLOTS]) -> T) -> T {
+        let mut s = [0.0; random123::STREAM_SLOTS];
+        s.iter_mut().enumerate().for_each(|(j, x)| *x = self.get(RAN + j));
+        let out = f(&mut s);
+        s.iter().enumerate().for_each(|(j, &x)| self.set(RAN + j, x));
+        out
+    }
+
     /// A draw from the negative exponential of mean 1, from this instance's Random123 stream.
     fn erand(&mut self) -> f64 {
-        let ids = [self.get(RAN_ID1) as u32, self.get(RAN_ID1 + 1) as u32, self.get(RAN_ID1 + 2) as u32];
-        let seq = self.get(RAN_SEQ) as u64;
-        let (x, next) = crate::random123::negexp(ids, seq);
-        self.set(RAN_SEQ, next as f64);
-        x
+        -self.with_stream(random123::next_uniform).ln()
     }
 
     fn init_sequence(&mut self) {
@@ -104,7 +112,7 @@ impl Kernel for NetStim {
     fn initialize(&mut self, blk: &mut BlockData, _: &mut [Block], _: &mut NodeView) {
         for k in 0..blk.len() {
             let mut c = Cell { vars: &mut blk.vars, k };
-            c.set(RAN_SEQ, 0.0);
+            c.with_stream(|s| random123::set_seq(s, 0));
             c.set(ON, 0.0);
             c.set(ISPIKE, 0.0);
             c.set(NOISE, c.get(NOISE).clamp(0.0, 1.0));

@@ -508,10 +508,12 @@ impl Model {
         };
         self.invalidate();
         let mut values: Vec<f64> = info.vars.iter().map(|v| v.default).collect();
-        // A mechanism with a RANDOM stream gets its own: ids (1, rank 0, serial number).
-        if let Some(k) = info.var_index("ran_id1") {
+        // Each RANDOM variable (`random123::STREAM_SLOTS` slots from "<name>:id1", in declaration order) gets
+        // a stream of its own: ids (1, rank 0, serial number), as NEURON's nrnran123_newstream.
+        for (k, _) in info.vars.iter().enumerate().filter(|(_, v)| v.name.ends_with(":id1")) {
             self.random_streams += 1;
-            values[k..k + 3].copy_from_slice(&[1.0, 0.0, self.random_streams as f64]);
+            let stream = crate::random123::new_stream([1, 0, self.random_streams]);
+            values[k..k + crate::random123::STREAM_SLOTS].copy_from_slice(&stream);
         }
         self.points.push(Some(PointProcess { mech, loc, values, table: Vec::new(), pointers: HashMap::new() }));
         Ok(self.points.len() - 1)

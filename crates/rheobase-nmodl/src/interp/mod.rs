@@ -640,27 +640,20 @@ fn scop_random() -> f64 {
 /// A random function (see [`Random`]).
 fn random(op: Random, a: &[f64], inst: &mut Instance) -> f64 {
     use rheobase_core::random123;
-    let ids = |at: u32, inst: &Instance| [0, 1, 2].map(|k| inst.range[at as usize + k] as u32);
     match op {
         Random::Stream { stream, op } => {
-            let at = stream as usize;
-            let ids = ids(stream, inst);
-            let mut pos = inst.range[at + 3] as u64;
-            let mut word = || {
-                pos += 1;
-                random123::word(ids, pos - 1)
-            };
-            let mut uniform = || random123::uniform_of(word());
-            let x = match op {
-                StreamOp::Negexp => -uniform().ln() * a.first().copied().unwrap_or(1.0),
+            let slots = &mut inst.range[stream as usize..stream as usize + random123::STREAM_SLOTS];
+            let s: &mut [f64; random123::STREAM_SLOTS] = slots.try_into().expect("a stream's slots");
+            match op {
+                StreamOp::Negexp => -random123::next_uniform(s).ln() * a.first().copied().unwrap_or(1.0),
                 StreamOp::Uniform => match a {
-                    [lo, hi] => lo + uniform() * (hi - lo),
-                    _ => uniform(),
+                    [lo, hi] => lo + random123::next_uniform(s) * (hi - lo),
+                    _ => random123::next_uniform(s),
                 },
                 StreamOp::Normal => {
                     let (u1, w) = loop {
-                        let u1 = 2.0 * uniform() - 1.0;
-                        let u2 = 2.0 * uniform() - 1.0;
+                        let u1 = 2.0 * random123::next_uniform(s) - 1.0;
+                        let u2 = 2.0 * random123::next_uniform(s) - 1.0;
                         let w = u1 * u1 + u2 * u2;
                         if w <= 1.0 {
                             break (u1, w);
@@ -672,21 +665,20 @@ fn random(op: Random, a: &[f64], inst: &mut Instance) -> f64 {
                         _ => x,
                     }
                 }
-                StreamOp::Ipick => word() as f64,
-                StreamOp::Dpick => uniform(),
+                StreamOp::Ipick => random123::next_word(s) as f64,
+                StreamOp::Dpick => random123::next_uniform(s),
                 StreamOp::SetSeq => {
-                    pos = a[0].max(0.0).trunc() as u64;
+                    random123::set_seq(s, a[0].max(0.0).trunc() as u64);
                     0.0
                 }
                 StreamOp::SetIds => {
+                    // Only the ids: NEURON keeps the block it has (see random123::STREAM_SLOTS).
                     for (k, id) in a.iter().take(3).enumerate() {
-                        inst.range[at + k] = id.max(0.0).trunc();
+                        s[k] = id.max(0.0).trunc();
                     }
                     0.0
                 }
-            };
-            inst.range[at + 3] = pos as f64;
-            x
+            }
         }
         Random::ScopRandom => scop_random(),
         Random::SetSeed => {

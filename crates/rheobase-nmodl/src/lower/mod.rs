@@ -64,7 +64,8 @@ struct Lowerer<'a> {
     current_func: Option<usize>,
     deferred_verbatim: Vec<(usize, Span)>,
     /// The range slot of the RANDOM variable's stream (ids, then sequence number) and its name.
-    random: Option<(String, u32)>,
+    /// The RANDOM variables and the first slot of each one's stream.
+    random: Vec<(String, u32)>,
 }
 
 /// The per-instance slot an ion variable name refers to: `ena` → (E), `nai` → (Inner), …
@@ -102,7 +103,7 @@ impl<'a> Lowerer<'a> {
             in_kinetic: false,
             current_func: None,
             deferred_verbatim: Vec::new(),
-            random: None,
+            random: Vec::new(),
         }
     }
 
@@ -264,7 +265,7 @@ impl<'a> Lowerer<'a> {
             electrode: !self.m.electrode_currents.is_empty(),
             net_receive,
             net_init,
-            random: self.random.as_ref().map(|(name, _)| name.clone()),
+            random: self.random.iter().map(|(name, _)| name.clone()).collect(),
             function_tables: std::mem::take(&mut self.function_tables),
             before_after,
             weights: self.m.net_receive.clone().unwrap_or_default(),
@@ -378,15 +379,16 @@ impl<'a> Lowerer<'a> {
             }
             ions.push(IonUse { name: ion.name.clone(), valence: ion.valence, vars });
         }
-        // A RANDOM variable: its Random123 stream as hidden slots; the engine gives the stream of each new point
-        // process its ids (1, 0, serial number), as NEURON does, through the slot named `ran_id1`.
-        if let [name] = &m.randoms[..] {
-            if m.kind != sema::MechanismKind::Density {
-                let at = self.add_range("ran_id1", "", 0.0, SlotKind::Hidden, 1);
-                for n in ["ran_id2", "ran_id3", "ran_seq"] {
-                    self.add_range(n, "", 0.0, SlotKind::Hidden, 1);
+        // Each RANDOM variable r: its Random123 stream (`random123::STREAM_SLOTS`) as hidden slots `r:id1`,
+        // `r:id2`, `r:id3`, `r:seq`, `r:block1..3`; the engine gives each new point process's streams their ids
+        // (1, 0, serial number), as NEURON does.
+        if m.kind != sema::MechanismKind::Density {
+            for name in &m.randoms {
+                let at = self.add_range(&format!("{name}:id1"), "", 0.0, SlotKind::Hidden, 1);
+                for part in ["id2", "id3", "seq", "block1", "block2", "block3"] {
+                    self.add_range(&format!("{name}:{part}"), "", 0.0, SlotKind::Hidden, 1);
                 }
-                self.random = Some((name.clone(), at));
+                self.random.push((name.clone(), at));
             }
         }
         // Globals NEURON adds: the table switch, file-scope LOCALs (shared by all instances), state start values.
@@ -937,15 +939,14 @@ impl<'a> Lowerer<'a> {
             ExprKind::Name(id) => Some(id.name.as_str()),
             _ => None,
         };
-        let stream = match (&self.random, named) {
-            (Some((r, at)), Some(n)) if r == n => *at,
-            _ => {
-                self.unsupported(
-                    &args[0].span,
-                    "random streams are supported for one RANDOM variable of a POINT_PROCESS or ARTIFICIAL_CELL",
-                );
-                return Expr::Num(f64::NAN);
+        let stream = self.random.iter().find(|(r, _)| Some(r.as_str()) == named).map(|&(_, at)| at);
+        let Some(stream) = stream else {
+            if self.m.kind == sema::MechanismKind::Density {
+                self.unsupported(&args[0].span, "RANDOM variables of density mechanisms are not supported yet");
+            } else {
+                self.error(&args[0].span, format!("the first argument of `{}` must be a RANDOM variable", name.name));
             }
+            return Expr::Num(f64::NAN);
         };
         let values = args[1..].iter().map(|a| self.expr(a)).collect();
         Expr::Random(Random::Stream { stream, op }, values)
