@@ -201,6 +201,12 @@ PROBES = {"netinit.mod": NET_INIT, "netcount.mod": NET_COUNT, "watch.mod": WATCH
           "rfun.mod": RANDOM_FUNCTIONS, "rtwo.mod": TWO_RANDOMS}
 
 
+def ensure_loaded(name, text):
+    """Compiles a probe's source for rheobase unless a mechanism of that name is loaded already."""
+    if name not in rheobase.nmodl.loaded_mechanisms():
+        rheobase.compile_mod(text)
+
+
 def source_of(path):
     with open(path) as f:
         text = f.read()
@@ -568,8 +574,7 @@ def test_nrn_ghk_equals_neurons(celsius, v, rb):
     """nrn_ghk(v, ci, co, z) is NEURON's eion.cpp function (hoc's ghk): same value, including at v = 0 where
     its efun switches to 1 − x/2."""
     neuron = pytest.importorskip("neuron")
-    if "ghkprobe" not in rheobase.nmodl.loaded_mechanisms():
-        rheobase.compile_mod(GHK)
+    ensure_loaded("ghkprobe", GHK)
     soma = rb.Section(name="soma")
     soma.insert("ghkprobe")
     rb.celsius = celsius
@@ -583,8 +588,7 @@ def test_net_receive_initial_and_weights_as_neuron(nrn_mechanisms, nrn, rb):
     assigns to its arguments stays in the NetCon's weight vector; without an INITIAL block finitialize sets the
     elements after the first to 0 (NEURON's init_events). Weights, spikes' effects and v as NEURON's."""
     for name in ("NetInitSyn", "NetCountSyn"):
-        if name not in rheobase.nmodl.loaded_mechanisms():
-            rheobase.compile_mod(PROBES[name.lower().replace("syn", "") + ".mod"])
+        ensure_loaded(name, PROBES[name.lower().replace("syn", "") + ".mod"])
 
     def build(m):
         soma = m.Section(name="soma")
@@ -614,8 +618,7 @@ def test_watch_as_neuron(nrn_mechanisms, nrn, rb):
     """WATCH (set from NET_RECEIVE after INITIAL's net_send(0, 1)): checked at each step's start on the state the
     last step left, it delivers its flag when its condition turns true (edge-triggered, re-armed after turning
     false), at that step's time, as NEURON's fixed step."""
-    if "WatchCount" not in rheobase.nmodl.loaded_mechanisms():
-        rheobase.compile_mod(WATCH)
+    ensure_loaded("WatchCount", WATCH)
 
     def build(m):
         soma = m.Section(name="soma")
@@ -639,8 +642,7 @@ def test_watch_as_neuron(nrn_mechanisms, nrn, rb):
 def test_gap_junctions_through_pointers_as_neuron(nrn_mechanisms, nrn, rb):
     """A gap junction as ModelDB writes it: a POINTER to the other cell's v, set with setpointer (or NEURON 9's
     gap._ref_vgap = ...). The coupled cell's trace equals NEURON's."""
-    if "GapJ" not in rheobase.nmodl.loaded_mechanisms():
-        rheobase.compile_mod(GAP)
+    ensure_loaded("GapJ", GAP)
 
     def build(m, modern):
         cells = []
@@ -675,8 +677,7 @@ def test_assigning_through_pointers_as_neuron(nrn_mechanisms, nrn, rb):
     NET_RECEIVE (each event) change the variable they point to, which a third mechanism's current reads: x and
     v equal NEURON's."""
     for name, text in (("psink", POINTER_SINK), ("prate", POINTER_RATE), ("PtrPush", POINTER_PUSH)):
-        if name not in rheobase.nmodl.loaded_mechanisms():
-            rheobase.compile_mod(text)
+        ensure_loaded(name, text)
 
     def build(m):
         soma = m.Section(name="soma")
@@ -704,8 +705,7 @@ def test_assigning_through_pointers_as_neuron(nrn_mechanisms, nrn, rb):
 
 
 def test_pointer_errors(rb):
-    if "GapJ" not in rheobase.nmodl.loaded_mechanisms():
-        rheobase.compile_mod(GAP)
+    ensure_loaded("GapJ", GAP)
     soma = rb.Section(name="soma")
     gap = rb.GapJ(soma(0.5))
     with pytest.raises(ValueError, match=r"GapJ\[\d+\]\.vgap wasn't made to point to anything"):
@@ -725,8 +725,7 @@ def test_before_and_after_blocks_as_neuron(nrn_mechanisms, nrn, rb):
     """BEFORE INITIAL / AFTER INITIAL once per finitialize, BEFORE BREAKPOINT with every current evaluation (one at
     finitialize), AFTER SOLVE after every state update, BEFORE STEP before every recording: counts, the v and t
     they see, and the traces equal NEURON's."""
-    if "bacount" not in rheobase.nmodl.loaded_mechanisms():
-        rheobase.compile_mod(BEFORE_AFTER)
+    ensure_loaded("bacount", BEFORE_AFTER)
 
     def build(m):
         soma = m.Section(name="soma")
@@ -751,8 +750,7 @@ def test_before_and_after_blocks_as_neuron(nrn_mechanisms, nrn, rb):
 def test_for_netcons_as_neuron(nrn_mechanisms, nrn, rb):
     """FOR_NETCONS visits every NetCon that targets the point process (creation order) with its weight vector,
     the delivering NetCon's being NET_RECEIVE's own arguments: weights and v as NEURON's."""
-    if "AllCons" not in rheobase.nmodl.loaded_mechanisms():
-        rheobase.compile_mod(FOR_NETCONS)
+    ensure_loaded("AllCons", FOR_NETCONS)
 
     def build(m):
         soma = m.Section(name="soma")
@@ -818,8 +816,7 @@ def test_density_pointers(rb):
 def test_function_table_as_neuron(nrn_mechanisms, nrn, rb):
     """FUNCTION_TABLE values from Python: a constant, or values at points (ends held, linear between), as NEURON's
     hoc_func_table; `(yvec, n, min, max)` spreads n values evenly."""
-    if "ftab" not in rheobase.nmodl.loaded_mechanisms():
-        rheobase.compile_mod(FUNCTION_TABLE)
+    ensure_loaded("ftab", FUNCTION_TABLE)
 
     def values(m, setup):
         soma = m.Section(name="soma")
@@ -848,8 +845,7 @@ def test_function_tables_of_two_and_three_arguments_as_neuron(nrn_mechanisms, nr
     """FUNCTION_TABLEs of several arguments, given NEURON's way (values and points as vec._ref_x[0], each
     argument by its size and range or points): bilinear interpolation in two arguments (NEURON's order of
     operations), the grid value below the arguments in three."""
-    if "ftab2" not in rheobase.nmodl.loaded_mechanisms():
-        rheobase.compile_mod(FUNCTION_TABLES_2D_3D)
+    ensure_loaded("ftab2", FUNCTION_TABLES_2D_3D)
 
     def values(m):
         soma = m.Section(name="soma")
@@ -880,8 +876,7 @@ def test_state_discontinuity_outside_net_receive_as_neuron(nrn_mechanisms, nrn, 
     current evaluations (so at v + 0.001 mV, which the bump here depends on), and never in finitialize's
     current evaluation; in INITIAL it assigns (NEURON skips that only in a session's very first finitialize,
     before its flag is first set: both engines initialise twice here)."""
-    if "sdisc" not in rheobase.nmodl.loaded_mechanisms():
-        rheobase.compile_mod(STATE_DISCONTINUITY)
+    ensure_loaded("sdisc", STATE_DISCONTINUITY)
 
     def run(m):
         soma = m.Section(name="soma")
@@ -904,8 +899,7 @@ def test_state_discontinuity_outside_net_receive_as_neuron(nrn_mechanisms, nrn, 
 def test_random_stream_functions_as_neuron(nrn_mechanisms, nrn, rb):
     """Every random_* function of a RANDOM variable, with and without its optional arguments, draws NEURON's
     numbers from the same Random123 stream."""
-    if "RFun" not in rheobase.nmodl.loaded_mechanisms():
-        rheobase.compile_mod(RANDOM_FUNCTIONS)
+    ensure_loaded("RFun", RANDOM_FUNCTIONS)
 
     def draws(m):
         soma = m.Section(name="soma")
@@ -921,8 +915,7 @@ def test_random_stream_functions_as_neuron(nrn_mechanisms, nrn, rb):
 def test_two_random_variables_as_neuron(nrn_mechanisms, nrn, rb):
     """Each RANDOM variable has a stream of its own: new ones get ids (1, 0, serial) in declaration order, one
     serial per variable (NEURON's nrnran123_newstream); set from Python, both give NEURON's draws."""
-    if "RTwo" not in rheobase.nmodl.loaded_mechanisms():
-        rheobase.compile_mod(TWO_RANDOMS)
+    ensure_loaded("RTwo", TWO_RANDOMS)
 
     def draws(m):
         soma = m.Section(name="soma")
@@ -955,8 +948,7 @@ def test_derivative_steady_state_as_neuron(nrn_mechanisms, rb):
     """STEADYSTATE derivimplicit: NEURON 9's threaded solver sets dt to 1e-9 ms (not the 1e9 of its old
     non-threaded one), so INITIAL's x = 0.1 moves by only 1e-9·(0.7 − 0.1)/5; rheobase gives the same numbers.
     NEURON runs in a process of its own: once such a mechanism's instances are freed, its next run crashes."""
-    if "ssd" not in rheobase.nmodl.loaded_mechanisms():
-        rheobase.compile_mod(STEADY_DERIVATIVE)
+    ensure_loaded("ssd", STEADY_DERIVATIVE)
 
     def run(m):
         soma = m.Section(name="soma")

@@ -84,10 +84,6 @@ impl<R: Real> Population<R> {
         self.len == 0
     }
 
-    pub fn model(&self) -> ModelKind {
-        self.model
-    }
-
     pub fn time(&self) -> R {
         self.time
     }
