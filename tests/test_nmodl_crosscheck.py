@@ -821,7 +821,7 @@ def test_function_table_as_neuron(nrn_mechanisms, nrn, rb):
     def values(m, setup):
         soma = m.Section(name="soma")
         soma.insert("ftab")
-        setup(m)
+        vectors = setup(m)  # noqa: F841 (NEURON's table points into them: they must stay alive)
         out = []
         for v in (-90, -70, -65.5, -40, 0, 30):
             m.finitialize(v)
@@ -829,9 +829,20 @@ def test_function_table_as_neuron(nrn_mechanisms, nrn, rb):
         return out
 
     def points(m):
-        m.table_tau1_ftab(m.Vector([5, 3, 1, 0.5]), m.Vector([-80, -60, -20, 20]))
+        vectors = m.Vector([5, 3, 1, 0.5]), m.Vector([-80, -60, -20, 20])
+        m.table_tau1_ftab(*vectors)
+        return vectors
+
+    def changed_after(m):
+        # NEURON's table points into the Vectors: a change after the call counts (rheobase: at finitialize)
+        ys, xs = m.Vector([5, 3, 1, 0.5]), m.Vector([-80, -60, -20, 20])
+        m.table_tau1_ftab(ys, xs)
+        ys.x[1], xs.x[3] = 4, 40
+        return ys, xs
 
     assert values(rb, points) == pytest.approx(values(nrn, points), rel=1e-15)
+    assert values(rb, changed_after) == pytest.approx(values(nrn, changed_after), rel=1e-15)
+    assert values(rb, changed_after) != values(rb, points)
     assert values(rb, lambda m: m.table_tau1_ftab(2.5)) == values(nrn, lambda m: m.table_tau1_ftab(2.5)) == [2.5] * 6
     even = values(rb, lambda m: m.table_tau1_ftab(m.Vector([0, 10, 20, 99]), 3, -100, 100))
     assert even == pytest.approx([1, 3, 3.45, 6, 10, 13])

@@ -68,8 +68,8 @@ def function_table_setter(name):
     xvec (ascending); and for any number of arguments `(yvec, n1, min1, max1, n2, min2, max2, …)`, each argument
     given by its size and either its range (even points) or a Vector of its points (`n1, xvec1`). yvec holds the
     values in row order (the last argument's index varies fastest). NEURON takes `vec._ref_x[0]` for the Vectors
-    of that form; so does rheobase, and the Vectors themselves too. The values are copied: later changes to the
-    Vectors need another call (NEURON keeps reading the Vectors)."""
+    of that form; so does rheobase, and the Vectors themselves too. The Vectors are read again at each
+    finitialize (see `sync_function_tables`)."""
     from .nmodl import loaded_mechanisms
 
     for mech in loaded_mechanisms():
@@ -81,6 +81,22 @@ def function_table_setter(name):
             if name == f"table_{func}_{mech}":
                 return _table_setter(mech, func, arity)
     return None
+
+
+# (mech, func) -> the arguments of the last table_<func>_<mech> call that gave Vectors.
+_vector_tables = {}
+
+
+def sync_function_tables():
+    """Re-reads the Vectors of every FUNCTION_TABLE given Vectors. NEURON's tables point into the Vectors'
+    memory and see every change; rheobase reads them at finitialize, as it reads played Vectors."""
+    for (mech, func), (setter, args) in list(_vector_tables.items()):
+        setter(*args)
+
+
+def forget_function_tables(mech):
+    for key in [k for k in _vector_tables if k[0] == mech]:
+        del _vector_tables[key]
 
 
 def _numbers(what, values):
@@ -122,6 +138,16 @@ def _table_setter(mech, func, arity):
         return axes
 
     def set_table(*args):
+        apply(*args)
+        from .vector import Vector, VectorElementRef
+
+        if any(isinstance(a, (Vector, VectorElementRef)) for a in args):
+            _vector_tables[(mech, func)] = (apply, args)
+        else:
+            _vector_tables.pop((mech, func), None)
+        return 0.0
+
+    def apply(*args):
         if len(args) == 1 and _is_number(args[0]):
             _core.nmodl_set_function_table(mech, func, [float(args[0])])
         elif arity == 1 and len(args) == 2:
@@ -137,7 +163,6 @@ def _table_setter(mech, func, arity):
             _core.nmodl_set_function_table(mech, func, ys, axes=axes)
         else:
             raise TypeError(f"{what} takes {forms}")
-        return 0.0
 
     set_table.__name__ = what
     return set_table

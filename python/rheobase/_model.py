@@ -12,6 +12,7 @@ import weakref
 
 from . import _mechanisms as M
 from ._engine import Engine
+from ._functions import sync_function_tables
 from ._handlers import CVode as _CVode
 from ._handlers import FInitializeHandler as _FInitializeHandler
 from ._handlers import Handlers
@@ -355,6 +356,7 @@ class Model:
             if p is not None:
                 p._sync()
         self._sync_plays()
+        sync_function_tables()
         if handlers.has_init():
             self._engine.finitialize_part("start", v)
             handlers.run_init(0)

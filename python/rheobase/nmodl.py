@@ -69,6 +69,9 @@ def _compile(source, file, jit=True, replace_builtin=False):
     for w in warns:
         warnings.warn(w[5], NmodlWarning, stacklevel=3)
     M.refresh()
+    from ._functions import forget_function_tables
+
+    forget_function_tables(name)  # a new definition starts with its own tables
     if name in _LOADED:
         # Loaded again: sections and point processes that use it move to the new definition.
         from ._model import live_models
