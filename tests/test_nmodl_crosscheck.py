@@ -113,6 +113,18 @@ NET_RECEIVE (w (uS), nrecv, tlast (ms)) {
     }
 }
 """
+FOR_NETCONS_INITIAL = """
+NEURON { POINT_PROCESS ConsInit  RANGE n }
+ASSIGNED { n }
+INITIAL { n = 0 }
+NET_RECEIVE (w, k) {
+    INITIAL {
+        k = 10 * w
+        FOR_NETCONS (w1, k1) { k1 = k1 + 1  n = n + w1 }
+    }
+    n = n + k
+}
+"""
 FUNCTION_TABLE = """
 NEURON { SUFFIX ftab  RANGE y }
 FUNCTION_TABLE tau1(v (mV)) (ms)
@@ -195,7 +207,7 @@ ASSIGNED { p }
 NET_RECEIVE (w) { p = p + w }
 """
 PROBES = {"netinit.mod": NET_INIT, "netcount.mod": NET_COUNT, "watch.mod": WATCH, "gapj.mod": GAP,
-          "bacount.mod": BEFORE_AFTER, "allcons.mod": FOR_NETCONS, "ftab.mod": FUNCTION_TABLE,
+          "bacount.mod": BEFORE_AFTER, "allcons.mod": FOR_NETCONS, "consinit.mod": FOR_NETCONS_INITIAL, "ftab.mod": FUNCTION_TABLE,
           "ssd.mod": STEADY_DERIVATIVE, "psink.mod": POINTER_SINK, "prate.mod": POINTER_RATE,
           "ptrpush.mod": POINTER_PUSH, "ftab2.mod": FUNCTION_TABLES_2D_3D, "sdisc.mod": STATE_DISCONTINUITY,
           "rfun.mod": RANDOM_FUNCTIONS, "rtwo.mod": TWO_RANDOMS}
@@ -773,6 +785,31 @@ def test_for_netcons_as_neuron(nrn_mechanisms, nrn, rb):
     assert mine[0][0][1] == 3 and mine[0][1][1] == 3  # each counted its own deliveries
     assert mine[0][0][0] == pytest.approx(0.001 * 1.1 ** 6)  # six events reached syns[0], each scaled both
     assert np.abs(mine[1] - theirs[1]).max() <= 1e-9
+
+
+def test_for_netcons_in_net_receive_initial_as_neuron(nrn_mechanisms, nrn, rb):
+    """FOR_NETCONS in NET_RECEIVE's INITIAL block: each NetCon's INITIAL (creation order) visits every NetCon of
+    its target, its own weights being the block's arguments (assigned before the loop, seen in it)."""
+    ensure_loaded("ConsInit", FOR_NETCONS_INITIAL)
+
+    def build(m):
+        soma = m.Section(name="soma")
+        stim = m.NetStim()
+        stim.start, stim.number = 1, 1
+        syn = m.ConsInit(soma(0.5))
+        ncs = [m.NetCon(stim, syn) for _ in range(3)]
+        for nc, w in zip(ncs, (1, 2, 4)):
+            nc.weight[0] = w
+        m.finitialize(-65)
+        after_init = ([list(nc.weight) for nc in ncs], syn.n)
+        m.continuerun(3)
+        return after_init, ([list(nc.weight) for nc in ncs], syn.n)
+
+    mine, theirs = build(rb), build(nrn)
+    assert mine == theirs
+    # nc0: k = 10, then every k + 1 and n = 7; nc1: k = 20 then + 1 ...; nc2: k = 40, + 1
+    assert mine[0] == ([[1, 13], [2, 22], [4, 41]], 21)
+    assert mine[1][1] == 21 + 13 + 22 + 41
 
 
 DENSITY_POINTER = """

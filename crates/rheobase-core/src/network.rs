@@ -146,8 +146,7 @@ impl Network {
         }
     }
 
-    /// An event to an instance whose NET_RECEIVE loops over the NetCons that target it (FOR_NETCONS): it gets
-    /// every such NetCon's weights, in creation order, and what it assigns to them is kept.
+    /// An event to an instance whose NET_RECEIVE loops over the NetCons that target it (FOR_NETCONS).
     fn deliver_all(
         &mut self,
         blocks: &mut [Block],
@@ -157,6 +156,20 @@ impl Network {
         t: f64,
         out: &mut Outbox,
     ) {
+        let kernel = &mut blocks[b];
+        self.with_all_weights((b, i), netcon, |all, current| {
+            kernel.kernel.net_receive_all(&mut kernel.data, i, all, current, flag, t, out)
+        });
+    }
+
+    /// Calls `f` with the weights of every NetCon that targets instance (b, i), in creation order, and the
+    /// position of `netcon` among them; what `f` assigns to them is kept.
+    fn with_all_weights<T>(
+        &mut self,
+        target: (usize, usize),
+        netcon: Option<usize>,
+        f: impl FnOnce(&mut Vec<Vec<f64>>, Option<usize>) -> T,
+    ) -> T {
         if self.by_target.is_none() {
             let mut map: HashMap<(usize, usize), Vec<usize>> = HashMap::new();
             for (nc, n) in self.netcons.iter().enumerate() {
@@ -166,18 +179,18 @@ impl Network {
             }
             self.by_target = Some(map);
         }
-        let list = self.by_target.as_ref().and_then(|m| m.get(&(b, i))).cloned().unwrap_or_default();
+        let list = self.by_target.as_ref().and_then(|m| m.get(&target)).cloned().unwrap_or_default();
         let current = netcon.and_then(|nc| list.iter().position(|&x| x == nc));
         let mut all: Vec<Vec<f64>> =
             list.iter().map(|&nc| self.weights[self.netcons[nc].weights.clone()].to_vec()).collect();
-        let blk = &mut blocks[b];
-        blk.kernel.net_receive_all(&mut blk.data, i, &mut all, current, flag, t, out);
+        let result = f(&mut all, current);
         for (&nc, w) in list.iter().zip(&all) {
             let range = self.netcons[nc].weights.clone();
             if w.len() == range.len() {
                 self.weights[range].copy_from_slice(w);
             }
         }
+        result
     }
 
     /// WATCH conditions at a step's start (time `t`, ms; NEURON checks them with the thresholds): those
@@ -206,10 +219,16 @@ impl Network {
         for nc in 0..self.netcons.len() {
             let Some((b, i)) = self.netcons[nc].target else { continue };
             let mut out = std::mem::take(&mut self.outbox);
-            let w = &mut self.weights[self.netcons[nc].weights.clone()];
             let blk = &mut blocks[b];
-            if !blk.kernel.net_init(&mut blk.data, i, w, &mut out) {
-                w.iter_mut().skip(1).for_each(|x| *x = 0.0);
+            let has_initial = if blk.kernel.uses_all_weights() {
+                self.with_all_weights((b, i), Some(nc), |all, current| {
+                    blk.kernel.net_init_all(&mut blk.data, i, all, current.expect("a NetCon of its target"), &mut out)
+                })
+            } else {
+                blk.kernel.net_init(&mut blk.data, i, &mut self.weights[self.netcons[nc].weights.clone()], &mut out)
+            };
+            if !has_initial {
+                self.weights[self.netcons[nc].weights.clone()].iter_mut().skip(1).for_each(|x| *x = 0.0);
             }
             self.dispatch(b, &mut out, Some(nc));
             self.outbox = out;

@@ -220,7 +220,10 @@ impl NmodlKernel {
             roots.extend(program.net_receive);
             program.touched_slots(&roots)
         });
-        let for_netcons = program.net_receive.is_some_and(|f| has_for_netcons(&program.funcs[f].body));
+        let for_netcons = [program.net_receive, program.net_init]
+            .into_iter()
+            .flatten()
+            .any(|f| has_for_netcons(&program.funcs[f].body));
         let touched_ba = program.before_after.iter().map(|&(_, f)| program.touched_slots(&[f])).collect();
         NmodlKernel {
             touched_ba,
@@ -649,13 +652,18 @@ impl Kernel for NmodlKernel {
         t: f64,
         out: &mut Outbox,
     ) {
-        let mut weights = current.map(|c| all[c].clone()).unwrap_or_default();
-        self.interp.set_netcons(NetconWeights { all: std::mem::take(all), current });
-        self.net_receive(blk, k, &mut weights, flag, t, out);
-        *all = self.interp.take_netcons().map(|n| n.all).unwrap_or_default();
-        if let Some(c) = current {
-            all[c] = weights;
-        }
+        self.with_netcons(all, current, |this, weights| this.net_receive(blk, k, weights, flag, t, out));
+    }
+
+    fn net_init_all(
+        &mut self,
+        blk: &mut BlockData,
+        k: usize,
+        all: &mut Vec<Vec<f64>>,
+        current: usize,
+        out: &mut Outbox,
+    ) -> bool {
+        self.with_netcons(all, Some(current), |this, weights| this.net_init(blk, k, weights, out))
     }
 
     fn check_watches(&mut self, blk: &mut BlockData, t: f64, fired: &mut Vec<(usize, f64)>) {
@@ -689,6 +697,24 @@ impl Kernel for NmodlKernel {
 }
 
 impl NmodlKernel {
+    /// Runs `f` on the delivering NetCon's weights (`all[current]`) with every NetCon's weights available to
+    /// FOR_NETCONS; `all` keeps what either assigns.
+    fn with_netcons<T>(
+        &mut self,
+        all: &mut Vec<Vec<f64>>,
+        current: Option<usize>,
+        f: impl FnOnce(&mut Self, &mut Vec<f64>) -> T,
+    ) -> T {
+        let mut weights = current.map(|c| all[c].clone()).unwrap_or_default();
+        self.interp.set_netcons(NetconWeights { all: std::mem::take(all), current });
+        let result = f(self, &mut weights);
+        *all = self.interp.take_netcons().map(|n| n.all).unwrap_or_default();
+        if let Some(c) = current {
+            all[c] = weights;
+        }
+        result
+    }
+
     /// Runs NET_RECEIVE (or its INITIAL block, `f`) for instance k on a NetCon's weight vector, which keeps what
     /// the code assigns to its arguments; events it asks for go to `out`.
     #[allow(clippy::too_many_arguments)]

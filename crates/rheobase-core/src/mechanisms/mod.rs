@@ -236,6 +236,18 @@ pub trait Kernel: Send + Sync {
     fn net_init(&mut self, _blk: &mut BlockData, _instance: usize, _weights: &mut [f64], _out: &mut Outbox) -> bool {
         false
     }
+    /// [`Kernel::net_init`] on the weights of NetCon `all[current]`, with every NetCon's weights for
+    /// FOR_NETCONS (see [`Kernel::net_receive_all`]).
+    fn net_init_all(
+        &mut self,
+        blk: &mut BlockData,
+        instance: usize,
+        all: &mut Vec<Vec<f64>>,
+        current: usize,
+        out: &mut Outbox,
+    ) -> bool {
+        self.net_init(blk, instance, &mut all[current], out)
+    }
     /// NET_RECEIVE for one instance at time `t` (ms): `weights` is the delivering NetCon's weight
     /// vector (NET_RECEIVE may change it), `flag` 0 for NetCon events.
     fn net_receive(

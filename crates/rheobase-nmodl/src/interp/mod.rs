@@ -366,8 +366,8 @@ impl Interpreter {
     /// arguments (frame slots 0..n), so they pass into the loop and back out of it.
     fn for_netcons(&mut self, args: &[u32], body: &[Stmt], fp: usize, inst: &mut Instance) {
         let Some(mut nw) = self.netcons.take() else {
-            // Not a NetCon delivery here (INITIAL's self-event, a WATCH): NEURON's loop still visits the NetCons,
-            // which rheobase only passes with the events a NetCon caused.
+            // The engine passes the NetCons to every NET_RECEIVE (and its INITIAL) of a mechanism that has
+            // FOR_NETCONS; a call without them is a bug worth a message, not a silent empty loop.
             self.fault("FOR_NETCONS needs the NetCons of the instance, which this call was not given".into());
             return;
         };
