@@ -95,6 +95,43 @@ BEFORE BREAKPOINT { nbb = nbb + 1  vbb = v }
 AFTER SOLVE { nas = nas + 1  vas = v  tas = t }
 BEFORE STEP { nbs = nbs + 1 }
 """
+# BEFORE/AFTER blocks of mechanisms with ions: nocmodl wraps each block in the current routine's ion statements.
+BA_IONS = {
+    "bareads": """
+NEURON { SUFFIX bareads  USEION ca READ cai WRITE ica  RANGE gbar, rica, rcai }
+PARAMETER { gbar = 0.001 (S/cm2) }
+ASSIGNED { v (mV)  ica (mA/cm2)  cai (mM)  rica  rcai }
+BREAKPOINT { ica = gbar * (v - 50) }
+BEFORE STEP { rica = ica  rcai = cai }
+AFTER SOLVE { rica = ica }
+""",
+    "baconc": """
+NEURON { SUFFIX baconc  USEION ca READ cai WRITE ica, cai  RANGE gbar }
+PARAMETER { gbar = 0.002 (S/cm2) }
+ASSIGNED { v (mV)  ica (mA/cm2)  cai (mM) }
+BREAKPOINT { ica = gbar * (v - 50) }
+AFTER SOLVE { cai = cai + 0.001 }
+BEFORE BREAKPOINT { ica = 7 }
+""",
+    "bareads2": """
+NEURON { SUFFIX bareads2  USEION ca READ cai, cao WRITE ica  RANGE rcai }
+ASSIGNED { v (mV)  ica (mA/cm2)  cai (mM)  cao (mM)  rcai }
+BREAKPOINT { ica = 0.003 * (v - 50) }
+BEFORE STEP { rcai = cai  ica = ica + 1 }
+AFTER INITIAL { ica = 5 }
+""",
+    "baonly": """
+NEURON { SUFFIX baonly  USEION ca READ ica WRITE cai }
+ASSIGNED { ica (mA/cm2)  cai (mM) }
+AFTER SOLVE { cai = cai + 0.01 }
+""",
+    "BaPP": """
+NEURON { POINT_PROCESS BaPP  USEION ca READ cai WRITE ica }
+ASSIGNED { v (mV)  ica (nA)  cai (mM) }
+BREAKPOINT { ica = 0.0001 * (v - 50) }
+BEFORE STEP { }
+""",
+}
 FOR_NETCONS = """
 NEURON { POINT_PROCESS AllCons  RANGE tau, i  NONSPECIFIC_CURRENT i }
 PARAMETER { tau = 2 (ms) }
@@ -207,7 +244,8 @@ ASSIGNED { p }
 NET_RECEIVE (w) { p = p + w }
 """
 PROBES = {"netinit.mod": NET_INIT, "netcount.mod": NET_COUNT, "watch.mod": WATCH, "gapj.mod": GAP,
-          "bacount.mod": BEFORE_AFTER, "allcons.mod": FOR_NETCONS, "consinit.mod": FOR_NETCONS_INITIAL, "ftab.mod": FUNCTION_TABLE,
+          "bacount.mod": BEFORE_AFTER, "allcons.mod": FOR_NETCONS, "consinit.mod": FOR_NETCONS_INITIAL,
+          **{f"{name.lower()}.mod": text for name, text in BA_IONS.items()}, "ftab.mod": FUNCTION_TABLE,
           "ssd.mod": STEADY_DERIVATIVE, "psink.mod": POINTER_SINK, "prate.mod": POINTER_RATE,
           "ptrpush.mod": POINTER_PUSH, "ftab2.mod": FUNCTION_TABLES_2D_3D, "sdisc.mod": STATE_DISCONTINUITY,
           "rfun.mod": RANDOM_FUNCTIONS, "rtwo.mod": TWO_RANDOMS}
@@ -785,6 +823,44 @@ def test_for_netcons_as_neuron(nrn_mechanisms, nrn, rb):
     assert mine[0][0][1] == 3 and mine[0][1][1] == 3  # each counted its own deliveries
     assert mine[0][0][0] == pytest.approx(0.001 * 1.1 ** 6)  # six events reached syns[0], each scaled both
     assert np.abs(mine[1] - theirs[1]).max() <= 1e-9
+
+
+def test_before_after_blocks_and_ions_as_neuron(nrn_mechanisms, nrn, rb):
+    """After a BEFORE/AFTER block NEURON adds the mechanism's written currents to the ion once more (so the ion's
+    ica holds extra copies after AFTER SOLVE and BEFORE STEP until the next step zeroes it) and assigns written
+    concentrations; it copies ion variables in first -- each only when its list of statements has two or more:
+    bareads sees its stale cai, baonly's write is lost."""
+    for name, text in BA_IONS.items():
+        ensure_loaded(name, text)
+
+    def run(m):
+        soma, other = m.Section(name="soma"), m.Section(name="other")
+        for sec in (soma, other):
+            sec.L = sec.diam = 10
+        for mech in ("bareads", "baconc", "bareads2"):
+            soma.insert(mech)
+        other.insert("baonly")
+        pp = m.BaPP(other(0.5))
+        seg = soma(0.5)
+        recs = [m.Vector().record(ref) for ref in (seg._ref_ica, seg._ref_cai, seg._ref_v, seg.bareads._ref_rica,
+                                                   seg.bareads._ref_rcai, seg.bareads2._ref_rcai,
+                                                   other(0.5)._ref_ica, other(0.5)._ref_cai)]
+        m.finitialize(-65)
+        for _ in range(4):
+            m.fadvance()
+        return np.array([np.array(r) for r in recs]), pp
+
+    (mine, _), (theirs, _) = run(rb), run(nrn)
+    assert mine == pytest.approx(theirs, rel=1e-12, abs=1e-12)
+    ica, cai, v = theirs[0], theirs[1], theirs[2]
+    own = (0.001 + 0.002 + 0.003) * (v[:-1] - 50)  # the currents of each step, at its start's v
+    # after a step: the currents, then bareads's and baconc's added again at AFTER SOLVE, bareads's and
+    # bareads2's (which adds 1 to its own first) at BEFORE STEP; baconc's `ica = 7` BEFORE BREAKPOINT is wiped
+    assert ica[1:] == pytest.approx(own + (0.001 + 0.002 + 0.001 + 0.003) * (v[:-1] - 50) + 1)
+    assert cai[1:] == pytest.approx(5e-5 + 0.001 * np.arange(1, 5))
+    assert theirs[5][1:] == pytest.approx(cai[1:])  # bareads2 copies cai in (two statements)
+    assert theirs[4][2:] == pytest.approx(cai[1:-1])  # bareads does not: the copy its state phase made
+    assert list(theirs[7]) == [5e-5] * 5  # baonly's assignment is a single statement: dropped
 
 
 def test_for_netcons_in_net_receive_initial_as_neuron(nrn_mechanisms, nrn, rb):

@@ -423,6 +423,18 @@ pub struct IonVar {
     pub write: bool,
 }
 
+impl IonVar {
+    pub fn is_concentration(&self) -> bool {
+        matches!(self.field, IonField::Inner | IonField::Outer)
+    }
+
+    /// Copied into the mechanism before its code runs (nocmodl's get_ion_variables): read, or a written
+    /// concentration.
+    pub fn copied_in(&self) -> bool {
+        self.read || (self.write && self.is_concentration())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct IonUse {
     pub name: String,

@@ -132,9 +132,29 @@ struct NmodlKernel {
     watches: Vec<Vec<Watch>>,
     /// NET_RECEIVE has a FOR_NETCONS loop: events bring every targeting NetCon's weights.
     for_netcons: bool,
+    ba_ions: BaIons,
     /// What `Instance::discontinuity` is for the next interpreted call (false only in parts of the current
     /// phase: see `Stmt::Discontinuity`).
     discontinuity: bool,
+}
+
+/// Whether nocmodl's code for BEFORE/AFTER blocks copies ion variables in and out. It wraps each block in the
+/// statements of the current routine -- `cai = _ion_cai;` per read variable and written concentration, then
+/// `_ion_ica += ica` per written current (two list items) and `_ion_cai = cai;` per other written variable --
+/// but inserts each list only when it has two or more items (nocpout.cpp: `lst->next != lst->prev`).
+#[derive(Debug, Clone, Copy, Default)]
+struct BaIons {
+    copy_in: bool,
+    write_back: bool,
+}
+
+impl BaIons {
+    fn of(ions: &[ir::IonUse]) -> Self {
+        let vars = || ions.iter().flat_map(|ion| &ion.vars);
+        let gets: usize = vars().map(|v| v.read as usize + (v.write && v.is_concentration()) as usize).sum();
+        let sets: usize = vars().filter(|v| v.write).map(|v| if v.field == IonField::Current { 2 } else { 1 }).sum();
+        BaIons { copy_in: gets >= 2, write_back: sets >= 2 }
+    }
 }
 
 fn has_for_netcons(body: &[ir::Stmt]) -> bool {
@@ -209,7 +229,7 @@ impl NmodlKernel {
         let globals = program.globals.iter().map(|g| g.default).collect();
         let exposed = program.globals.iter().enumerate().filter(|(_, g)| g.exposed).map(|(k, _)| k).collect();
         let row = vec![0.0; program.range.len()];
-        let touched = [Phase::Init, Phase::Current, Phase::State].map(|phase| {
+        let mut touched = [Phase::Init, Phase::Current, Phase::State].map(|phase| {
             let mut roots = match phase {
                 Phase::Init => vec![program.start, program.initial],
                 Phase::Current => {
@@ -225,6 +245,16 @@ impl NmodlKernel {
             .flatten()
             .any(|f| has_for_netcons(&program.funcs[f].body));
         let touched_ba = program.before_after.iter().map(|&(_, f)| program.touched_slots(&[f])).collect();
+        let ba_ions = BaIons::of(&program.ions);
+        if !program.before_after.is_empty() && !ba_ions.copy_in {
+            // Those blocks read the copies the phases left, which NEURON's phases refresh whether or not their
+            // code reads them.
+            for v in program.ions.iter().flat_map(|ion| &ion.vars).filter(|v| v.copied_in()) {
+                for t in &mut touched {
+                    t[v.slot as usize] = true;
+                }
+            }
+        }
         NmodlKernel {
             touched_ba,
             interp: Interpreter::new(Arc::clone(&program)),
@@ -245,6 +275,7 @@ impl NmodlKernel {
             pointers: EnvPointers::default(),
             watches: Vec::new(),
             for_netcons,
+            ba_ions,
             discontinuity: true,
         }
     }
@@ -317,9 +348,12 @@ impl NmodlKernel {
         for (i, ion) in program.ions.iter().enumerate() {
             let ib = blk.ion_block[i];
             let touched = self.touched_by(phase, block);
-            let wanted = |v: &&IonVar| {
-                touched[v.slot as usize]
-                    && (v.read || (v.write && v.field != IonField::Current && phase != Phase::Current))
+            let wanted = |v: &&IonVar| match block {
+                Some(_) => self.ba_ions.copy_in && v.copied_in(),
+                None => {
+                    touched[v.slot as usize]
+                        && (v.read || (v.write && v.field != IonField::Current && phase != Phase::Current))
+                }
             };
             for v in ion.vars.iter().filter(wanted) {
                 let from = &ions[ib].data.vars[ion_var(v.field)];
@@ -384,7 +418,9 @@ impl NmodlKernel {
         } else {
             self.interpret_all(phase, block, blk, &mut env, nv.initializing);
         }
-        if phase != Phase::Current {
+        if block.is_some() {
+            self.before_after_ions_out(blk, ions, nv);
+        } else if phase != Phase::Current {
             for (i, ion) in program.ions.iter().enumerate() {
                 let ib = blk.ion_block[i];
                 let mut wrote_conc = false;
@@ -421,6 +457,29 @@ impl NmodlKernel {
 }
 
 impl NmodlKernel {
+    /// After a BEFORE/AFTER block, what nocmodl's code for it writes to the ions: each written current is added
+    /// again (point processes: nA scaled by 100/area), concentrations and reversal potentials are assigned
+    /// (without nrn_wrote_conc) -- but nothing when that would be a single statement (see `BaIons`).
+    fn before_after_ions_out(&self, blk: &BlockData, ions: &mut [Block], nv: &NodeView) {
+        if !self.ba_ions.write_back {
+            return;
+        }
+        let point = self.program.kind == Kind::Point;
+        for (i, ion) in self.program.ions.iter().enumerate() {
+            let ion_vars = &mut ions[blk.ion_block[i]].data.vars;
+            for iv in ion.vars.iter().filter(|iv| iv.write) {
+                let (to, from) = (&mut ion_vars[ion_var(iv.field)], &blk.vars[iv.slot as usize]);
+                for (k, (&x, &ii)) in from.iter().zip(&blk.ion_instance[i]).enumerate() {
+                    if iv.field == IonField::Current {
+                        to[ii] += if point { x * 100.0 / nv.area[blk.node[k]] } else { x };
+                    } else {
+                        to[ii] = x;
+                    }
+                }
+            }
+        }
+    }
+
     /// The slots whose ion variables a phase (or BEFORE/AFTER block `block`) copies in and out.
     fn touched_by(&self, phase: Phase, block: Option<usize>) -> &[bool] {
         match block {
