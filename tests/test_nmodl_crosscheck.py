@@ -132,6 +132,21 @@ BREAKPOINT { ica = 0.0001 * (v - 50) }
 BEFORE STEP { }
 """,
 }
+# A KINETIC block integrated by nocmodl's explicit methods (its derivative form): a v-dependent rate, two
+# molecules of o per d, d in a compartment of volume 2 and a CONSERVE, which these methods ignore.
+KINETIC_EXPLICIT = """
+NEURON { SUFFIX kin_@M@ }
+ASSIGNED { v (mV) }
+STATE { c  o  d }
+INITIAL { c = 1  o = 0  d = 0 }
+BREAKPOINT { SOLVE kin METHOD @M@ }
+KINETIC kin {
+    COMPARTMENT 2 { d }
+    ~ c <-> o (0.5, 0.2 * exp(-(v + 65) / 20))
+    ~ 2 o <-> d (0.3, 0.1)
+    CONSERVE c + o + 2 d = 1
+}
+"""
 FOR_NETCONS = """
 NEURON { POINT_PROCESS AllCons  RANGE tau, i  NONSPECIFIC_CURRENT i }
 PARAMETER { tau = 2 (ms) }
@@ -245,7 +260,8 @@ NET_RECEIVE (w) { p = p + w }
 """
 PROBES = {"netinit.mod": NET_INIT, "netcount.mod": NET_COUNT, "watch.mod": WATCH, "gapj.mod": GAP,
           "bacount.mod": BEFORE_AFTER, "allcons.mod": FOR_NETCONS, "consinit.mod": FOR_NETCONS_INITIAL,
-          **{f"{name.lower()}.mod": text for name, text in BA_IONS.items()}, "ftab.mod": FUNCTION_TABLE,
+          **{f"{name.lower()}.mod": text for name, text in BA_IONS.items()},
+          **{f"kin_{m}.mod": KINETIC_EXPLICIT.replace("@M@", m) for m in ("euler", "runge")}, "ftab.mod": FUNCTION_TABLE,
           "ssd.mod": STEADY_DERIVATIVE, "psink.mod": POINTER_SINK, "prate.mod": POINTER_RATE,
           "ptrpush.mod": POINTER_PUSH, "ftab2.mod": FUNCTION_TABLES_2D_3D, "sdisc.mod": STATE_DISCONTINUITY,
           "rfun.mod": RANDOM_FUNCTIONS, "rtwo.mod": TWO_RANDOMS}
@@ -861,6 +877,35 @@ def test_before_after_blocks_and_ions_as_neuron(nrn_mechanisms, nrn, rb):
     assert theirs[5][1:] == pytest.approx(cai[1:])  # bareads2 copies cai in (two statements)
     assert theirs[4][2:] == pytest.approx(cai[1:-1])  # bareads does not: the copy its state phase made
     assert list(theirs[7]) == [5e-5] * 5  # baonly's assignment is a single statement: dropped
+
+
+@pytest.mark.parametrize("method", ["euler", "runge"])
+def test_kinetic_block_by_explicit_methods_as_neuron(nrn_mechanisms, nrn, rb, method):
+    """SOLVE of a KINETIC block with METHOD euler or runge integrates its derivative form (fluxes over
+    compartment volumes; CONSERVE ignored), as nocmodl does: the states equal NEURON's through a spike."""
+    name = f"kin_{method}"
+    ensure_loaded(name, KINETIC_EXPLICIT.replace("@M@", method))
+
+    def run(m):
+        soma = m.Section(name="soma")
+        soma.L = soma.diam = 20
+        soma.insert("hh")
+        soma.insert(name)
+        stim = m.IClamp(soma(0.5))
+        stim.delay, stim.dur, stim.amp = 0.5, 0.5, 0.5
+        seg = soma(0.5)
+        recs = [m.Vector().record(getattr(seg, f"_ref_{x}_{name}")) for x in ("c", "o", "d")]
+        v = m.Vector().record(seg._ref_v)
+        m.finitialize(-65)
+        m.continuerun(5)
+        return np.array([np.array(r) for r in recs]), np.array(v), stim
+
+    (mine, v, _), (theirs, _, _) = run(rb), run(nrn)
+    assert v.max() > 0  # the rate follows a spike
+    assert np.abs(mine - theirs).max() <= 1e-12
+    c, o, d = theirs
+    # the equations conserve c + o + 2·vol·d (as the CONSERVE, which weights by volume), to the method's error
+    assert abs(c[-1] + o[-1] + 4 * d[-1] - 1) < 1e-3 and d[-1] > 0.1
 
 
 def test_for_netcons_in_net_receive_initial_as_neuron(nrn_mechanisms, nrn, rb):

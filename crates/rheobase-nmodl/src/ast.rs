@@ -323,9 +323,9 @@ pub enum StmtKind {
         lhs: Expr,
         rhs: Expr,
     },
-    /// `CONSERVE lhs = rhs`
+    /// `CONSERVE [n] a + [m] b … = rhs` (the terms are written as a reaction's side, as nocmodl requires)
     Conserve {
-        lhs: Expr,
+        lhs: Vec<Reactant>,
         rhs: Expr,
     },
     /// `COMPARTMENT [i,] volume { states }`

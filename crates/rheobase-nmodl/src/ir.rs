@@ -290,7 +290,8 @@ pub enum Stmt {
     },
 }
 
-/// `SOLVE block METHOD sparse` (or `STEADYSTATE sparse`) of a KINETIC block: backward Euler on the
+/// `SOLVE block METHOD sparse` (or `STEADYSTATE sparse`) of a KINETIC block (or the rates of change of its
+/// states for METHOD euler or runge: see `slopes`): backward Euler on the
 /// compartment-weighted mass-action system, by Newton's method as NEURON's `sparse_thread` (one solve for a linear
 /// scheme; else until Σ|Δ| ≤ 1e-6, negative states clamped to 0); the block then runs once more at the new states.
 #[derive(Debug, Clone, PartialEq)]
@@ -303,6 +304,9 @@ pub struct Kinetic {
     pub linear: bool,
     /// STEADYSTATE (in INITIAL): dt = 1e9 and NEURON's steady-state passes.
     pub steady: bool,
+    /// METHOD euler or runge: no solve; the block's rates of change (Σ fluxes / compartment volume, CONSERVE
+    /// ignored, as nocmodl's derivative form) go to these range slots, one per row, for the explicit method.
+    pub slopes: Option<Vec<u32>>,
 }
 
 impl Stmt {
@@ -599,7 +603,7 @@ pub fn visit_stmts(body: &[Stmt], v: &mut impl Visitor) {
                 visit_stmts(body, v);
             }
             Stmt::Kinetic(k) => {
-                k.rows.iter().for_each(|&r| v.place(&Place::scalar(Var::Range(r))));
+                k.rows.iter().chain(k.slopes.iter().flatten()).for_each(|&r| v.place(&Place::scalar(Var::Range(r))));
                 v.call(k.block);
             }
             Stmt::Reaction { lhs, rhs, kf, kb, fluxes } => {

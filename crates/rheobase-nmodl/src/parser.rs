@@ -794,7 +794,7 @@ impl<'s> Parser<'s> {
             "else" => self.err_expected("a statement (`else` without a preceding `if`)"),
             "CONSERVE" => {
                 self.bump();
-                let lhs = self.expr()?;
+                let lhs = self.reactants()?;
                 self.expect(Tok::Assign, "`=` in `CONSERVE`")?;
                 let rhs = self.expr()?;
                 Ok(StmtKind::Conserve { lhs, rhs })

@@ -300,7 +300,9 @@ fn kinetic_reactions_conserve_compartment_flux() {
     }
     match &stmts[6].kind {
         StmtKind::Conserve { lhs, rhs } => {
-            assert_eq!((lhs.sexpr(), rhs.sexpr()), ("(+ pump pumpca)".into(), "total".into()))
+            let terms: Vec<_> = lhs.iter().map(|r| (r.coefficient, r.species.sexpr())).collect();
+            assert_eq!(terms, [(1, "pump".to_string()), (1, "pumpca".to_string())]);
+            assert_eq!(rhs.sexpr(), "total");
         }
         k => panic!("{k:?}"),
     }

@@ -1024,6 +1024,31 @@ fn kinetic_fluxes_and_nonlinear_scheme() {
 }
 
 #[test]
+fn kinetic_by_euler_steps_its_derivative_form() {
+    // 2A -> B (k) with B in a compartment of volume 2: A' = −2k·A², B' = k·A²/2, one forward step; CONSERVE ignored.
+    let mut r = Run::new(
+        "NEURON { SUFFIX t }\nSTATE { A B }\nINITIAL { A = 1 }\nBREAKPOINT { SOLVE kin METHOD euler }\n\
+         KINETIC kin {\n COMPARTMENT 2 { B }\n ~ 2A -> B (0.5)\n CONSERVE A = 5\n}\n",
+    );
+    r.init();
+    r.step();
+    assert_eq!(r.get("A"), 1.0 - 0.025);
+    assert_eq!(r.get("B"), 0.025 * 0.5 / 2.0);
+}
+
+#[test]
+fn kinetic_methods_nocmodl_refuses_are_errors() {
+    let src = "NEURON { SUFFIX k }\nSTATE { a b }\nBREAKPOINT { SOLVE kin METHOD cnexp }\nKINETIC kin { ~ a <-> b (1, 2) }\n";
+    assert_error(src, 3, 31, "METHOD cnexp can't be used with the KINETIC block `kin`", false);
+}
+
+#[test]
+fn derivative_without_method_warns_that_neuron_leaves_it_alone() {
+    let r = Run::new("NEURON { SUFFIX t }\nSTATE { x }\nBREAKPOINT { SOLVE d }\nDERIVATIVE d { x' = -x }");
+    assert!(r.warnings.iter().any(|w| w.message.contains("without a METHOD")), "{}", render(&r.warnings));
+}
+
+#[test]
 fn net_receive_in_a_density_mechanism_is_an_error() {
     let src = "NEURON { SUFFIX t }\nASSIGNED { a }\nNET_RECEIVE (w) {\n a = w\n}\n";
     let e = errors(src);

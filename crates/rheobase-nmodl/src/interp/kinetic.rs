@@ -44,6 +44,14 @@ impl Interpreter {
     }
 
     pub(super) fn kinetic(&mut self, k: &Kinetic, inst: &mut Instance) {
+        if let Some(slopes) = &k.slopes {
+            // The fluxes into each state's equation at the current states, over its compartment's volume.
+            let sys = self.run_block(k, inst);
+            for ((&slot, f), vol) in slopes.iter().zip(sys.f).zip(sys.vol) {
+                inst.range[slot as usize] = f / vol;
+            }
+            return;
+        }
         let dt = if k.steady { 1e9 } else { inst.dt };
         if !k.steady {
             self.sparse(k, dt, k.linear, inst);
@@ -107,8 +115,9 @@ impl Interpreter {
         self.build(k, &old, dt, inst);
     }
 
-    /// Runs the block to build M and F at the current states.
-    fn build(&mut self, k: &Kinetic, old: &[f64], dt: f64, inst: &mut Instance) -> (Vec<f64>, Vec<f64>) {
+    /// Runs the block at the current states: the mass-action system (M, the fluxes F, the compartment volumes
+    /// and the CONSERVE equations, not yet applied).
+    fn run_block(&mut self, k: &Kinetic, inst: &mut Instance) -> System {
         let n = k.rows.len();
         self.system = Some(System {
             rows: k.rows.clone(),
@@ -117,10 +126,16 @@ impl Interpreter {
             vol: vec![1.0; n],
             conserve: Vec::new(),
         });
-        let saved_dt = std::mem::replace(&mut inst.dt, dt);
         self.call(k.block, &[], inst);
+        self.system.take().expect("set above")
+    }
+
+    /// Runs the block to build M and F at the current states.
+    fn build(&mut self, k: &Kinetic, old: &[f64], dt: f64, inst: &mut Instance) -> (Vec<f64>, Vec<f64>) {
+        let n = k.rows.len();
+        let saved_dt = std::mem::replace(&mut inst.dt, dt);
+        let mut sys = self.run_block(k, inst);
         inst.dt = saved_dt;
-        let mut sys = self.system.take().expect("set above");
         for (i, (&slot, &old)) in k.rows.iter().zip(old).enumerate() {
             let s = inst.range[slot as usize];
             sys.f[i] += -sys.vol[i] * (s - old) / dt;

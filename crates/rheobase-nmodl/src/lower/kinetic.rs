@@ -33,7 +33,7 @@ impl Lowerer<'_> {
             }
         }
         self.funcs.push(Func { name: name.to_string(), params: 0, frame, result: None, body: stmts, table: None });
-        Some(Stmt::Kinetic(Kinetic { block: self.funcs.len() - 1, rows, linear, steady }))
+        Some(Stmt::Kinetic(Kinetic { block: self.funcs.len() - 1, rows, linear, steady, slopes: None }))
     }
 
     fn is_state(&self, name: &str) -> bool {
@@ -92,44 +92,18 @@ impl Lowerer<'_> {
                 out.push(Stmt::Compartment { index, volume, states });
             }
             StmtKind::Conserve { lhs, rhs } => {
-                let mut terms = Vec::new();
-                self.conserve_terms(lhs, 1.0, &mut terms);
+                let terms = lhs.iter().filter_map(|r| Some((self.target(&r.species)?, r.coefficient as f64))).collect();
                 let value = self.expr(rhs);
                 out.push(Stmt::Conserve { terms, value });
             }
             _ => unreachable!("only kinetic statements are passed here"),
         }
     }
-
-    /// `a + 2*b - c` as (state, coefficient) terms.
-    fn conserve_terms(&mut self, e: &ast::Expr, sign: f64, out: &mut Vec<(Place, f64)>) {
-        match &e.kind {
-            ExprKind::Binary { op: ast::BinOp::Add, lhs, rhs } => {
-                self.conserve_terms(lhs, sign, out);
-                self.conserve_terms(rhs, sign, out);
-            }
-            ExprKind::Binary { op: ast::BinOp::Sub, lhs, rhs } => {
-                self.conserve_terms(lhs, sign, out);
-                self.conserve_terms(rhs, -sign, out);
-            }
-            ExprKind::Binary { op: ast::BinOp::Mul, lhs, rhs } => match (&lhs.kind, &rhs.kind) {
-                (ExprKind::Number { value, .. }, _) => self.conserve_terms(rhs, sign * value.value, out),
-                (_, ExprKind::Number { value, .. }) => self.conserve_terms(lhs, sign * value.value, out),
-                _ => self.error(&e.span, "a CONSERVE term is a state times a number"),
-            },
-            ExprKind::Name(_) | ExprKind::Index { .. } => {
-                if let Some(p) = self.target(e) {
-                    out.push((p, sign));
-                }
-            }
-            _ => self.error(&e.span, "a CONSERVE term is a state times a number"),
-        }
-    }
 }
 
 /// The states a KINETIC body names (in order of first mention), and whether its scheme is linear.
 fn species_of(stmts: &[ast::Stmt], out: &mut Vec<String>, linear: &mut bool, is_state: &dyn Fn(&str) -> bool) {
-    let mut note = |e: &ast::Expr, out: &mut Vec<String>| {
+    let note = |e: &ast::Expr, out: &mut Vec<String>| {
         let name = match &e.kind {
             ExprKind::Name(id) | ExprKind::Index { name: id, .. } => &id.name,
             _ => return,
@@ -153,7 +127,7 @@ fn species_of(stmts: &[ast::Stmt], out: &mut Vec<String>, linear: &mut bool, is_
                 }
             }
             StmtKind::Flux { state, .. } => note(state, out),
-            StmtKind::Conserve { lhs, .. } => conserve_names(lhs, out, &mut note),
+            StmtKind::Conserve { lhs, .. } => lhs.iter().for_each(|r| note(&r.species, out)),
             StmtKind::If { then, else_ifs, else_, .. } => {
                 species_of(&then.stmts, out, linear, is_state);
                 for (_, b) in else_ifs {
@@ -175,15 +149,5 @@ fn species_name(r: &ast::Reactant) -> Option<&str> {
     match &r.species.kind {
         ExprKind::Name(id) | ExprKind::Index { name: id, .. } => Some(&id.name),
         _ => None,
-    }
-}
-
-fn conserve_names(e: &ast::Expr, out: &mut Vec<String>, note: &mut dyn FnMut(&ast::Expr, &mut Vec<String>)) {
-    match &e.kind {
-        ExprKind::Binary { lhs, rhs, .. } => {
-            conserve_names(lhs, out, note);
-            conserve_names(rhs, out, note);
-        }
-        _ => note(e, out),
     }
 }

@@ -5,11 +5,12 @@
 //!   derivative and a is f at x = 0, both simplified the way nocmodl writes them, so the update is NEURON's to
 //!   the last bits. An equation that is not linear in its state makes nocmodl produce wrong numbers silently;
 //!   rheobase solves such a block with `derivimplicit` instead and warns.
-//! * `derivimplicit` (also NEURON's choice when no METHOD is given): backward Euler by Newton's method
-//!   ([`Stmt::Implicit`]).
+//! * `derivimplicit` (also rheobase's when no METHOD is given, with a warning: NEURON 9's fixed step then leaves
+//!   the states as they are): backward Euler by Newton's method ([`Stmt::Implicit`]).
 //! * `euler`: x = x + dt·f(x_old) for all states at once.
 //! * `runge`: scopmath's classical Runge–Kutta (4 evaluations, t at t, t + dt/2, t + dt/2, t + dt with v held;
 //!   t restored), then the block once more at the new states, as nocmodl appends it.
+//! * A KINETIC block: `sparse` (see `Kinetic`), or `euler` / `runge` on its derivative form.
 //!
 //! The last three evaluate the block as a function that stores f of each state in a hidden slot `Dx`.
 
@@ -22,6 +23,16 @@ use std::collections::HashMap;
 enum Mode {
     Cnexp,
     Slopes,
+}
+
+/// x = x + dt·f(x_old) for every state at once: `deriv` stores f of `states[k]` in `slopes[k]`.
+fn euler(deriv: usize, states: Vec<Place>, slopes: Vec<Place>) -> Vec<Stmt> {
+    let mut out = vec![Stmt::Call(deriv, Vec::new())];
+    for (x, dx) in states.into_iter().zip(slopes) {
+        let step = Expr::bin(BinOp::Mul, Expr::get(Var::Dt), Expr::Get(dx));
+        out.push(Stmt::Set(x.clone(), Expr::bin(BinOp::Add, Expr::Get(x), step)));
+    }
+    out
 }
 
 impl Lowerer<'_> {
@@ -39,15 +50,18 @@ impl Lowerer<'_> {
             _ => None,
         });
         if let Some(body) = kinetic {
-            let method = steadystate.or(method);
-            if let Some(m) = method.filter(|m| m.name != "sparse") {
-                self.unsupported(
-                    &m.span,
-                    format!("METHOD {} for a KINETIC block is not supported yet (sparse is)", m.name),
-                );
-                return Vec::new();
-            }
-            return self.kinetic(&block.name, body, steadystate.is_some()).into_iter().collect();
+            let m = steadystate.or(method);
+            return match m.map_or("sparse", |m| m.name.as_str()) {
+                "sparse" => self.kinetic(&block.name, body, steadystate.is_some()).into_iter().collect(),
+                explicit @ ("euler" | "runge") if steadystate.is_none() => {
+                    self.explicit_kinetic(block, body, explicit == "runge")
+                }
+                other => {
+                    let span = m.map_or(&block.span, |m| &m.span);
+                    self.error(span, format!("METHOD {other} can't be used with the KINETIC block `{}` (NEURON takes sparse, euler or runge; STEADYSTATE sparse)", block.name));
+                    Vec::new()
+                }
+            };
         }
         let algebraic = self.ast.blocks.iter().find_map(|b| match &b.kind {
             BlockKind::Linear { name, body, .. } | BlockKind::NonLinear { name, body, .. }
@@ -70,6 +84,16 @@ impl Lowerer<'_> {
         if let Some(ss) = steadystate {
             return self.derivative_steady_state(block, body, ss);
         }
+        if method.is_none() {
+            self.warn(
+                &block.span,
+                format!(
+                    "SOLVE `{}` without a METHOD: NEURON 9 leaves its states unchanged in fixed steps (nocmodl sets up \
+                     no solver for it); rheobase integrates it with derivimplicit",
+                    block.name
+                ),
+            );
+        }
         let method_name = method.map_or("derivimplicit", |m| m.name.as_str());
         match method_name {
             "cnexp" => {
@@ -90,12 +114,7 @@ impl Lowerer<'_> {
             "euler" => {
                 let Some(deriv) = self.derivative(&block.name, body, Mode::Slopes) else { return Vec::new() };
                 let (states, slopes) = self.solved_states(body);
-                let mut out = vec![Stmt::Call(deriv, Vec::new())];
-                for (x, dx) in states.into_iter().zip(slopes) {
-                    let step = Expr::bin(BinOp::Mul, Expr::get(Var::Dt), Expr::Get(dx));
-                    out.push(Stmt::Set(x.clone(), Expr::bin(BinOp::Add, Expr::Get(x), step)));
-                }
-                out
+                euler(deriv, states, slopes)
             }
             "runge" => {
                 let Some(deriv) = self.derivative(&block.name, body, Mode::Slopes) else { return Vec::new() };
@@ -117,6 +136,33 @@ impl Lowerer<'_> {
     /// stores the slopes), k1 = f(t, y0); y = y0 + h/2·k1, acc = y0 + h/6·k1; t += h/2; k2 = f; y = y0 + h/2·k2,
     /// acc += h/3·k2; k3 = f; y = y0 + h·k3, acc += h/3·k3; t += h/2; k4 = f; y = acc + h/6·k4; t back; then f once
     /// more at the new states.
+    /// METHOD euler or runge of a KINETIC block: nocmodl turns the scheme into the derivative form (each state's
+    /// rate of change: its fluxes over its compartment's volume; CONSERVE ignored, as nocmodl warns) and integrates
+    /// that as it would a DERIVATIVE block.
+    fn explicit_kinetic(&mut self, block: &ast::Ident, body: &ast::StmtBlock, runge: bool) -> Vec<Stmt> {
+        let Some(Stmt::Kinetic(mut k)) = self.kinetic(&block.name, body, false) else { return Vec::new() };
+        let n = k.rows.len() as u32;
+        let first = self.add_range(&format!("<{} slopes>", block.name), "", 0.0, SlotKind::Hidden, n);
+        let slopes: Vec<u32> = (first..first + n).collect();
+        let places = |slots: &[u32]| slots.iter().map(|&r| Place::scalar(Var::Range(r))).collect::<Vec<_>>();
+        let (states, slope_places) = (places(&k.rows), places(&slopes));
+        k.slopes = Some(slopes);
+        self.funcs.push(Func {
+            name: format!("{}<slopes>", block.name),
+            params: 0,
+            frame: 0,
+            result: None,
+            body: vec![Stmt::Kinetic(k)],
+            table: None,
+        });
+        let deriv = self.funcs.len() - 1;
+        if runge {
+            self.runge(deriv, &states, &slope_places)
+        } else {
+            euler(deriv, states, slope_places)
+        }
+    }
+
     fn runge(&mut self, deriv: usize, states: &[Place], slopes: &[Place]) -> Vec<Stmt> {
         let local = |l: &mut Self| Place::scalar(Var::Local(l.scratch()));
         let num = Expr::Num;

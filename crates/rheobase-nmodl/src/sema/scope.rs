@@ -186,8 +186,14 @@ impl<'a, 'b> Resolver<'a, 'b> {
                 self.expr(state);
                 self.expr(flux);
             }
-            StmtKind::Equation { lhs, rhs } | StmtKind::Conserve { lhs, rhs } => {
+            StmtKind::Equation { lhs, rhs } => {
                 self.expr(lhs);
+                self.expr(rhs);
+            }
+            StmtKind::Conserve { lhs, rhs } => {
+                for r in lhs {
+                    self.expr(&r.species);
+                }
                 self.expr(rhs);
             }
             StmtKind::Compartment { index, volume, states }
