@@ -66,7 +66,7 @@ NONLINEAR nonlin { LOCAL k  k = 2  ~ x * x = k  ~ x * y = exp(y) - 1 }
     seg.c = 6
     rb.fadvance()
     assert (seg.a, seg.b) == pytest.approx((4, 2), abs=1e-12)
-    with pytest.raises(rheobase.NmodlError, match=r"2 equations in 1 STATEs"):
+    with pytest.raises(rheobase.NmodlError, match=r"2 equations in 1 STATE values"):
         rheobase.compile_mod("NEURON { SUFFIX bad }\nSTATE { a }\nBREAKPOINT { SOLVE l }\n"
                              "LINEAR l { ~ a = 1  ~ 2 * a = 3 }\n")
 

@@ -147,6 +147,22 @@ KINETIC kin {
     CONSERVE c + o + 2 d = 1
 }
 """
+ALGEBRAIC_ARRAYS = """
+NEURON { SUFFIX linarr  RANGE a }
+PARAMETER { a = 2 }
+STATE { x[3]  z[3]  w[2] }
+INITIAL { w[0] = 1  w[1] = 0 }
+BREAKPOINT { SOLVE lin  SOLVE chain  SOLVE nonlin }
+LINEAR lin { ~ x[0] + x[1] = 1  ~ x[1] - x[2] = 0.5  ~ x[0] + 2 * x[2] = a }
+LINEAR chain { LOCAL i  ~ z[0] = a  FROM i = 1 TO 2 { ~ z[i] - 2 * z[i-1] = 0 } }
+NONLINEAR nonlin { ~ w[0] * w[0] = 4 * a / 2  ~ w[0] + w[1] = 3 }
+"""
+ARRAY_POINT = """
+NEURON { POINT_PROCESS ArrPP  RANGE k, n }
+PARAMETER { k[2] }
+ASSIGNED { n[3] }
+INITIAL { FROM i = 0 TO 2 { n[i] = k[0] * i + k[1] } }
+"""
 FOR_NETCONS = """
 NEURON { POINT_PROCESS AllCons  RANGE tau, i  NONSPECIFIC_CURRENT i }
 PARAMETER { tau = 2 (ms) }
@@ -261,6 +277,7 @@ NET_RECEIVE (w) { p = p + w }
 PROBES = {"netinit.mod": NET_INIT, "netcount.mod": NET_COUNT, "watch.mod": WATCH, "gapj.mod": GAP,
           "bacount.mod": BEFORE_AFTER, "allcons.mod": FOR_NETCONS, "consinit.mod": FOR_NETCONS_INITIAL,
           **{f"{name.lower()}.mod": text for name, text in BA_IONS.items()},
+          "linarr.mod": ALGEBRAIC_ARRAYS, "arrpp.mod": ARRAY_POINT,
           **{f"kin_{m}.mod": KINETIC_EXPLICIT.replace("@M@", m) for m in ("euler", "runge")}, "ftab.mod": FUNCTION_TABLE,
           "ssd.mod": STEADY_DERIVATIVE, "psink.mod": POINTER_SINK, "prate.mod": POINTER_RATE,
           "ptrpush.mod": POINTER_PUSH, "ftab2.mod": FUNCTION_TABLES_2D_3D, "sdisc.mod": STATE_DISCONTINUITY,
@@ -906,6 +923,57 @@ def test_kinetic_block_by_explicit_methods_as_neuron(nrn_mechanisms, nrn, rb, me
     c, o, d = theirs
     # the equations conserve c + o + 2·vol·d (as the CONSERVE, which weights by volume), to the method's error
     assert abs(c[-1] + o[-1] + 4 * d[-1] - 1) < 1e-3 and d[-1] > 0.1
+
+
+def test_linear_and_nonlinear_blocks_of_state_arrays_as_neuron(nrn_mechanisms, nrn, rb):
+    """LINEAR and NONLINEAR blocks whose unknowns are STATE arrays (every element), equations in FROM loops
+    included, solved in BREAKPOINT (so after each step), as NEURON's simeq and newton."""
+    ensure_loaded("linarr", ALGEBRAIC_ARRAYS)
+
+    def run(m):
+        soma = m.Section(name="soma")
+        soma.insert("linarr")
+        mech = soma(0.5).linarr
+        m.finitialize(-65)
+        m.fadvance()
+        first = [mech.x[k] for k in range(3)] + [mech.z[k] for k in range(3)] + [mech.w[k] for k in range(2)]
+        mech.a = 3
+        m.fadvance()
+        return first + [mech.x[k] for k in range(3)] + [mech.z[k] for k in range(3)] + [mech.w[k] for k in range(2)]
+
+    mine, theirs = run(rb), run(nrn)
+    assert mine == pytest.approx(theirs, rel=1e-9, abs=1e-12)
+    assert mine[:8] == pytest.approx([-1, 2, 1.5, 2, 4, 8, 2, 1])
+
+
+def test_array_variables_from_python_as_neuron(nrn_mechanisms, nrn, rb):
+    """Array variables read, written and recorded NEURON's ways: seg.mech.x[k], seg.x_mech[k], pp.x[k] and the
+    _ref_ forms; a bad index is an IndexError."""
+    ensure_loaded("linarr", ALGEBRAIC_ARRAYS)
+    ensure_loaded("ArrPP", ARRAY_POINT)
+
+    def run(m):
+        soma = m.Section(name="soma")
+        soma.insert("linarr")
+        seg = soma(0.5)
+        pp = m.ArrPP(seg)
+        pp.k[0], pp.k[1] = 2, 0.5
+        recs = [m.Vector().record(r) for r in (seg._ref_x_linarr[1], seg.linarr._ref_z[2], pp._ref_n[2])]
+        m.finitialize(-65)
+        seg.linarr.w[0] = 3  # Newton starts from here
+        m.fadvance()
+        seg.x_linarr[0] = 7
+        values = [seg.linarr.x[0], len(seg.linarr.x), *seg.linarr.w, *pp.n, len(pp.k)]
+        return values, [list(r) for r in recs], (soma, pp)
+
+    mine, theirs = run(rb), run(nrn)
+    assert mine[0] == pytest.approx(theirs[0], rel=1e-9)  # NEURON's Newton stops at 1e-10 of w = (2, 1)
+    assert mine[1] == theirs[1]
+    assert mine[0] == pytest.approx([7, 3, 2, 1, 0.5, 2.5, 4.5, 2], rel=1e-9)
+    with pytest.raises(IndexError, match=r"linarr.x\[3\]: index out of range \(0 to 2\)"):
+        mine[2][0](0.5).linarr.x[3]
+    with pytest.raises(TypeError, match="references cannot be assigned"):
+        mine[2][1]._ref_n[0] = 1
 
 
 def test_for_netcons_in_net_receive_initial_as_neuron(nrn_mechanisms, nrn, rb):

@@ -3,6 +3,7 @@ mechanisms loaded from NMODL (`seg.kd.rates(v)`, `syn.M()`), which run on rheoba
 with the instance's values and write back what they change, as NEURON's calls do."""
 
 import math
+import weakref
 
 from . import _core
 
@@ -83,15 +84,40 @@ def function_table_setter(name):
     return None
 
 
-# (mech, func) -> the arguments of the last table_<func>_<mech> call that gave Vectors.
+# (mech, func) -> the last table_<func>_<mech> call that gave Vectors: its setter and arguments, the Vectors
+# held weakly (as NEURON's table, which points into their memory, does not keep them either).
 _vector_tables = {}
 
 
 def sync_function_tables():
     """Re-reads the Vectors of every FUNCTION_TABLE given Vectors. NEURON's tables point into the Vectors'
-    memory and see every change; rheobase reads them at finitialize, as it reads played Vectors."""
-    for (mech, func), (setter, args) in list(_vector_tables.items()):
-        setter(*args)
+    memory and see every change; rheobase reads them at finitialize, as it reads played Vectors. A table whose
+    Vectors are gone keeps the values it had."""
+    for key, (setter, weak_args) in list(_vector_tables.items()):
+        args = [a() if isinstance(a, _WeakArg) else a for a in weak_args]
+        if any(a is None for a in args):
+            del _vector_tables[key]
+        else:
+            setter(*args)
+
+
+class _WeakArg:
+    """A Vector argument, or a `vec._ref_x[i]`, held without keeping its Vector alive; calling gives it back
+    (None once the Vector is gone)."""
+
+    __slots__ = ("vector", "index")
+
+    def __init__(self, arg):
+        from .vector import VectorElementRef
+
+        self.vector = weakref.ref(arg.vector if isinstance(arg, VectorElementRef) else arg)
+        self.index = arg.index if isinstance(arg, VectorElementRef) else None
+
+    def __call__(self):
+        from .vector import VectorElementRef
+
+        vec = self.vector()
+        return vec if vec is None or self.index is None else VectorElementRef(vec, self.index)
 
 
 def forget_function_tables(mech):
@@ -142,7 +168,8 @@ def _table_setter(mech, func, arity):
         from .vector import Vector, VectorElementRef
 
         if any(isinstance(a, (Vector, VectorElementRef)) for a in args):
-            _vector_tables[(mech, func)] = (apply, args)
+            weak = tuple(_WeakArg(a) if isinstance(a, (Vector, VectorElementRef)) else a for a in args)
+            _vector_tables[(mech, func)] = (apply, weak)
         else:
             _vector_tables.pop((mech, func), None)
         return 0.0

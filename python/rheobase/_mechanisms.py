@@ -5,6 +5,7 @@ mechanism in the engine appears here without edits.
 """
 
 from . import _core
+from ._arrays import arrays_of
 
 # name -> (kind, ions, electrode_current); kind is "density", "ion" or "point" (artificial cells
 # are point processes without a location, listed in ARTIFICIAL too).
@@ -18,6 +19,10 @@ POINT = []
 # A segment's range-variable names: "gnabar_hh" -> ("hh", "gnabar"); ion variables keep their
 # plain names ("ena" -> ("na_ion", "ena")).
 RANGE_NAMES = {}
+# Array variables (each element is a variable `x[k]`): mechanism -> {"x": length}, and a segment's names of them:
+# "ca_cdp" -> ("cdp", "ca", length).
+ARRAYS = {}
+RANGE_ARRAYS = {}
 # NEURON's MechanismType lists: what exists, in NEURON's order. "morphology" and "capacitance"
 # are built into every section (diam, cm) rather than engine mechanisms.
 MECHANISM_TYPE_NAMES = {0: [], 1: []}
@@ -38,9 +43,13 @@ def refresh():
     IONS[:] = [m for m, (k, _, _) in MECHANISMS.items() if k == "ion"]
     POINT[:] = [m for m, (k, _, _) in MECHANISMS.items() if k == "point"]
     RANGE_NAMES.clear()
+    ARRAYS.clear()
+    ARRAYS.update({m: arrays_of(v for v, *_ in VARIABLES[m]) for m in MECHANISMS})
+    RANGE_ARRAYS.clear()
     for m in DENSITY:
         for v, *_ in VARIABLES[m]:
             RANGE_NAMES[f"{v}_{m}"] = (m, v)
+        RANGE_ARRAYS.update({f"{v}_{m}": (m, v, n) for v, n in ARRAYS[m].items()})
     for m in IONS:
         for v, *_ in VARIABLES[m]:
             RANGE_NAMES[v] = (m, v)

@@ -5,6 +5,7 @@ import itertools
 import math
 
 from . import _mechanisms as M
+from ._arrays import array_attribute
 from ._hoc import HocObject
 from ._refs import PointRef
 from ._section import Segment, _at, _number
@@ -58,11 +59,15 @@ class PointProcess(HocObject):
         var = self._var(name)
         if var is None and name in random_variables(self._mech):
             return NMODLRandom(self, name)
+        engine = self._model._engine
+        array = array_attribute(M.ARRAYS[self._mech], name, self, lambda v: PointRef(self, v),
+                                lambda v: engine.point_get(self._id, v), lambda v, x: setattr(self, v, x))
+        if var is None and array is not None:
+            return array
         if var is None:
             from ._functions import nmodl_function, nmodl_functions
 
             if name in nmodl_functions(self._mech):
-                engine = self._model._engine
                 seg = self.get_segment()
                 return nmodl_function(self._model, self._mech, name, lambda v: engine.point_get(self._id, v),
                                       lambda v, x: engine.point_set(self._id, v, x),

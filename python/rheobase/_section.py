@@ -11,6 +11,7 @@ import operator
 import weakref
 
 from . import _mechanisms as M
+from ._arrays import array_attribute
 from ._refs import DensityRef, VoltageRef
 
 
@@ -471,6 +472,12 @@ class Segment:
                 if not self._has(mech):
                     raise AttributeError(f"{var}, the mechanism does not exist at {self}")
                 return DensityRef(self, mech, mvar)
+            if var in M.RANGE_ARRAYS:
+                mech, mvar, _ = M.RANGE_ARRAYS[var]
+                return getattr(self.__getattr__(mech), f"_ref_{mvar}")
+        elif name in M.RANGE_ARRAYS:
+            mech, mvar, _ = M.RANGE_ARRAYS[name]
+            return getattr(self.__getattr__(mech), mvar)
         elif name in M.MECHANISMS and M.MECHANISMS[name][0] != "point":
             if not self._has(name) or self._x in (0.0, 1.0):
                 raise AttributeError(f"{name}, the mechanism does not exist at {self}")
@@ -537,6 +544,11 @@ class Mechanism:
             return DensityRef(self._seg, self._mech, name[5:])
         if name in self._names():
             return self._seg._mech_get(self._mech, name)
+        seg, mech = self._seg, self._mech
+        array = array_attribute(M.ARRAYS[mech], name, f"{seg}.{mech}", lambda var: DensityRef(seg, mech, var),
+                                lambda var: seg._mech_get(mech, var), lambda var, value: seg._mech_set(mech, var, value))
+        if array is not None:
+            return array
         if self._mech == "hh" and name in ("rates", "vtrap"):
             from ._functions import hh_function
 

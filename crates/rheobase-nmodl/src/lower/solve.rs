@@ -203,53 +203,50 @@ impl Lowerer<'_> {
     /// SOLVE of a LINEAR or NONLINEAR block: its equations `~ lhs = rhs` in the STATEs they name, solved by Newton's
     /// method (one step for a linear system, to rounding) each time the SOLVE runs, from the states' current values.
     fn algebraic(&mut self, block: &ast::Ident, body: &ast::StmtBlock) -> Vec<Stmt> {
-        struct States<'a>(&'a [RangeSlot], Vec<u32>, bool);
+        /// The STATEs the equations name: (first slot, elements), whole arrays for array states.
+        struct States<'a>(&'a [RangeSlot], Vec<(u32, u32)>);
         impl Visitor for States<'_> {
             fn place(&mut self, p: &Place) {
                 if let Var::Range(s) = p.var {
-                    if self.0[s as usize].kind == SlotKind::State {
-                        self.2 |= p.len > 1;
-                        if !self.1.contains(&s) {
-                            self.1.push(s);
-                        }
+                    if self.0[s as usize].kind == SlotKind::State && !self.1.iter().any(|&(at, _)| at == s) {
+                        self.1.push((s, p.len));
                     }
                 }
             }
         }
+        // The equations' residuals go to a hidden array, each `~` to the next element (a loop may state several):
+        // as many elements as the mechanism has state elements, the most a system can have unknowns.
+        let most = self.range.iter().filter(|r| r.kind == SlotKind::State).count().max(1) as u32;
+        let residuals = self.add_range(&format!("<{} residuals>", block.name), "", 0.0, SlotKind::Hidden, most);
         let saved_scopes = std::mem::take(&mut self.scopes);
         let saved_frame = std::mem::replace(&mut self.frame, 0);
-        let mut residuals = Vec::new();
         let mut equations = Vec::new();
         self.push_scope();
-        let stmts = self.block_with(body, &mut |l, s, out| {
+        let count = Place::scalar(Var::Local(self.scratch()));
+        let next = Place { var: Var::Range(residuals), index: Some(Box::new(Expr::Get(count.clone()))), len: most };
+        let mut stmts = vec![Stmt::Set(count.clone(), Expr::Num(0.0))];
+        stmts.extend(self.block_with(body, &mut |l, s, out| {
             let StmtKind::Equation { lhs, rhs } = &s.kind else { return false };
             let value = Expr::bin(BinOp::Sub, l.expr(lhs), l.expr(rhs));
             equations.push(value.clone());
-            let slot = l.add_range(&format!("<{} eq{}>", block.name, residuals.len()), "", 0.0, SlotKind::Hidden, 1);
-            residuals.push(Place::scalar(Var::Range(slot)));
-            out.push(Stmt::Set(Place::scalar(Var::Range(slot)), value));
+            out.push(Stmt::Set(next.clone(), value));
+            out.push(Stmt::Set(count.clone(), Expr::bin(BinOp::Add, Expr::Get(count.clone()), Expr::Num(1.0))));
             true
-        });
+        }));
         self.pop_scope();
         let frame = std::mem::replace(&mut self.frame, saved_frame);
         self.scopes = saved_scopes;
-        let mut states = States(&self.range, Vec::new(), false);
+        let mut states = States(&self.range, Vec::new());
         equations.iter().for_each(|e| visit_expr(e, &mut states));
-        let (unknowns, arrays) = (states.1, states.2);
-        if arrays {
-            self.unsupported(
-                &block.span,
-                format!("`{}`: STATE arrays in LINEAR/NONLINEAR equations are not supported yet", block.name),
-            );
-            return Vec::new();
-        }
-        if unknowns.len() != residuals.len() {
+        let unknowns: Vec<u32> = states.1.iter().flat_map(|&(at, len)| at..at + len).collect();
+        // Equations in loops or IFs are counted as they run (too many is an index fault); the others here.
+        if !conditional_equations(&body.stmts, false) && unknowns.len() != equations.len() {
             self.error(
                 &block.span,
                 format!(
-                    "`{}` has {} equations in {} STATEs: they must be as many",
+                    "`{}` has {} equations in {} STATE values: they must be as many",
                     block.name,
-                    residuals.len(),
+                    equations.len(),
                     unknowns.len()
                 ),
             );
@@ -264,8 +261,10 @@ impl Lowerer<'_> {
             table: None,
         });
         let deriv = self.funcs.len() - 1;
-        let states = unknowns.into_iter().map(|s| Place::scalar(Var::Range(s))).collect();
-        vec![Stmt::Implicit(Implicit { deriv, states, slopes: residuals, backward_euler: false, dt: None })]
+        let slots = |first: u32, n: usize| (first..first + n as u32).map(|s| Place::scalar(Var::Range(s))).collect();
+        let slopes = slots(residuals, unknowns.len());
+        let states = unknowns.iter().map(|&s| Place::scalar(Var::Range(s))).collect();
+        vec![Stmt::Implicit(Implicit { deriv, states, slopes, backward_euler: false, dt: None })]
     }
 
     /// Backward Euler over the step's dt, or over `dt` ms.
@@ -575,4 +574,18 @@ fn subst_zero(e: &Expr, var: Var) -> Expr {
         Expr::Call(id, args) => Expr::Call(*id, args.iter().map(|a| subst_zero(a, var)).collect()),
         other => other.clone(),
     }
+}
+
+/// Whether a `~` equation sits in a FROM or WHILE loop or an IF (so how many run is known only when they do).
+fn conditional_equations(stmts: &[ast::Stmt], inside: bool) -> bool {
+    stmts.iter().any(|s| match &s.kind {
+        StmtKind::Equation { .. } => inside,
+        StmtKind::From { body, .. } | StmtKind::While { body, .. } => conditional_equations(&body.stmts, true),
+        StmtKind::Block(body) => conditional_equations(&body.stmts, inside),
+        StmtKind::If { then, else_ifs, else_, .. } => std::iter::once(then)
+            .chain(else_ifs.iter().map(|(_, b)| b))
+            .chain(else_)
+            .any(|b| conditional_equations(&b.stmts, true)),
+        _ => false,
+    })
 }
