@@ -163,6 +163,20 @@ PARAMETER { k[2] }
 ASSIGNED { n[3] }
 INITIAL { FROM i = 0 TO 2 { n[i] = k[0] * i + k[1] } }
 """
+DENSITY_RANDOM = """
+NEURON { SUFFIX rdens  RANDOM r  RANGE x }
+ASSIGNED { x }
+INITIAL { x = random_uniform(r) }
+BREAKPOINT { x = random_uniform(r) }
+"""
+NO_CURRENT = """
+NEURON { SUFFIX nocur  RANGE a }
+ASSIGNED { v (mV)  a }
+STATE { s }
+INITIAL { s = 0  a = -1 }
+BREAKPOINT { a = v + s  SOLVE d METHOD cnexp }
+DERIVATIVE d { s' = 1 }
+"""
 FOR_NETCONS = """
 NEURON { POINT_PROCESS AllCons  RANGE tau, i  NONSPECIFIC_CURRENT i }
 PARAMETER { tau = 2 (ms) }
@@ -277,7 +291,7 @@ NET_RECEIVE (w) { p = p + w }
 PROBES = {"netinit.mod": NET_INIT, "netcount.mod": NET_COUNT, "watch.mod": WATCH, "gapj.mod": GAP,
           "bacount.mod": BEFORE_AFTER, "allcons.mod": FOR_NETCONS, "consinit.mod": FOR_NETCONS_INITIAL,
           **{f"{name.lower()}.mod": text for name, text in BA_IONS.items()},
-          "linarr.mod": ALGEBRAIC_ARRAYS, "arrpp.mod": ARRAY_POINT,
+          "linarr.mod": ALGEBRAIC_ARRAYS, "rdens.mod": DENSITY_RANDOM, "nocur.mod": NO_CURRENT, "arrpp.mod": ARRAY_POINT,
           **{f"kin_{m}.mod": KINETIC_EXPLICIT.replace("@M@", m) for m in ("euler", "runge")}, "ftab.mod": FUNCTION_TABLE,
           "ssd.mod": STEADY_DERIVATIVE, "psink.mod": POINTER_SINK, "prate.mod": POINTER_RATE,
           "ptrpush.mod": POINTER_PUSH, "ftab2.mod": FUNCTION_TABLES_2D_3D, "sdisc.mod": STATE_DISCONTINUITY,
@@ -1179,6 +1193,63 @@ def test_two_random_variables_as_neuron(nrn_mechanisms, nrn, rb):
     want = [pp.rb.uniform() for _ in range(4)]
     pp.rb.set_ids(7, 8, 9).set_seq(4)
     assert got == want + [pp.rb.uniform()]
+
+
+def test_random_variables_of_density_mechanisms_as_neuron(nrn_mechanisms, nrn, rb):
+    """A density mechanism's RANDOM variable: one stream per segment, new ones numbered as NEURON's insert
+    allocates them (last segment first, sections in insertion order); when nseg grows, segments NEURON keeps keep
+    their streams and the others get new ones in order. Without a current, BREAKPOINT runs once per step, after
+    the SOLVEs (NEURON's nrn_state), so the draws are NEURON's."""
+    ensure_loaded("rdens", DENSITY_RANDOM)
+
+    def run(m):
+        a, b = m.Section(name="a"), m.Section(name="b")
+        a.nseg, b.nseg = 3, 2
+        b.insert("rdens")
+        a.insert("rdens")
+        segs = list(a) + list(b)
+        serials = [seg.rdens.r.get_ids()[2] for seg in segs]
+        for k, seg in enumerate(segs):
+            seg.rdens.r.set_ids(2, 0, 100 + k).set_seq(0)
+        m.finitialize(-65)
+        xs = []
+        for _ in range(3):
+            m.fadvance()
+            xs.append([seg.rdens.x for seg in segs])
+        b.nseg = 4
+        first = serials[-1]  # b(0.75)'s, the first allocated
+        grown = [(*seg.rdens.r.get_ids(), seg.rdens.r.get_seq()) for seg in b]
+        grown = [(id3 - first + 1 if id1 == 1 else id3, seq) for id1, _, id3, seq in grown]  # ids (1, 0, new)
+        return [s - first + 1 for s in serials], xs, grown, (a, b)
+
+    mine, theirs = run(rb), run(nrn)
+    assert mine[0] == theirs[0] == [5, 4, 3, 2, 1]
+    assert mine[1] == theirs[1]
+    # b(0.25) (ids set to (2, 0, 103)) now at 0.375, b(0.75) (…104) at 0.875, with their positions; new streams
+    # between
+    assert mine[2] == theirs[2] == [(6, 0), (103, 4), (7, 0), (104, 4)]
+
+
+def test_breakpoint_without_currents_runs_after_the_solve_as_neuron(nrn_mechanisms, nrn, rb):
+    """A BREAKPOINT that sets no current is all nrn_state in NEURON: its SOLVEs first, then its other statements,
+    at the step's end (new v, new states), and not in finitialize."""
+    ensure_loaded("nocur", NO_CURRENT)
+
+    def run(m):
+        soma = m.Section(name="soma")
+        soma.insert("hh")
+        soma.insert("nocur")
+        stim = m.IClamp(soma(0.5))
+        stim.delay, stim.dur, stim.amp = 0.1, 1, 0.3
+        a, v = m.Vector().record(soma(0.5)._ref_a_nocur), m.Vector().record(soma(0.5)._ref_v)
+        m.finitialize(-65)
+        m.continuerun(2)
+        return np.array(a), np.array(v), stim
+
+    (a, v, _), (their_a, _, _) = run(rb), run(nrn)
+    assert np.abs(a - their_a).max() <= 1e-9
+    t = np.arange(len(a)) * rb.dt
+    assert a[0] == -1 and np.abs(a[1:] - (v[1:] + t[1:])).max() <= 1e-9
 
 
 def test_derivative_steady_state_as_neuron(nrn_mechanisms, rb):

@@ -58,7 +58,7 @@ class PointProcess(HocObject):
             return PointRef(self, self._var(name[5:]))
         var = self._var(name)
         if var is None and name in random_variables(self._mech):
-            return NMODLRandom(self, name)
+            return NMODLRandom.of_point(self, name)
         engine = self._model._engine
         array = array_attribute(M.ARRAYS[self._mech], name, self, lambda v: PointRef(self, v),
                                 lambda v: engine.point_get(self._id, v), lambda v, x: setattr(self, v, x))
@@ -145,25 +145,33 @@ def _pointer_spec(ref, model, what):
 
 
 class NMODLRandom(HocObject):
-    """A RANDOM variable of a point process (`ns.ranvar`): its Random123 stream's ids and position, as
-    NEURON 9's NMODLRandom. finitialize does not move it; the mechanism's code does."""
+    """A RANDOM variable of a point process (`ns.ranvar`) or of a density mechanism at a segment
+    (`seg.mech.r`): its Random123 stream's ids and position, as NEURON 9's NMODLRandom.
+    finitialize does not move it; the mechanism's code does. `get(var)` and `set_(var, value)` reach the
+    owner's variables."""
 
-    __slots__ = ("_pp", "_name")
+    __slots__ = ("_owner", "_name", "_get_var", "_set_var")
 
     _IDS = ("id1", "id2", "id3")
     # The stream's slots, as rheobase-core's random123::STREAM_SLOTS: ids, position, the ids of the block of
     # four words the stream is in (NEURON keeps that block when set_ids changes the ids).
     _STREAM = _IDS + ("seq", "block1", "block2", "block3")
 
-    def __init__(self, pp, name):
-        object.__setattr__(self, "_pp", pp)
-        object.__setattr__(self, "_name", name)
+    def __init__(self, owner, name, get, set_):
+        for slot, value in zip(self.__slots__, (owner, name, get, set_)):
+            object.__setattr__(self, slot, value)
+
+    @classmethod
+    def of_point(cls, pp, name):
+        engine = pp._model._engine
+        return cls(pp.hname(), name, lambda var: engine.point_get(pp._id, var),
+                   lambda var, value: engine.point_set(pp._id, var, value))
 
     def _get(self, part):
-        return self._pp._model._engine.point_get(self._pp._id, f"{self._name}:{part}")
+        return self._get_var(f"{self._name}:{part}")
 
     def _set(self, part, value):
-        self._pp._model._engine.point_set(self._pp._id, f"{self._name}:{part}", float(value))
+        self._set_var(f"{self._name}:{part}", float(value))
 
     def get_ids(self):
         from .vector import Vector
@@ -200,7 +208,7 @@ class NMODLRandom(HocObject):
         return x
 
     def hname(self):
-        return f"NMODLRandom[{self._pp.hname()}]"
+        return f"NMODLRandom[{self._owner}]"
 
 
 def random_variables(mech):
@@ -226,14 +234,14 @@ class NetStim(PointProcess):
         for i in ids:
             if i != int(i) or not 0 <= i < 2**32:
                 raise ValueError(f"noiseFromRandom123: ids must be integers in [0, 2**32), got {i}")
-        NMODLRandom(self, "ranvar").set_ids(*ids).set_seq(0)  # as netstim.mod: setids, then setseq(0)
+        NMODLRandom.of_point(self, "ranvar").set_ids(*ids).set_seq(0)  # as netstim.mod: setids, then setseq(0)
         return 0.0
 
     def seed(self, x):
         """Moves the stream to position x (NEURON's random_setseq); finitialize resets it to 0."""
         x = _number("seed", x)
         pos = 0 if x < 0 or x > 2**40 - 1 else int(x) & 0x3FFFFFFFF
-        NMODLRandom(self, "ranvar").set_seq(pos)
+        NMODLRandom.of_point(self, "ranvar").set_seq(pos)
         return 0.0
 
     def __dir__(self):

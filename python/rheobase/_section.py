@@ -549,6 +549,11 @@ class Mechanism:
                                 lambda var: seg._mech_get(mech, var), lambda var, value: seg._mech_set(mech, var, value))
         if array is not None:
             return array
+        from ._point import NMODLRandom, random_variables
+
+        if name in random_variables(mech):
+            return NMODLRandom(f"{seg}.{mech}", name, lambda var: seg._mech_get(mech, var),
+                               lambda var, value: seg._mech_set(mech, var, value))
         if self._mech == "hh" and name in ("rates", "vtrap"):
             from ._functions import hh_function
 

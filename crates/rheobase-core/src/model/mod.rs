@@ -188,9 +188,22 @@ impl Model {
         if self.section(id)?.nseg() == nseg as usize {
             return Ok(());
         }
+        let old = self.section(id)?.nseg();
         self.section_mut_structural(id)?.set_nseg(nseg as usize)?;
-        // Point processes move to the centre of the segment that now holds them.
         let n = nseg as usize;
+        if n > old {
+            // NEURON's node_realloc keeps the old nodes (old segment i at new segment ⌊n·(i + ½)/old⌋) and clones
+            // the others, in order: a clone's instances are new, with new RANDOM streams.
+            let kept: Vec<usize> = (0..old).map(|i| (n as f64 * ((i as f64 + 0.5) / old as f64)) as usize).collect();
+            let mut mechs = std::mem::take(&mut self.section_mut_structural(id)?.mechs);
+            for m in &mut mechs {
+                for i in (0..n).filter(|i| !kept.contains(i)) {
+                    self.new_streams(m, i);
+                }
+            }
+            self.section_mut_structural(id)?.mechs = mechs;
+        }
+        // Point processes move to the centre of the segment that now holds them.
         for p in self.points.iter_mut().flatten() {
             if let Some((s, x)) = p.loc.as_mut() {
                 if *s == id && *x > 0.0 && *x < 1.0 {
@@ -403,13 +416,18 @@ impl Model {
         if self.section(id)?.mech_index(mech).is_some() {
             return Ok(());
         }
-        let s = self.section_mut_structural(id)?;
-        let nseg = s.nseg();
+        let nseg = self.section(id)?.nseg();
         let fresh = |m: MechId| Inserted {
             mech: m,
             values: mechanisms::info(m).vars.iter().map(|v| vec![v.default; nseg]).collect(),
         };
-        s.mechs.push(fresh(mech));
+        let mut inserted = fresh(mech);
+        // NEURON's mech_insert1 allocates the instances from the last segment to the first.
+        for i in (0..nseg).rev() {
+            self.new_streams(&mut inserted, i);
+        }
+        let s = self.section_mut_structural(id)?;
+        s.mechs.push(inserted);
         if info.kind == MechKind::Density {
             for ion in &info.ions {
                 let ion_mech = mechanisms::find(&format!("{ion}_ion")).expect("ion registered");
@@ -508,15 +526,34 @@ impl Model {
         };
         self.invalidate();
         let mut values: Vec<f64> = info.vars.iter().map(|v| v.default).collect();
-        // Each RANDOM variable (`random123::STREAM_SLOTS` slots from "<name>:id1", in declaration order) gets
-        // a stream of its own: ids (1, rank 0, serial number), as NEURON's nrnran123_newstream.
-        for (k, _) in info.vars.iter().enumerate().filter(|(_, v)| v.name.ends_with(":id1")) {
-            self.random_streams += 1;
-            let stream = crate::random123::new_stream([1, 0, self.random_streams]);
+        for (k, stream) in self.next_streams(mech) {
             values[k..k + crate::random123::STREAM_SLOTS].copy_from_slice(&stream);
         }
         self.points.push(Some(PointProcess { mech, loc, values, table: Vec::new(), pointers: HashMap::new() }));
         Ok(self.points.len() - 1)
+    }
+
+    /// A fresh Random123 stream for each RANDOM variable of segment `i`'s instance of `m` (in declaration order:
+    /// `random123::STREAM_SLOTS` slots from "<name>:id1"), ids (1, rank 0, serial number), as NEURON's
+    /// nrnran123_newstream when it allocates an instance.
+    fn new_streams(&mut self, m: &mut Inserted, i: usize) {
+        for (k, stream) in self.next_streams(m.mech) {
+            for (values, x) in m.values[k..k + crate::random123::STREAM_SLOTS].iter_mut().zip(stream) {
+                values[i] = x;
+            }
+        }
+    }
+
+    /// New streams for one instance of `mech`: (index of the first slot, the stream's slots) per RANDOM variable.
+    fn next_streams(&mut self, mech: MechId) -> Vec<(usize, [f64; crate::random123::STREAM_SLOTS])> {
+        let info = mechanisms::info(mech);
+        let firsts = info.vars.iter().enumerate().filter(|(_, v)| v.name.ends_with(":id1")).map(|(k, _)| k);
+        firsts
+            .map(|k| {
+                self.random_streams += 1;
+                (k, crate::random123::new_stream([1, 0, self.random_streams]))
+            })
+            .collect()
     }
 
     /// x moved to the centre of its segment (0 and 1 stay).

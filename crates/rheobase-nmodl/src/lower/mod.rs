@@ -232,6 +232,11 @@ impl<'a> Lowerer<'a> {
         let start = entry("<START>", (starts, 0), &mut self.funcs);
         let initial = entry("<INITIAL>", initial, &mut self.funcs);
         let currents = self.currents(&ions);
+        if currents.is_empty() {
+            // Without a current nocmodl writes no nrn_cur: BREAKPOINT's other statements run in nrn_state, after
+            // its SOLVEs (so once per step, at the step's end, and not in finitialize).
+            state.append(&mut current.0);
+        }
         let conductance = self.conductance(&current.0, current.1, &ions, &currents);
         // The SOLVEs' own locals (runge's stages) were numbered in BREAKPOINT's frame.
         let solve_frame = current.1;
@@ -380,16 +385,14 @@ impl<'a> Lowerer<'a> {
             ions.push(IonUse { name: ion.name.clone(), valence: ion.valence, vars });
         }
         // Each RANDOM variable r: its Random123 stream (`random123::STREAM_SLOTS`) as hidden slots `r:id1`,
-        // `r:id2`, `r:id3`, `r:seq`, `r:block1..3`; the engine gives each new point process's streams their ids
+        // `r:id2`, `r:id3`, `r:seq`, `r:block1..3`; the engine gives each new instance's streams their ids
         // (1, 0, serial number), as NEURON does.
-        if m.kind != sema::MechanismKind::Density {
-            for name in &m.randoms {
-                let at = self.add_range(&format!("{name}:id1"), "", 0.0, SlotKind::Hidden, 1);
-                for part in ["id2", "id3", "seq", "block1", "block2", "block3"] {
-                    self.add_range(&format!("{name}:{part}"), "", 0.0, SlotKind::Hidden, 1);
-                }
-                self.random.push((name.clone(), at));
+        for name in &m.randoms {
+            let at = self.add_range(&format!("{name}:id1"), "", 0.0, SlotKind::Hidden, 1);
+            for part in ["id2", "id3", "seq", "block1", "block2", "block3"] {
+                self.add_range(&format!("{name}:{part}"), "", 0.0, SlotKind::Hidden, 1);
             }
+            self.random.push((name.clone(), at));
         }
         // Globals NEURON adds: the table switch, file-scope LOCALs (shared by all instances), state start values.
         if !m.tables.is_empty() {
@@ -941,11 +944,7 @@ impl<'a> Lowerer<'a> {
         };
         let stream = self.random.iter().find(|(r, _)| Some(r.as_str()) == named).map(|&(_, at)| at);
         let Some(stream) = stream else {
-            if self.m.kind == sema::MechanismKind::Density {
-                self.unsupported(&args[0].span, "RANDOM variables of density mechanisms are not supported yet");
-            } else {
-                self.error(&args[0].span, format!("the first argument of `{}` must be a RANDOM variable", name.name));
-            }
+            self.error(&args[0].span, format!("the first argument of `{}` must be a RANDOM variable", name.name));
             return Expr::Num(f64::NAN);
         };
         let values = args[1..].iter().map(|a| self.expr(a)).collect();
