@@ -177,6 +177,49 @@ INITIAL { s = 0  a = -1 }
 BREAKPOINT { a = v + s  SOLVE d METHOD cnexp }
 DERIVATIVE d { s' = 1 }
 """
+# LONGITUDINAL_DIFFUSION of calcium along the cable (a scalar state, and cadifus-style shells in an array).
+_CA_UNITS = """
+UNITS { (molar) = (1/liter)  (mM) = (millimolar)  (um) = (micron)  (mA) = (milliamp)
+        FARADAY = (faraday) (10000 coulomb)  PI = (pi) (1) }
+"""
+DIFFUSION = {
+    "cadif": """
+NEURON { SUFFIX cadif  USEION ca READ ica WRITE cai  RANGE D, ca0 }
+""" + _CA_UNITS + """
+PARAMETER { D = 0.6 (um2/ms)  ca0 = 0 (mM) }
+ASSIGNED { diam (um)  ica (mA/cm2)  cai (mM) }
+STATE { ca (mM) }
+INITIAL { ca = ca0  cai = ca }
+BREAKPOINT { SOLVE st METHOD sparse }
+KINETIC st {
+    COMPARTMENT diam*diam*PI/4 { ca }
+    LONGITUDINAL_DIFFUSION D*diam*diam*PI/4 { ca }
+    ~ ca << (-ica*PI*diam/(2*FARADAY))
+    cai = ca
+}
+""",
+    "cashell": """
+NEURON { SUFFIX cashell  USEION ca READ ica WRITE cai  RANGE D, ca0, k  GLOBAL vol }
+DEFINE NANN 4
+""" + _CA_UNITS + """
+PARAMETER { D = 0.6 (um2/ms)  ca0 = 0 (mM)  k = 0.3 (um2/ms) }
+ASSIGNED { diam (um)  ica (mA/cm2)  cai (mM)  vol[NANN] (1) }
+STATE { ca[NANN] (mM) }
+INITIAL {
+    FROM i = 0 TO NANN-1 { vol[i] = 0.1 * (i + 1)  ca[i] = 0 }
+    ca[0] = ca0
+    cai = ca[0]
+}
+BREAKPOINT { SOLVE st METHOD sparse }
+KINETIC st {
+    COMPARTMENT i, diam*diam*vol[i] { ca }
+    LONGITUDINAL_DIFFUSION i, D*diam*diam*vol[i] { ca }
+    ~ ca[0] << (-ica*PI*diam/(2*FARADAY))
+    FROM i = 0 TO NANN-2 { ~ ca[i] <-> ca[i+1] (k, k) }
+    cai = ca[0]
+}
+""",
+}
 FOR_NETCONS = """
 NEURON { POINT_PROCESS AllCons  RANGE tau, i  NONSPECIFIC_CURRENT i }
 PARAMETER { tau = 2 (ms) }
@@ -291,7 +334,7 @@ NET_RECEIVE (w) { p = p + w }
 PROBES = {"netinit.mod": NET_INIT, "netcount.mod": NET_COUNT, "watch.mod": WATCH, "gapj.mod": GAP,
           "bacount.mod": BEFORE_AFTER, "allcons.mod": FOR_NETCONS, "consinit.mod": FOR_NETCONS_INITIAL,
           **{f"{name.lower()}.mod": text for name, text in BA_IONS.items()},
-          "linarr.mod": ALGEBRAIC_ARRAYS, "rdens.mod": DENSITY_RANDOM, "nocur.mod": NO_CURRENT, "arrpp.mod": ARRAY_POINT,
+          "linarr.mod": ALGEBRAIC_ARRAYS, "rdens.mod": DENSITY_RANDOM, **{f"{n}.mod": t for n, t in DIFFUSION.items()}, "nocur.mod": NO_CURRENT, "arrpp.mod": ARRAY_POINT,
           **{f"kin_{m}.mod": KINETIC_EXPLICIT.replace("@M@", m) for m in ("euler", "runge")}, "ftab.mod": FUNCTION_TABLE,
           "ssd.mod": STEADY_DERIVATIVE, "psink.mod": POINTER_SINK, "prate.mod": POINTER_RATE,
           "ptrpush.mod": POINTER_PUSH, "ftab2.mod": FUNCTION_TABLES_2D_3D, "sdisc.mod": STATE_DISCONTINUITY,
@@ -1250,6 +1293,53 @@ def test_breakpoint_without_currents_runs_after_the_solve_as_neuron(nrn_mechanis
     assert np.abs(a - their_a).max() <= 1e-9
     t = np.arange(len(a)) * rb.dt
     assert a[0] == -1 and np.abs(a[1:] - (v[1:] + t[1:])).max() <= 1e-9
+
+
+def test_longitudinal_diffusion_as_neuron(nrn_mechanisms, nrn, rb):
+    """LONGITUDINAL_DIFFUSION: after the step's solves, each state diffuses between neighbouring segments in one
+    backward-Euler step, across sections (attached at 1, mid-section, at the root's 0 end; rallbranch; tapering),
+    sealed at the ends and cut where a section lacks the mechanism; the ion keeps the value from before the
+    diffusion, as NEURON's."""
+    for name, text in DIFFUSION.items():
+        ensure_loaded(name, text)
+
+    def run(m):
+        a, b, c, e, s, f = (m.Section(name=n) for n in "abcesf")
+        a.L, a.nseg = 10, 3
+        for seg, d in zip(a, [1.0, 0.8, 0.6]):
+            seg.diam = d
+        b.L, b.nseg, b.diam, b.rallbranch = 10, 2, 0.5, 2
+        c.L, c.nseg, c.diam = 6, 2, 0.4
+        e.L, e.nseg, e.diam = 4, 1, 0.7
+        s.L, s.nseg, s.diam = 5, 1, 0.5
+        f.L, f.nseg, f.diam = 5, 2, 0.5
+        b.connect(a(1))
+        c.connect(a(0.5))
+        e.connect(a(0))
+        s.connect(b(1))
+        f.connect(s(1))
+        for sec in (a, b, c, e, f):
+            sec.insert("cadif")
+        a(0.5).cadif.ca0, f(0.25).cadif.ca0, e(0.5).cadif.ca0 = 1, 0.5, 0.25
+        shells = m.Section(name="shells")
+        shells.L, shells.diam, shells.nseg = 10, 1, 3
+        shells.insert("cashell")
+        shells(0.5).cashell.ca0 = 1
+        segs = [seg for sec in (a, b, c, e, f) for seg in sec]
+        m.finitialize(-65)
+        out = []
+        for _ in range(4):
+            m.fadvance()
+            out.append([seg.cadif.ca for seg in segs] + [seg.cai for seg in segs]
+                       + [seg.cashell.ca[i] for seg in shells for i in range(4)] + [seg.cai for seg in shells])
+        return np.array(out), (a, b, c, e, s, f, shells)
+
+    (mine, _), (theirs, _) = run(rb), run(nrn)
+    assert np.abs(mine - theirs).max() <= 1e-15
+    n = 10  # cadif segments: a's 3, b's 2, c's 2, e's 1, f's 2
+    assert abs(theirs[-1][n - 2:n].sum() - 0.5) < 1e-12 < theirs[-1][n - 1]  # f: on its own, behind s
+    assert theirs[-1][3:8].min() > 0  # b, c and e took calcium from a
+    assert list(theirs[1][n:2 * n]) == list(theirs[0][:n])  # cai: before this step's diffusion
 
 
 def test_derivative_steady_state_as_neuron(nrn_mechanisms, rb):

@@ -65,8 +65,8 @@ pub struct Group {
     pub network: Network,
     /// POINTER variables, sorted (`pointer::sort`).
     pub pointers: Vec<PointerCopy>,
-    /// Whether some kernel has (BEFORE/AFTER blocks, WATCHes): found at the first step.
-    pub hooks: Option<(bool, bool)>,
+    /// Whether some kernel has (BEFORE/AFTER blocks, WATCHes, LONGITUDINAL_DIFFUSION): found at the first step.
+    pub hooks: Option<(bool, bool, bool)>,
     /// While finitialize computes the currents (`NodeView::initializing`).
     pub initializing: bool,
 }
@@ -101,11 +101,33 @@ impl Group {
         self.pointers = all;
     }
 
-    fn hooks(&mut self) -> (bool, bool) {
+    fn hooks(&mut self) -> (bool, bool, bool) {
         let blocks = &self.blocks;
         *self.hooks.get_or_insert_with(|| {
-            (blocks.iter().any(|b| b.kernel.has_before_after()), blocks.iter().any(|b| b.kernel.has_watches()))
+            (
+                blocks.iter().any(|b| b.kernel.has_before_after()),
+                blocks.iter().any(|b| b.kernel.has_watches()),
+                blocks.iter().any(|b| b.neighbours.is_some()),
+            )
         })
+    }
+
+    /// LONGITUDINAL_DIFFUSION, after every mechanism's states (NEURON's nonvint): each diffusing state of each
+    /// mechanism, one implicit step of dt over its instances.
+    fn diffuse(&mut self, t: f64, c: &Clock) {
+        if !self.hooks().2 {
+            return;
+        }
+        self.each_block(t, c, |b, ions, nv| {
+            if let Some(nb) = &b.neighbours {
+                b.kernel.diffusion_terms(&mut b.data, ions, nv);
+                for &(state, dc, vol) in b.kernel.diffusing() {
+                    let mut x = std::mem::take(&mut b.data.vars[state]);
+                    nb.step(&mut x, &b.data.vars[dc], &b.data.vars[vol], nv.dt);
+                    b.data.vars[state] = x;
+                }
+            }
+        });
     }
 
     /// Every mechanism's BEFORE/AFTER blocks of point `at`.
@@ -230,6 +252,7 @@ impl Group {
         let t = c.t;
         self.network.play_continuous(t, &mut self.blocks, &mut self.v);
         self.each_block(t, c, |b, ions, nv| b.kernel.advance_state(&mut b.data, ions, nv));
+        self.diffuse(t, c);
         self.before_after(BaPoint::AfterSolve, t, c);
         self.before_after(BaPoint::BeforeStep, t, c);
         self.record(c, true, t, t_start);

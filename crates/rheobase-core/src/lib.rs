@@ -11,6 +11,7 @@ pub mod events;
 pub mod fastmath;
 pub mod group;
 pub mod hines;
+pub mod ldifus;
 pub mod mechanisms;
 pub mod model;
 pub mod morphology;

@@ -510,6 +510,18 @@ pub struct Program {
     /// When every current is linear in v: BREAKPOINT once, with the exact conductances (see [`Conductance`]),
     /// instead of NEURON's two evaluations for a finite difference (the same numbers to ~1e-12 relative).
     pub conductance: Option<Conductance>,
+    /// LONGITUDINAL_DIFFUSION of the KINETIC blocks.
+    pub diffusion: Option<Diffusion>,
+}
+
+/// LONGITUDINAL_DIFFUSION: the engine diffuses each state element after the step's solves (rheobase-core's
+/// `ldifus`), with the values `func` computes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diffusion {
+    /// Evaluates every diffusion value (µm⁴/ms) and volume into their slots.
+    pub func: usize,
+    /// For each diffusing state element: (its range slot, its diffusion value's, its volume's).
+    pub slots: Vec<(u32, u32, u32)>,
 }
 
 impl Program {

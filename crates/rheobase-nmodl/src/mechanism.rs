@@ -121,9 +121,8 @@ struct NmodlKernel {
     /// Self-events net_move superseded: (instance, time); they are dropped on arrival.
     moved: Vec<(usize, f64)>,
     /// Per phase, the range slots its code (or NET_RECEIVE, which reads what the last phase left) reads or
-    /// writes: only those ion variables are copied in and out. Then the same for each BEFORE/AFTER block.
+    /// writes: only those ion variables are copied in and out.
     touched: [Vec<bool>; 3],
-    touched_ba: Vec<Vec<bool>>,
     /// Per-instance values of the native state loop's globals (`Env::scratch`).
     scratch: Vec<f64>,
     /// What `Env`'s pointer arrays hold during one phase (rebuilt at every phase).
@@ -133,6 +132,8 @@ struct NmodlKernel {
     /// NET_RECEIVE has a FOR_NETCONS loop: events bring every targeting NetCon's weights.
     for_netcons: bool,
     ba_ions: BaIons,
+    /// LONGITUDINAL_DIFFUSION: (state, diffusion value, volume) columns (see `Kernel::diffusing`).
+    diffusing: Vec<(usize, usize, usize)>,
     /// What `Instance::discontinuity` is for the next interpreted call (false only in parts of the current
     /// phase: see `Stmt::Discontinuity`).
     discontinuity: bool,
@@ -244,8 +245,9 @@ impl NmodlKernel {
             .into_iter()
             .flatten()
             .any(|f| has_for_netcons(&program.funcs[f].body));
-        let touched_ba = program.before_after.iter().map(|&(_, f)| program.touched_slots(&[f])).collect();
         let ba_ions = BaIons::of(&program.ions);
+        let diffusing = program.diffusion.iter().flat_map(|d| &d.slots);
+        let diffusing = diffusing.map(|&(s, c, v)| (s as usize, c as usize, v as usize)).collect();
         if !program.before_after.is_empty() && !ba_ions.copy_in {
             // Those blocks read the copies the phases left, which NEURON's phases refresh whether or not their
             // code reads them.
@@ -256,7 +258,6 @@ impl NmodlKernel {
             }
         }
         NmodlKernel {
-            touched_ba,
             interp: Interpreter::new(Arc::clone(&program)),
             program,
             jit,
@@ -276,6 +277,7 @@ impl NmodlKernel {
             watches: Vec::new(),
             for_netcons,
             ba_ions,
+            diffusing,
             discontinuity: true,
         }
     }
@@ -320,9 +322,11 @@ impl NmodlKernel {
         }
     }
 
-    /// A phase for every instance; with `block` (a BEFORE/AFTER block's function) that function instead of the
-    /// phase's, on the interpreter, with the State phase's ion copies.
+    /// A phase for every instance; with `block` a function instead of the phase's, on the interpreter: a
+    /// BEFORE/AFTER block (with nocmodl's ion statements around it, see `BaIons`) or the LONGITUDINAL_DIFFUSION
+    /// values (no ion copies: nocmodl's `_difcoef` reads the mechanism's own).
     fn run(&mut self, phase: Phase, block: Option<usize>, blk: &mut BlockData, ions: &mut [Block], nv: &mut NodeView) {
+        let before_after = block.is_some_and(|f| self.program.before_after.iter().any(|&(_, g)| g == f));
         let artificial = self.program.kind == Kind::Artificial;
         if artificial && phase != Phase::Init {
             return; // no current, no per-step work: artificial cells change only through events
@@ -347,9 +351,9 @@ impl NmodlKernel {
         // Ion variables into the mechanism's copies: those it reads, and the concentrations it writes.
         for (i, ion) in program.ions.iter().enumerate() {
             let ib = blk.ion_block[i];
-            let touched = self.touched_by(phase, block);
+            let touched = &self.touched[phase as usize];
             let wanted = |v: &&IonVar| match block {
-                Some(_) => self.ba_ions.copy_in && v.copied_in(),
+                Some(_) => before_after && self.ba_ions.copy_in && v.copied_in(),
                 None => {
                     touched[v.slot as usize]
                         && (v.read || (v.write && v.field != IonField::Current && phase != Phase::Current))
@@ -418,13 +422,13 @@ impl NmodlKernel {
         } else {
             self.interpret_all(phase, block, blk, &mut env, nv.initializing);
         }
-        if block.is_some() {
+        if before_after {
             self.before_after_ions_out(blk, ions, nv);
-        } else if phase != Phase::Current {
+        } else if block.is_none() && phase != Phase::Current {
             for (i, ion) in program.ions.iter().enumerate() {
                 let ib = blk.ion_block[i];
                 let mut wrote_conc = false;
-                let touched = self.touched_by(phase, block);
+                let touched = &self.touched[phase as usize];
                 for iv in
                     ion.vars.iter().filter(|iv| iv.write && iv.field != IonField::Current && touched[iv.slot as usize])
                 {
@@ -477,17 +481,6 @@ impl NmodlKernel {
                     }
                 }
             }
-        }
-    }
-
-    /// The slots whose ion variables a phase (or BEFORE/AFTER block `block`) copies in and out.
-    fn touched_by(&self, phase: Phase, block: Option<usize>) -> &[bool] {
-        match block {
-            Some(f) => {
-                let k = self.program.before_after.iter().position(|&(_, g)| g == f).expect("a BEFORE/AFTER block");
-                &self.touched_ba[k]
-            }
-            None => &self.touched[phase as usize],
         }
     }
 
@@ -699,6 +692,16 @@ impl Kernel for NmodlKernel {
 
     fn uses_all_weights(&self) -> bool {
         self.for_netcons
+    }
+
+    fn diffusing(&self) -> &[(usize, usize, usize)] {
+        &self.diffusing
+    }
+
+    fn diffusion_terms(&mut self, blk: &mut BlockData, ions: &mut [Block], nv: &mut NodeView) {
+        if let Some(f) = self.program.diffusion.as_ref().map(|d| d.func) {
+            self.run(Phase::State, Some(f), blk, ions, nv);
+        }
     }
 
     fn net_receive_all(

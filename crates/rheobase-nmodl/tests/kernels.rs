@@ -1038,7 +1038,8 @@ fn kinetic_by_euler_steps_its_derivative_form() {
 
 #[test]
 fn kinetic_methods_nocmodl_refuses_are_errors() {
-    let src = "NEURON { SUFFIX k }\nSTATE { a b }\nBREAKPOINT { SOLVE kin METHOD cnexp }\nKINETIC kin { ~ a <-> b (1, 2) }\n";
+    let src =
+        "NEURON { SUFFIX k }\nSTATE { a b }\nBREAKPOINT { SOLVE kin METHOD cnexp }\nKINETIC kin { ~ a <-> b (1, 2) }\n";
     assert_error(src, 3, 31, "METHOD cnexp can't be used with the KINETIC block `kin`", false);
 }
 
@@ -1046,6 +1047,28 @@ fn kinetic_methods_nocmodl_refuses_are_errors() {
 fn derivative_without_method_warns_that_neuron_leaves_it_alone() {
     let r = Run::new("NEURON { SUFFIX t }\nSTATE { x }\nBREAKPOINT { SOLVE d }\nDERIVATIVE d { x' = -x }");
     assert!(r.warnings.iter().any(|w| w.message.contains("without a METHOD")), "{}", render(&r.warnings));
+}
+
+#[test]
+fn longitudinal_diffusion_lists_each_state_element_with_its_values() {
+    // The engine diffuses (state, value, volume) slots after the solves; the values are the statement's and the
+    // COMPARTMENT's expressions at each element.
+    let mut r = Run::new(
+        "NEURON { SUFFIX t }\nSTATE { c[2]  s }\nPARAMETER { D = 2 }\nBREAKPOINT { SOLVE k METHOD sparse }\n\
+         KINETIC k {\n COMPARTMENT i, 10 * (i + 1) { c }\n LONGITUDINAL_DIFFUSION i, D * (i + 1) { c }\n\
+         LONGITUDINAL_DIFFUSION D { s }\n ~ c[0] <-> c[1] (1, 1)\n}\n",
+    );
+    let d = r.program.diffusion.clone().expect("diffusion");
+    assert_eq!(d.slots.len(), 3);
+    r.run(d.func, &[]);
+    let got: Vec<(f64, f64)> = d.slots.iter().map(|&(_, d, v)| (r.range[d as usize], r.range[v as usize])).collect();
+    assert_eq!(got, [(2.0, 10.0), (4.0, 20.0), (2.0, 1.0)]);
+}
+
+#[test]
+fn longitudinal_diffusion_outside_kinetic_is_an_error() {
+    let src = "NEURON { SUFFIX t }\nSTATE { s }\nINITIAL {\n  LONGITUDINAL_DIFFUSION 1 { s }\n}\n";
+    assert_error(src, 4, 3, "LONGITUDINAL_DIFFUSION belongs in a KINETIC block", false);
 }
 
 #[test]

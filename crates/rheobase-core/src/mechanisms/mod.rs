@@ -236,6 +236,13 @@ pub trait Kernel: Send + Sync {
     fn net_init(&mut self, _blk: &mut BlockData, _instance: usize, _weights: &mut [f64], _out: &mut Outbox) -> bool {
         false
     }
+    /// NMODL's LONGITUDINAL_DIFFUSION: for each diffusing state (array element), the columns of the state, of
+    /// its diffusion value (constant × cross-section, µm⁴/ms) and of its COMPARTMENT volume, in `BlockData::vars`.
+    fn diffusing(&self) -> &[(usize, usize, usize)] {
+        &[]
+    }
+    /// Fills the diffusion and volume columns of [`Kernel::diffusing`] at the current states.
+    fn diffusion_terms(&mut self, _blk: &mut BlockData, _ions: &mut [Block], _nv: &mut NodeView) {}
     /// [`Kernel::net_init`] on the weights of NetCon `all[current]`, with every NetCon's weights for
     /// FOR_NETCONS (see [`Kernel::net_receive_all`]).
     fn net_init_all(
@@ -277,6 +284,8 @@ pub enum BaPoint {
 pub struct Block {
     pub data: BlockData,
     pub kernel: Box<dyn Kernel>,
+    /// How the instances exchange a LONGITUDINAL_DIFFUSION state (None: the kernel has none).
+    pub neighbours: Option<crate::ldifus::Neighbours>,
 }
 
 /// 1e2/area for each instance: nA → mA/cm² at its node (NEURON's point-process scaling). Areas

@@ -376,7 +376,10 @@ impl Model {
                 && data.ion_instance.iter().all(|ix| ix.iter().enumerate().all(|(k, &i)| i == k));
             data.runs = crate::mechanisms::node_runs(&data.node);
             block_of_mech.insert(mech, b);
-            blocks.push(Block { data, kernel: (info.make_kernel)() });
+            let kernel = (info.make_kernel)();
+            let neighbours = (info.kind == MechKind::Density && !kernel.diffusing().is_empty())
+                .then(|| crate::ldifus::Neighbours::new(&data.node, &nodes, &self.sections));
+            blocks.push(Block { data, kernel, neighbours });
         }
         ion_styles(&mut blocks);
 

@@ -3,10 +3,11 @@
 //! The block becomes a function whose reactions, fluxes, COMPARTMENTs and CONSERVEs are statements the
 //! interpreter turns into the rows of the backward-Euler system while it runs the block (the other statements,
 //! rate computations, run as usual). The equations are the states the block names, arrays expanded, in order of
-//! first mention.
+//! first mention. Its LONGITUDINAL_DIFFUSION statements are not part of the scheme: the engine diffuses those
+//! states after the step's solves (rheobase-core's `ldifus`), with values one function computes.
 
 use super::{Lowerer, Name};
-use crate::ast::{self, ExprKind, StmtKind};
+use crate::ast::{self, BlockKind, ExprKind, StmtKind};
 use crate::ir::*;
 
 impl Lowerer<'_> {
@@ -34,6 +35,85 @@ impl Lowerer<'_> {
         }
         self.funcs.push(Func { name: name.to_string(), params: 0, frame, result: None, body: stmts, table: None });
         Some(Stmt::Kinetic(Kinetic { block: self.funcs.len() - 1, rows, linear, steady, slopes: None }))
+    }
+
+    /// The LONGITUDINAL_DIFFUSION statements of every KINETIC block, as one function (nocmodl's `_difcoef`s) that
+    /// stores, for each state element they name, its diffusion value (the statement's expression, its index
+    /// variable at the element) and its volume (the expression of the COMPARTMENT that names the state, else 1)
+    /// in hidden slots; None without such statements.
+    pub(super) fn diffusion(&mut self) -> Option<Diffusion> {
+        let ast = self.ast;
+        let mut statements = Vec::new();
+        for block in &ast.blocks {
+            if let BlockKind::Kinetic { body, .. } = &block.kind {
+                let mut compartments = Vec::new();
+                collect(&body.stmts, &mut statements, &mut compartments);
+                for s in statements.iter_mut().filter(|s: &&mut Diffusing| s.compartments.is_empty()) {
+                    s.compartments = compartments.clone();
+                }
+            }
+        }
+        if statements.is_empty() {
+            return None;
+        }
+        let saved = (std::mem::take(&mut self.scopes), std::mem::replace(&mut self.frame, 0));
+        self.push_scope();
+        let (mut body, mut slots) = (Vec::new(), Vec::new());
+        for d in &statements {
+            for state in d.states {
+                let Some(place) = self.species(state) else { continue };
+                let Var::Range(first) = place.var else { continue };
+                let elements: Vec<u32> = match (&place.index, state_index(state)) {
+                    (None, _) => (0..place.len).collect(),
+                    (Some(_), Some(k)) => vec![k],
+                    (Some(_), None) => {
+                        self.error(
+                            &state.span,
+                            "a LONGITUDINAL_DIFFUSION state is a name or an element at a constant index",
+                        );
+                        continue;
+                    }
+                };
+                let name = species_name_of(state).unwrap_or_default();
+                let compartment = d.compartments.iter().find(|c| c.2.iter().any(|e| species_name_of(e) == Some(name)));
+                for e in elements {
+                    let dc = self.add_range(&format!("<{name}[{e}] diffusion>"), "", 0.0, SlotKind::Hidden, 1);
+                    let vol = self.add_range(&format!("<{name}[{e}] volume>"), "", 1.0, SlotKind::Hidden, 1);
+                    let value = self.indexed_value(d.index, d.rate, e, &mut body);
+                    body.push(Stmt::Set(Place::scalar(Var::Range(dc)), value));
+                    let volume = match compartment {
+                        Some(c) => self.indexed_value(c.0, c.1, e, &mut body),
+                        None => Expr::Num(1.0),
+                    };
+                    body.push(Stmt::Set(Place::scalar(Var::Range(vol)), volume));
+                    slots.push((first + e, dc, vol));
+                }
+            }
+        }
+        self.pop_scope();
+        let frame = std::mem::replace(&mut self.frame, saved.1);
+        self.scopes = saved.0;
+        self.funcs.push(Func {
+            name: "<LONGITUDINAL_DIFFUSION>".into(),
+            params: 0,
+            frame,
+            result: None,
+            body,
+            table: None,
+        });
+        Some(Diffusion { func: self.funcs.len() - 1, slots })
+    }
+
+    /// `expr` for element `e`: its index variable `index` (if any) is a local set to e by a statement in `out`.
+    fn indexed_value(&mut self, index: Option<&ast::Ident>, expr: &ast::Expr, e: u32, out: &mut Vec<Stmt>) -> Expr {
+        self.push_scope();
+        if let Some(i) = index {
+            let slot = self.local(&i.name, 1);
+            out.push(Stmt::Set(Place::scalar(Var::Local(slot)), Expr::Num(e as f64)));
+        }
+        let value = self.expr(expr);
+        self.pop_scope();
+        value
     }
 
     fn is_state(&self, name: &str) -> bool {
@@ -146,8 +226,62 @@ fn species_of(stmts: &[ast::Stmt], out: &mut Vec<String>, linear: &mut bool, is_
 }
 
 fn species_name(r: &ast::Reactant) -> Option<&str> {
-    match &r.species.kind {
+    species_name_of(&r.species)
+}
+
+/// A LONGITUDINAL_DIFFUSION statement and the COMPARTMENTs of its KINETIC block: (index, volume, states).
+struct Diffusing<'a> {
+    index: Option<&'a ast::Ident>,
+    rate: &'a ast::Expr,
+    states: &'a [ast::Expr],
+    compartments: Vec<(Option<&'a ast::Ident>, &'a ast::Expr, &'a [ast::Expr])>,
+}
+
+/// The LONGITUDINAL_DIFFUSION statements and COMPARTMENTs of a KINETIC body, nested ones included.
+fn collect<'a>(
+    stmts: &'a [ast::Stmt],
+    diffusing: &mut Vec<Diffusing<'a>>,
+    compartments: &mut Vec<(Option<&'a ast::Ident>, &'a ast::Expr, &'a [ast::Expr])>,
+) {
+    for s in stmts {
+        match &s.kind {
+            StmtKind::LongitudinalDiffusion { index, rate, states } => {
+                diffusing.push(Diffusing { index: index.as_ref(), rate, states, compartments: Vec::new() })
+            }
+            StmtKind::Compartment { index, volume, states } => compartments.push((index.as_ref(), volume, states)),
+            StmtKind::If { then, else_ifs, else_, .. } => {
+                collect(&then.stmts, diffusing, compartments);
+                for (_, b) in else_ifs {
+                    collect(&b.stmts, diffusing, compartments);
+                }
+                if let Some(b) = else_ {
+                    collect(&b.stmts, diffusing, compartments);
+                }
+            }
+            StmtKind::From { body, .. } | StmtKind::While { body, .. } | StmtKind::Block(body) => {
+                collect(&body.stmts, diffusing, compartments)
+            }
+            _ => {}
+        }
+    }
+}
+
+fn species_name_of(e: &ast::Expr) -> Option<&str> {
+    match &e.kind {
         ExprKind::Name(id) | ExprKind::Index { name: id, .. } => Some(&id.name),
+        _ => None,
+    }
+}
+
+/// The constant index of `name[k]`.
+fn state_index(e: &ast::Expr) -> Option<u32> {
+    match &e.kind {
+        ExprKind::Index { index, .. } => match &index.kind {
+            ExprKind::Number { value, .. } if value.value >= 0.0 && value.value.fract() == 0.0 => {
+                Some(value.value as u32)
+            }
+            _ => None,
+        },
         _ => None,
     }
 }

@@ -244,7 +244,9 @@ impl<'a> Lowerer<'a> {
         let state = entry("<SOLVE>", (state, solve_frame), &mut self.funcs);
         // VERBATIM C in a FUNCTION or PROCEDURE: refused if the mechanism's own blocks call it, else only that
         // function is unavailable (netstim.mod's noiseFromRandom).
+        let diffusion = self.diffusion();
         let mut roots = vec![start, initial, current, state];
+        roots.extend(diffusion.as_ref().map(|d| d.func));
         roots.extend(net_receive);
         roots.extend(net_init);
         roots.extend(before_after.iter().map(|&(_, f)| f));
@@ -285,6 +287,7 @@ impl<'a> Lowerer<'a> {
             state,
             currents,
             conductance,
+            diffusion,
         }
     }
 
@@ -768,8 +771,10 @@ impl<'a> Lowerer<'a> {
             | StmtKind::Compartment { .. } => {
                 self.error(&s.span, "reactions, fluxes, CONSERVE and COMPARTMENT belong in a KINETIC block")
             }
+            // Lowered with the mechanism's other diffusion statements (`diffusion`); nothing to do in the scheme.
+            StmtKind::LongitudinalDiffusion { .. } if self.in_kinetic => {}
             StmtKind::LongitudinalDiffusion { .. } => {
-                self.unsupported(&s.span, "LONGITUDINAL_DIFFUSION is not supported yet")
+                self.error(&s.span, "LONGITUDINAL_DIFFUSION belongs in a KINETIC block")
             }
             StmtKind::Equation { .. } => self.error(&s.span, "`~ lhs = rhs` belongs in a LINEAR or NONLINEAR block"),
             StmtKind::Initial(_) => self
