@@ -37,8 +37,8 @@ def test_compile_insert_and_run_like_a_builtin(rb):
 
 
 def test_what_is_not_implemented_yet_is_refused_with_its_position():
-    src = "NEURON { POINT_PROCESS ct }\nCONSTRUCTOR {\n}\n"
-    with pytest.raises(NotImplementedError, match=r"ct.mod:2:13: CONSTRUCTOR and DESTRUCTOR blocks are not supported"):
+    src = "NEURON { SUFFIX ct }\nCONSTRUCTOR {\n}\n"
+    with pytest.raises(NotImplementedError, match=r"ct.mod:2:13: CONSTRUCTOR and DESTRUCTOR blocks of density mechanisms"):
         rheobase.compile_mod(src, "ct.mod")
 
 

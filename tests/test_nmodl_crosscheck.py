@@ -220,6 +220,13 @@ KINETIC st {
 }
 """,
 }
+LIFECYCLE = """
+NEURON { POINT_PROCESS Lifecycle  GLOBAL count  RANGE x }
+PARAMETER { x = 3 }
+ASSIGNED { count }
+CONSTRUCTOR { count = count + 1  x = x * 2 }
+DESTRUCTOR { count = count - 1 }
+"""
 FOR_NETCONS = """
 NEURON { POINT_PROCESS AllCons  RANGE tau, i  NONSPECIFIC_CURRENT i }
 PARAMETER { tau = 2 (ms) }
@@ -334,7 +341,7 @@ NET_RECEIVE (w) { p = p + w }
 PROBES = {"netinit.mod": NET_INIT, "netcount.mod": NET_COUNT, "watch.mod": WATCH, "gapj.mod": GAP,
           "bacount.mod": BEFORE_AFTER, "allcons.mod": FOR_NETCONS, "consinit.mod": FOR_NETCONS_INITIAL,
           **{f"{name.lower()}.mod": text for name, text in BA_IONS.items()},
-          "linarr.mod": ALGEBRAIC_ARRAYS, "rdens.mod": DENSITY_RANDOM, **{f"{n}.mod": t for n, t in DIFFUSION.items()}, "nocur.mod": NO_CURRENT, "arrpp.mod": ARRAY_POINT,
+          "linarr.mod": ALGEBRAIC_ARRAYS, "rdens.mod": DENSITY_RANDOM, "lifecycle.mod": LIFECYCLE, **{f"{n}.mod": t for n, t in DIFFUSION.items()}, "nocur.mod": NO_CURRENT, "arrpp.mod": ARRAY_POINT,
           **{f"kin_{m}.mod": KINETIC_EXPLICIT.replace("@M@", m) for m in ("euler", "runge")}, "ftab.mod": FUNCTION_TABLE,
           "ssd.mod": STEADY_DERIVATIVE, "psink.mod": POINTER_SINK, "prate.mod": POINTER_RATE,
           "ptrpush.mod": POINTER_PUSH, "ftab2.mod": FUNCTION_TABLES_2D_3D, "sdisc.mod": STATE_DISCONTINUITY,
@@ -1340,6 +1347,24 @@ def test_longitudinal_diffusion_as_neuron(nrn_mechanisms, nrn, rb):
     assert abs(theirs[-1][n - 2:n].sum() - 0.5) < 1e-12 < theirs[-1][n - 1]  # f: on its own, behind s
     assert theirs[-1][3:8].min() > 0  # b, c and e took calcium from a
     assert list(theirs[1][n:2 * n]) == list(theirs[0][:n])  # cai: before this step's diffusion
+
+
+def test_constructor_and_destructor_of_a_point_process_as_neuron(nrn_mechanisms, nrn, rb):
+    """A point process's CONSTRUCTOR runs as it is created (on its default values) and its DESTRUCTOR as it is
+    deleted, as NEURON's: here they count the live instances in a GLOBAL."""
+    ensure_loaded("Lifecycle", LIFECYCLE)
+
+    def run(m):
+        soma = m.Section(name="soma")
+        m.count_Lifecycle = 0
+        a = m.Lifecycle(soma(0.5))
+        b = m.Lifecycle(soma(0.5))
+        seen = [m.count_Lifecycle, a.x, b.x]
+        del a
+        return seen + [m.count_Lifecycle], (soma, b)
+
+    (mine, _), (theirs, _) = run(rb), run(nrn)
+    assert mine == theirs == [2, 6, 6, 1]
 
 
 def test_derivative_steady_state_as_neuron(nrn_mechanisms, rb):

@@ -30,11 +30,30 @@ def hh_function(mech, name):
 
 
 def nmodl_functions(mech):
-    """{name: number of arguments} of a mechanism loaded from NMODL ({} for the others)."""
+    """{name: number of arguments} of the FUNCTIONs and PROCEDUREs of a mechanism loaded from NMODL ({} for the
+    others)."""
     try:
-        return _core.nmodl_functions(mech)[0]
+        funcs = _core.nmodl_functions(mech)[0]
     except ValueError:
         return {}
+    return {name: n for name, n in funcs.items() if name not in LIFECYCLE}
+
+
+# A point process's NMODL CONSTRUCTOR and DESTRUCTOR blocks, as the engine names them.
+LIFECYCLE = ("<CONSTRUCTOR>", "<DESTRUCTOR>")
+
+
+def run_lifecycle(pp, block):
+    """NMODL's CONSTRUCTOR (as `pp` is created) or DESTRUCTOR (as it is deleted) block of a point process, if its
+    mechanism has one: it runs on the instance's values, as NEURON's nrn_alloc and destructor run it."""
+    try:
+        funcs = _core.nmodl_functions(pp._mech)[0]
+    except ValueError:
+        return
+    if block in funcs:
+        engine = pp._model._engine
+        nmodl_function(pp._model, pp._mech, block, lambda v: engine.point_get(pp._id, v),
+                       lambda v, x: engine.point_set(pp._id, v, x), lambda: 0.0)()
 
 
 def nmodl_function(model, mech, name, get, set_, v):

@@ -6,6 +6,7 @@ import math
 
 from . import _mechanisms as M
 from ._arrays import array_attribute
+from ._functions import run_lifecycle
 from ._hoc import HocObject
 from ._refs import PointRef
 from ._section import Segment, _at, _number
@@ -40,9 +41,11 @@ class PointProcess(HocObject):
         object.__setattr__(self, "_mech", mech)
         object.__setattr__(self, "_index", next(_counters.setdefault(mech, itertools.count())))
         model._register_point(self)
+        run_lifecycle(self, "<CONSTRUCTOR>")
 
     def __del__(self):
         try:
+            run_lifecycle(self, "<DESTRUCTOR>")
             self._model._forget_point(self._id)
         except Exception:  # interpreter shutdown
             pass

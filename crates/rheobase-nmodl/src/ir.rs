@@ -467,6 +467,10 @@ pub enum Kind {
     Artificial,
 }
 
+/// The functions of a point process's CONSTRUCTOR and DESTRUCTOR blocks, callable by these names.
+pub const CONSTRUCTOR: &str = "<CONSTRUCTOR>";
+pub const DESTRUCTOR: &str = "<DESTRUCTOR>";
+
 /// The kernel program of one mechanism.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Program {

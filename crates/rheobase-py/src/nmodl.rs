@@ -79,10 +79,17 @@ fn error_tuple(e: NmodlError) -> ErrorTuple {
 #[pyfunction]
 pub fn nmodl_functions(mech: &str) -> PyResult<(HashMap<String, usize>, Vec<String>)> {
     let p = program(mech)?;
-    let user = |f: &&rheobase_nmodl::ir::Func| !f.name.starts_with('<') && p.func(&f.name).is_some();
+    let user = |f: &&rheobase_nmodl::ir::Func| callable(&f.name) && p.func(&f.name).is_some();
     let funcs = p.funcs.iter().filter(user).map(|f| (f.name.clone(), f.params as usize)).collect();
     let globals = p.globals.iter().filter(|g| g.exposed).map(|g| format!("{}_{mech}", g.name)).collect();
     Ok((funcs, globals))
+}
+
+/// Whether Python may call a mechanism's function of this name: FUNCTIONs and PROCEDUREs, and (for the point
+/// process's creation and deletion) CONSTRUCTOR and DESTRUCTOR; not the blocks' other internal functions.
+fn callable(name: &str) -> bool {
+    use rheobase_nmodl::ir::{CONSTRUCTOR, DESTRUCTOR};
+    !name.starts_with('<') || name == CONSTRUCTOR || name == DESTRUCTOR
 }
 
 /// The FUNCTION_TABLEs of a mechanism loaded from NMODL, with their numbers of arguments.
@@ -176,7 +183,7 @@ pub fn nmodl_call(
     let p = program(mech)?;
     let f = p
         .func(func)
-        .filter(|_| !func.starts_with('<'))
+        .filter(|_| callable(func))
         .ok_or_else(|| PyValueError::new_err(format!("{mech} has no FUNCTION or PROCEDURE {func}")))?;
     if let Some((_, why)) = p.unavailable.iter().find(|(g, _)| *g == f) {
         return Err(PyNotImplementedError::new_err(why.clone()));

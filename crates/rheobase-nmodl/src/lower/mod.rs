@@ -177,6 +177,7 @@ impl<'a> Lowerer<'a> {
         }
         let (mut net_receive, mut net_init) = (None, None);
         let mut before_after = Vec::new();
+        let mut lifecycle = Vec::new();
         let mut initial = (Vec::new(), 0);
         let mut current = (Vec::new(), 0);
         let mut state = Vec::new();
@@ -217,8 +218,18 @@ impl<'a> Lowerer<'a> {
                     self.funcs.push(Func { name, params: 0, frame, result: None, body, table: None });
                     before_after.push((at, self.funcs.len() - 1));
                 }
+                BlockKind::Constructor(b) | BlockKind::Destructor(b) if self.m.kind == sema::MechanismKind::Density => {
+                    self.unsupported(
+                        &b.span,
+                        "CONSTRUCTOR and DESTRUCTOR blocks of density mechanisms are not supported yet",
+                    )
+                }
+                // Run from Python as the point process is created and deleted (NEURON's nrn_alloc and destructor).
                 BlockKind::Constructor(b) | BlockKind::Destructor(b) => {
-                    self.unsupported(&b.span, "CONSTRUCTOR and DESTRUCTOR blocks are not supported yet")
+                    let name = if matches!(block.kind, BlockKind::Constructor(_)) { CONSTRUCTOR } else { DESTRUCTOR };
+                    let (body, frame) = self.entry(b, None);
+                    self.funcs.push(Func { name: name.into(), params: 0, frame, result: None, body, table: None });
+                    lifecycle.push(self.funcs.len() - 1);
                 }
                 BlockKind::Verbatim(v) => self.verbatim(v),
                 _ => {}
@@ -247,6 +258,7 @@ impl<'a> Lowerer<'a> {
         let diffusion = self.diffusion();
         let mut roots = vec![start, initial, current, state];
         roots.extend(diffusion.as_ref().map(|d| d.func));
+        roots.extend(lifecycle);
         roots.extend(net_receive);
         roots.extend(net_init);
         roots.extend(before_after.iter().map(|&(_, f)| f));
