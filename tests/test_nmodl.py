@@ -36,6 +36,17 @@ def test_compile_insert_and_run_like_a_builtin(rb):
     assert soma.psection()["density_mechs"]["kd"]["n"] == [soma(0.5).kd.n]
 
 
+def test_an_external_no_mechanism_defines_is_refused_at_finitialize(rb):
+    rheobase.compile_mod("NEURON { SUFFIX extnone  EXTERNAL zz_nowhere  RANGE y }\nASSIGNED { y }\n"
+                         "INITIAL { y = zz_nowhere }\n")
+    soma = rb.Section(name="soma")
+    soma.insert("extnone")
+    with pytest.raises(ValueError, match="extnone: EXTERNAL zz_nowhere is not a GLOBAL of any loaded mechanism"):
+        rb.finitialize(-65)
+    with pytest.raises(AttributeError):
+        rb.zz_nowhere
+
+
 def test_what_is_not_implemented_yet_is_refused_with_its_position():
     src = "NEURON { SUFFIX ct }\nCONSTRUCTOR {\n}\n"
     with pytest.raises(NotImplementedError, match=r"ct.mod:2:13: CONSTRUCTOR and DESTRUCTOR blocks of density mechanisms"):

@@ -227,6 +227,10 @@ ASSIGNED { count }
 CONSTRUCTOR { count = count + 1  x = x * 2 }
 DESTRUCTOR { count = count - 1 }
 """
+EXTERNALS = {
+    "extowner": "NEURON { SUFFIX extowner  GLOBAL q }\nPARAMETER { q = 4 }\n",
+    "extuser": "NEURON { SUFFIX extuser  EXTERNAL q_extowner  RANGE y }\nASSIGNED { y }\nINITIAL { y = 2 * q_extowner }\n",
+}
 FOR_NETCONS = """
 NEURON { POINT_PROCESS AllCons  RANGE tau, i  NONSPECIFIC_CURRENT i }
 PARAMETER { tau = 2 (ms) }
@@ -341,7 +345,7 @@ NET_RECEIVE (w) { p = p + w }
 PROBES = {"netinit.mod": NET_INIT, "netcount.mod": NET_COUNT, "watch.mod": WATCH, "gapj.mod": GAP,
           "bacount.mod": BEFORE_AFTER, "allcons.mod": FOR_NETCONS, "consinit.mod": FOR_NETCONS_INITIAL,
           **{f"{name.lower()}.mod": text for name, text in BA_IONS.items()},
-          "linarr.mod": ALGEBRAIC_ARRAYS, "rdens.mod": DENSITY_RANDOM, "lifecycle.mod": LIFECYCLE, **{f"{n}.mod": t for n, t in DIFFUSION.items()}, "nocur.mod": NO_CURRENT, "arrpp.mod": ARRAY_POINT,
+          "linarr.mod": ALGEBRAIC_ARRAYS, "rdens.mod": DENSITY_RANDOM, **{f"{n}.mod": t for n, t in EXTERNALS.items()}, "lifecycle.mod": LIFECYCLE, **{f"{n}.mod": t for n, t in DIFFUSION.items()}, "nocur.mod": NO_CURRENT, "arrpp.mod": ARRAY_POINT,
           **{f"kin_{m}.mod": KINETIC_EXPLICIT.replace("@M@", m) for m in ("euler", "runge")}, "ftab.mod": FUNCTION_TABLE,
           "ssd.mod": STEADY_DERIVATIVE, "psink.mod": POINTER_SINK, "prate.mod": POINTER_RATE,
           "ptrpush.mod": POINTER_PUSH, "ftab2.mod": FUNCTION_TABLES_2D_3D, "sdisc.mod": STATE_DISCONTINUITY,
@@ -1365,6 +1369,25 @@ def test_constructor_and_destructor_of_a_point_process_as_neuron(nrn_mechanisms,
 
     (mine, _), (theirs, _) = run(rb), run(nrn)
     assert mine == theirs == [2, 6, 6, 1]
+
+
+def test_external_variables_as_neuron(nrn_mechanisms, nrn, rb):
+    """EXTERNAL names another mechanism's GLOBAL: its default, and what Python sets, whether or not that mechanism
+    is inserted anywhere."""
+    for name in ("extuser", "extowner"):  # the user first: resolved when the model runs, not at load
+        ensure_loaded(name, EXTERNALS[name])
+
+    def run(m):
+        soma = m.Section(name="soma")
+        soma.insert("extuser")
+        m.finitialize(-65)
+        first = soma(0.5).extuser.y
+        m.q_extowner = 7
+        m.finitialize(-65)
+        m.q_extowner = 4
+        return [first, soma(0.5).extuser.y], soma
+
+    assert run(rb)[0] == run(nrn)[0] == [8, 14]
 
 
 def test_derivative_steady_state_as_neuron(nrn_mechanisms, rb):

@@ -403,6 +403,24 @@ pub struct GlobalSlot {
     pub name: String,
     pub default: f64,
     pub exposed: bool,
+    /// NMODL's EXTERNAL: another mechanism's global, named in full (the engine gives it the owner's value).
+    pub external: bool,
+}
+
+impl GlobalSlot {
+    /// Held by the engine (a block's globals, settable from Python): exposed or EXTERNAL.
+    pub fn shared(&self) -> bool {
+        self.exposed || self.external
+    }
+
+    /// The name Python and the engine know it by.
+    pub fn full_name(&self, suffix: &str) -> String {
+        if self.external {
+            self.name.clone()
+        } else {
+            format!("{}_{suffix}", self.name)
+        }
+    }
 }
 
 /// The field of an ion a mechanism reads or writes.

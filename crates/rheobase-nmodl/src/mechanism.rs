@@ -54,8 +54,8 @@ pub fn mech_info(program: Arc<Program>, use_jit: bool) -> MechInfo {
     let globals = program
         .globals
         .iter()
-        .filter(|g| g.exposed)
-        .map(|g| GlobalInfo { name: leak(&format!("{}_{suffix}", g.name)), default: g.default })
+        .filter(|g| g.shared())
+        .map(|g| GlobalInfo { name: leak(&g.full_name(&suffix)), default: g.default, external: g.external })
         .collect();
     let make = Arc::clone(&program);
     // Artificial cells only run INITIAL and NET_RECEIVE (no node, no step work): the interpreter does it.
@@ -228,7 +228,7 @@ struct Seen {
 impl NmodlKernel {
     fn new(program: Arc<Program>, jit: Option<Arc<JitProgram>>) -> Self {
         let globals = program.globals.iter().map(|g| g.default).collect();
-        let exposed = program.globals.iter().enumerate().filter(|(_, g)| g.exposed).map(|(k, _)| k).collect();
+        let exposed = program.globals.iter().enumerate().filter(|(_, g)| g.shared()).map(|(k, _)| k).collect();
         let row = vec![0.0; program.range.len()];
         let mut touched = [Phase::Init, Phase::Current, Phase::State].map(|phase| {
             let mut roots = match phase {

@@ -81,7 +81,7 @@ pub fn nmodl_functions(mech: &str) -> PyResult<(HashMap<String, usize>, Vec<Stri
     let p = program(mech)?;
     let user = |f: &&rheobase_nmodl::ir::Func| callable(&f.name) && p.func(&f.name).is_some();
     let funcs = p.funcs.iter().filter(user).map(|f| (f.name.clone(), f.params as usize)).collect();
-    let globals = p.globals.iter().filter(|g| g.exposed).map(|g| format!("{}_{mech}", g.name)).collect();
+    let globals = p.globals.iter().filter(|g| g.shared()).map(|g| g.full_name(mech)).collect();
     Ok((funcs, globals))
 }
 
@@ -200,7 +200,7 @@ pub fn nmodl_call(
         )));
     }
     let mut globals: Vec<f64> = p.globals.iter().map(|g| g.default).collect();
-    let slots: Vec<usize> = p.globals.iter().enumerate().filter(|(_, g)| g.exposed).map(|(k, _)| k).collect();
+    let slots: Vec<usize> = p.globals.iter().enumerate().filter(|(_, g)| g.shared()).map(|(k, _)| k).collect();
     for (&k, &x) in slots.iter().zip(&exposed) {
         globals[k] = x;
     }

@@ -38,7 +38,7 @@ pub fn info() -> MechInfo {
             s("n"),
         ],
         ions: vec!["na", "k"],
-        globals: vec![GlobalInfo { name: "usetable_hh", default: 1.0 }],
+        globals: vec![GlobalInfo { name: "usetable_hh", default: 1.0, external: false }],
         electrode_current: false,
         weights: &[],
         ion_conc: Vec::new(),

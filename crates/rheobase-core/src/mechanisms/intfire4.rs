@@ -96,9 +96,9 @@ pub fn info() -> MechInfo {
         ],
         ions: vec![],
         globals: vec![
-            GlobalInfo { name: "ib_IntFire4", default: 0.0 },
-            GlobalInfo { name: "eps_IntFire4", default: 1e-6 },
-            GlobalInfo { name: "taueps_IntFire4", default: 0.01 },
+            GlobalInfo { name: "ib_IntFire4", default: 0.0, external: false },
+            GlobalInfo { name: "eps_IntFire4", default: 1e-6, external: false },
+            GlobalInfo { name: "taueps_IntFire4", default: 0.01, external: false },
         ],
         electrode_current: false,
         weights: &["w"],

@@ -75,8 +75,8 @@ pub fn info(ion: &'static str) -> MechInfo {
         ],
         ions: vec![ion],
         globals: vec![
-            GlobalInfo { name: leak(format!("{ion}i0_{ion}_ion")), default: ci },
-            GlobalInfo { name: leak(format!("{ion}o0_{ion}_ion")), default: co },
+            GlobalInfo { name: leak(format!("{ion}i0_{ion}_ion")), default: ci, external: false },
+            GlobalInfo { name: leak(format!("{ion}o0_{ion}_ion")), default: co, external: false },
         ],
         electrode_current: false,
         weights: &[],

@@ -61,6 +61,9 @@ pub struct GlobalInfo {
     /// Full NEURON name, suffix included.
     pub name: &'static str,
     pub default: f64,
+    /// NMODL's EXTERNAL: another mechanism's global of this name, which this one reads too (its value and
+    /// default are the owner's; `default` here means nothing).
+    pub external: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -383,7 +386,7 @@ pub fn replacement(id: MechId) -> Option<MechId> {
 
 /// A global (`usetable_hh`) of a mechanism in use.
 pub fn global_info(name: &str) -> Option<&'static GlobalInfo> {
-    current().into_iter().flat_map(|m| &m.globals).find(|g| g.name == name)
+    current().into_iter().flat_map(|m| &m.globals).find(|g| g.name == name && !g.external)
 }
 
 /// Adds a mechanism; one already registered under the same name is superseded by it.

@@ -30,8 +30,9 @@ pub(super) struct Lowered {
     pub(super) recorder: HashMap<usize, (usize, usize)>,
     /// NetCon → the group of its target.
     pub(super) netcon_group: Vec<Option<usize>>,
-    /// POINTERs whose target is not in their point process's group (or gone): finitialize refuses.
-    pub(super) pointer_errors: Vec<String>,
+    /// POINTERs whose target is not in their point process's group (or gone), EXTERNALs that no mechanism
+    /// defines: finitialize refuses.
+    pub(super) link_errors: Vec<String>,
 }
 
 impl Lowered {
@@ -70,6 +71,13 @@ fn partition(weights: &[usize], n: usize) -> Vec<std::ops::Range<usize>> {
 }
 
 impl Model {
+    /// A mechanism global's value: as set from Python, else its default (an EXTERNAL's: its owner's; None
+    /// when no loaded mechanism defines it).
+    fn global_value(&self, g: &mechanisms::GlobalInfo) -> Option<f64> {
+        let default = if g.external { mechanisms::global_info(g.name).map(|o| o.default) } else { Some(g.default) };
+        self.globals.get(g.name).copied().or(default)
+    }
+
     /// Copies the simulation's state back into the description and drops it.
     pub fn invalidate(&mut self) {
         let Some(l) = self.sim.take() else { return };
@@ -166,7 +174,7 @@ impl Model {
             point: vec![None; self.points.len()],
             recorder: HashMap::new(),
             netcon_group: group_of.netcons,
-            pointer_errors: Vec::new(),
+            link_errors: Vec::new(),
         };
         let mut pending: Vec<Event> = std::mem::take(&mut self.pending).drain_sorted();
         for (g, run) in runs.iter().enumerate() {
@@ -299,7 +307,7 @@ impl Model {
                 vars: vec![Vec::new(); info.vars.len()],
                 ion_block: Vec::new(),
                 ion_instance: vec![Vec::new(); if info.kind == MechKind::Ion { 0 } else { info.ions.len() }],
-                globals: info.globals.iter().map(|g| self.globals.get(g.name).copied().unwrap_or(g.default)).collect(),
+                globals: info.globals.iter().map(|g| self.global_value(g).unwrap_or(f64::NAN)).collect(),
                 contiguous: false,
                 runs: Vec::new(),
                 tables: Vec::new(),
@@ -338,6 +346,10 @@ impl Model {
             }
             if data.is_empty() {
                 continue;
+            }
+            for g in info.globals.iter().filter(|g| self.global_value(g).is_none()) {
+                l.link_errors
+                    .push(format!("{}: EXTERNAL {} is not a GLOBAL of any loaded mechanism", info.name, g.name));
             }
             // Instances in node order, so kernels walk the node arrays forwards.
             let mut perm: Vec<usize> = (0..data.len()).collect();
@@ -433,7 +445,7 @@ impl Model {
             for (&var, target) in &p.pointers {
                 match resolve(target) {
                     Some(src) => pointers.push(copy(b, p.mech, var, i, src)),
-                    None => l.pointer_errors.push(format!(
+                    None => l.link_errors.push(format!(
                         "{}[{pp}]: its POINTER {} points to a variable that is gone or in another thread's cells",
                         mechanisms::info(p.mech).name,
                         mechanisms::info(p.mech).vars[var].name
@@ -446,7 +458,7 @@ impl Model {
             let Some(&i) = inst.get(segment) else { continue };
             match resolve(target) {
                 Some(src) => pointers.push(copy(*b, mech, var, i, src)),
-                None => l.pointer_errors.push(format!(
+                None => l.link_errors.push(format!(
                     "{}: its POINTER {} points to a variable that is gone or in another thread's cells",
                     mechanisms::info(mech).name,
                     mechanisms::info(mech).vars[var].name

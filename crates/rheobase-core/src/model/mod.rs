@@ -75,7 +75,7 @@ impl Model {
     pub fn new() -> Self {
         let mut globals = HashMap::new();
         for m in mechanisms::registry() {
-            for g in &m.globals {
+            for g in m.globals.iter().filter(|g| !g.external) {
                 globals.insert(g.name, g.default);
             }
         }
@@ -654,7 +654,7 @@ impl Model {
                 }
             }
         }
-        if let Some(e) = self.sim.as_ref().and_then(|l| l.pointer_errors.first()) {
+        if let Some(e) = self.sim.as_ref().and_then(|l| l.link_errors.first()) {
             return Err(Error::Value(e.clone()));
         }
         Ok(())
@@ -782,7 +782,9 @@ impl Model {
     pub fn global_names(&self) -> Vec<&'static str> {
         let mut names: Vec<&'static str> = vec!["t", "dt", "celsius", "secondorder"];
         let mut mech: Vec<&'static str> = self.globals.keys().copied().collect();
-        mech.extend(mechanisms::current().iter().flat_map(|m| m.globals.iter().map(|g| g.name)));
+        mech.extend(
+            mechanisms::current().iter().flat_map(|m| m.globals.iter().filter(|g| !g.external).map(|g| g.name)),
+        );
         mech.sort_unstable();
         mech.dedup();
         names.extend(mech);

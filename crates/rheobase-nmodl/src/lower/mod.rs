@@ -131,7 +131,7 @@ impl<'a> Lowerer<'a> {
         let at = self.globals.len() as u32;
         for k in 0..len {
             let name = if len == 1 { name.to_string() } else { format!("{name}[{k}]") };
-            self.globals.push(GlobalSlot { name, default, exposed });
+            self.globals.push(GlobalSlot { name, default, exposed, external: false });
         }
         self.names.insert(name.to_string(), Name::Storage(Var::Global(at), len));
         at
@@ -408,6 +408,14 @@ impl<'a> Lowerer<'a> {
                 self.add_range(&format!("{name}:{part}"), "", 0.0, SlotKind::Hidden, 1);
             }
             self.random.push((name.clone(), at));
+        }
+        // EXTERNAL names: another mechanism's GLOBAL (`q_other`), a global of this block too, which the engine
+        // gives the owner's value (nocmodl: `extern double q_other;`, the owner's variable itself).
+        for name in &self.m.externals.clone() {
+            if !self.names.contains_key(name) {
+                let at = self.add_global(name, 0.0, false, 1);
+                self.globals[at as usize].external = true;
+            }
         }
         // Globals NEURON adds: the table switch, file-scope LOCALs (shared by all instances), state start values.
         if !m.tables.is_empty() {
@@ -903,8 +911,6 @@ impl<'a> Lowerer<'a> {
                             &id.span,
                             format!("RANDOM `{}` is only usable as a random_* argument", id.name),
                         );
-                    } else if self.m.externals.contains(&id.name) {
-                        self.unsupported(&id.span, format!("`{}` (RANDOM or EXTERNAL) is not supported yet", id.name));
                     } else {
                         self.error(&id.span, format!("undeclared identifier `{}`", id.name));
                     }
