@@ -20,7 +20,7 @@ POINT = []
 # plain names ("ena" -> ("na_ion", "ena")).
 RANGE_NAMES = {}
 # Array variables (each element is a variable `x[k]`): mechanism -> {"x": length}, and a segment's names of them:
-# "ca_cdp" -> ("cdp", "ca", length).
+# "ca_cdp" -> ("cdp", "ca").
 ARRAYS = {}
 RANGE_ARRAYS = {}
 # NEURON's MechanismType lists: what exists, in NEURON's order. "morphology" and "capacitance"
@@ -49,7 +49,7 @@ def refresh():
     for m in DENSITY:
         for v, *_ in VARIABLES[m]:
             RANGE_NAMES[f"{v}_{m}"] = (m, v)
-        RANGE_ARRAYS.update({f"{v}_{m}": (m, v, n) for v, n in ARRAYS[m].items()})
+        RANGE_ARRAYS.update({f"{v}_{m}": (m, v) for v in ARRAYS[m]})
     for m in IONS:
         for v, *_ in VARIABLES[m]:
             RANGE_NAMES[v] = (m, v)

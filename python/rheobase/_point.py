@@ -63,11 +63,11 @@ class PointProcess(HocObject):
         if var is None and name in random_variables(self._mech):
             return NMODLRandom.of_point(self, name)
         engine = self._model._engine
-        array = array_attribute(M.ARRAYS[self._mech], name, self, lambda v: PointRef(self, v),
-                                lambda v: engine.point_get(self._id, v), lambda v, x: setattr(self, v, x))
-        if var is None and array is not None:
-            return array
         if var is None:
+            array = array_attribute(M.ARRAYS[self._mech], name, self, lambda v: PointRef(self, v),
+                                    lambda v: engine.point_get(self._id, v), lambda v, x: setattr(self, v, x))
+            if array is not None:
+                return array
             from ._functions import nmodl_function, nmodl_functions
 
             if name in nmodl_functions(self._mech):

@@ -473,10 +473,10 @@ class Segment:
                     raise AttributeError(f"{var}, the mechanism does not exist at {self}")
                 return DensityRef(self, mech, mvar)
             if var in M.RANGE_ARRAYS:
-                mech, mvar, _ = M.RANGE_ARRAYS[var]
+                mech, mvar = M.RANGE_ARRAYS[var]
                 return getattr(self.__getattr__(mech), f"_ref_{mvar}")
         elif name in M.RANGE_ARRAYS:
-            mech, mvar, _ = M.RANGE_ARRAYS[name]
+            mech, mvar = M.RANGE_ARRAYS[name]
             return getattr(self.__getattr__(mech), mvar)
         elif name in M.MECHANISMS and M.MECHANISMS[name][0] != "point":
             if not self._has(name) or self._x in (0.0, 1.0):
