@@ -46,10 +46,10 @@ impl Lowerer<'_> {
         let mut statements = Vec::new();
         for block in &ast.blocks {
             if let BlockKind::Kinetic { body, .. } = &block.kind {
-                let mut compartments = Vec::new();
+                let (first, mut compartments) = (statements.len(), Vec::new());
                 collect(&body.stmts, &mut statements, &mut compartments);
-                for s in statements.iter_mut().filter(|s: &&mut Diffusing| s.compartments.is_empty()) {
-                    s.compartments = compartments.clone();
+                for s in &mut statements[first..] {
+                    s.compartments = compartments.clone(); // the volumes of its own block
                 }
             }
         }
