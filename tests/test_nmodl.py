@@ -47,9 +47,10 @@ def test_an_external_no_mechanism_defines_is_refused_at_finitialize(rb):
         rb.zz_nowhere
 
 
-def test_what_is_not_implemented_yet_is_refused_with_its_position():
-    src = "NEURON { SUFFIX ct }\nCONSTRUCTOR {\n}\n"
-    with pytest.raises(NotImplementedError, match=r"ct.mod:2:13: CONSTRUCTOR and DESTRUCTOR blocks of density mechanisms"):
+def test_a_destructor_is_for_point_processes_only():
+    """nocmodl refuses a DESTRUCTOR in a density mechanism (its CONSTRUCTOR runs per instance: test_nmodl_crosscheck)."""
+    src = "NEURON { SUFFIX ct }\nDESTRUCTOR {\n}\n"
+    with pytest.raises(rheobase.NmodlError, match=r"ct.mod:2:12: DESTRUCTOR only permitted for POINT_PROCESS"):
         rheobase.compile_mod(src, "ct.mod")
 
 

@@ -227,6 +227,11 @@ ASSIGNED { count }
 CONSTRUCTOR { count = count + 1  x = x * 2 }
 DESTRUCTOR { count = count - 1 }
 """
+DENSITY_LIFECYCLE = {
+    "dcons": "NEURON { SUFFIX dcons  RANDOM r  GLOBAL count  RANGE x }\nPARAMETER { x = 3 }\nASSIGNED { count }\n"
+             "CONSTRUCTOR { count = count + 1  x = x * 2 }\n",
+    "dcons2": "NEURON { SUFFIX dcons2  RANDOM r  RANGE y }\nPARAMETER { y = 5 }\nCONSTRUCTOR { y = y + 1 }\n",
+}
 EXTERNALS = {
     "extowner": "NEURON { SUFFIX extowner  GLOBAL q }\nPARAMETER { q = 4 }\n",
     "extuser": "NEURON { SUFFIX extuser  EXTERNAL q_extowner  RANGE y }\nASSIGNED { y }\nINITIAL { y = 2 * q_extowner }\n",
@@ -345,7 +350,7 @@ NET_RECEIVE (w) { p = p + w }
 PROBES = {"netinit.mod": NET_INIT, "netcount.mod": NET_COUNT, "watch.mod": WATCH, "gapj.mod": GAP,
           "bacount.mod": BEFORE_AFTER, "allcons.mod": FOR_NETCONS, "consinit.mod": FOR_NETCONS_INITIAL,
           **{f"{name.lower()}.mod": text for name, text in BA_IONS.items()},
-          "linarr.mod": ALGEBRAIC_ARRAYS, "rdens.mod": DENSITY_RANDOM, **{f"{n}.mod": t for n, t in EXTERNALS.items()}, "lifecycle.mod": LIFECYCLE, **{f"{n}.mod": t for n, t in DIFFUSION.items()}, "nocur.mod": NO_CURRENT, "arrpp.mod": ARRAY_POINT,
+          "linarr.mod": ALGEBRAIC_ARRAYS, "rdens.mod": DENSITY_RANDOM, **{f"{n}.mod": t for n, t in EXTERNALS.items()}, "lifecycle.mod": LIFECYCLE, **{f"{n}.mod": t for n, t in DENSITY_LIFECYCLE.items()}, **{f"{n}.mod": t for n, t in DIFFUSION.items()}, "nocur.mod": NO_CURRENT, "arrpp.mod": ARRAY_POINT,
           **{f"kin_{m}.mod": KINETIC_EXPLICIT.replace("@M@", m) for m in ("euler", "runge")}, "ftab.mod": FUNCTION_TABLE,
           "ssd.mod": STEADY_DERIVATIVE, "psink.mod": POINTER_SINK, "prate.mod": POINTER_RATE,
           "ptrpush.mod": POINTER_PUSH, "ftab2.mod": FUNCTION_TABLES_2D_3D, "sdisc.mod": STATE_DISCONTINUITY,
@@ -1282,6 +1287,35 @@ def test_random_variables_of_density_mechanisms_as_neuron(nrn_mechanisms, nrn, r
     # b(0.25) (ids set to (2, 0, 103)) now at 0.375, b(0.75) (…104) at 0.875, with their positions; new streams
     # between
     assert mine[2] == theirs[2] == [(6, 0), (103, 4), (7, 0), (104, 4)]
+
+
+def test_density_constructor_and_new_instances_when_nseg_grows_as_neuron(nrn_mechanisms, nrn, rb):
+    """A density mechanism's CONSTRUCTOR runs on each instance NEURON allocates, on the defaults: at insert, and for
+    the segments nseg adds, whose values NEURON then copies from their source segment (so only the GLOBAL count
+    shows it there). Those new instances are allocated segment by segment, each in its source node's order of
+    mechanisms (the last inserted first; a node cloned earlier lists them reversed): their RANDOM streams are
+    numbered as NEURON's over two growths."""
+    for name, text in DENSITY_LIFECYCLE.items():
+        ensure_loaded(name, text)
+
+    def run(m):
+        s = m.Section(name="s")
+        m.count_dcons = 0
+        s.insert("dcons")
+        s.insert("dcons2")
+        first = s(0.5).dcons.r.get_ids()[2]
+        seen = [m.count_dcons, s(0.5).dcons.x, s(0.5).dcons2.y]
+        s(0.5).dcons.x, s(0.5).dcons2.y = 10, 20
+        s.nseg = 3
+        seen += [m.count_dcons, [seg.dcons.x for seg in s], [seg.dcons2.y for seg in s]]
+        s.nseg = 9
+        seen += [m.count_dcons, [(seg.dcons.r.get_ids()[2] - first, seg.dcons2.r.get_ids()[2] - first) for seg in s]]
+        return seen, s
+
+    mine, theirs = run(rb)[0], run(nrn)[0]
+    assert mine == theirs
+    assert mine[:6] == [1, 6, 6, 3, [10, 10, 10], [20, 20, 20]]
+    assert mine[6:] == [9, [(6, 7), (3, 2), (8, 9), (11, 10), (0, 1), (13, 12), (14, 15), (5, 4), (16, 17)]]
 
 
 def test_breakpoint_without_currents_runs_after_the_solve_as_neuron(nrn_mechanisms, nrn, rb):

@@ -39,28 +39,55 @@ def nmodl_functions(mech):
     return {name: n for name, n in funcs.items() if name not in LIFECYCLE}
 
 
-# A point process's NMODL CONSTRUCTOR and DESTRUCTOR blocks, as the engine names them.
+# NMODL's CONSTRUCTOR and DESTRUCTOR blocks, as the engine names them.
 LIFECYCLE = ("<CONSTRUCTOR>", "<DESTRUCTOR>")
 
 
 def run_lifecycle(pp, block):
     """NMODL's CONSTRUCTOR (as `pp` is created) or DESTRUCTOR (as it is deleted) block of a point process, if its
     mechanism has one: it runs on the instance's values, as NEURON's nrn_alloc and destructor run it."""
-    try:
-        funcs = _core.nmodl_functions(pp._mech)[0]
-    except ValueError:
-        return
-    if block in funcs:
+    if _core.nmodl_has_function(pp._mech, block):
         engine = pp._model._engine
         nmodl_function(pp._model, pp._mech, block, lambda v: engine.point_get(pp._id, v),
                        lambda v, x: engine.point_set(pp._id, v, x), lambda: 0.0)()
+
+
+def has_constructor(mech):
+    return _core.nmodl_has_function(mech, "<CONSTRUCTOR>")
+
+
+def construct_density(sec, instances, cloned):
+    """NMODL's CONSTRUCTOR of new density-mechanism instances, [(segment index, mechanism)] in NEURON's allocation
+    order, as its nrn_alloc runs it: on the mechanism's defaults (and the instance's RANDOM streams). A `cloned`
+    instance (nseg grew) then takes its source segment's values, as NEURON's node_clone copies them: of what its
+    CONSTRUCTOR does, only what it does to GLOBALs and RANDOM streams remains."""
+    defaults = {mech: dict(_core.mechanism_all_vars(mech)) for mech in {m for _, m in instances} if has_constructor(mech)}
+    if not defaults:
+        return
+    engine, nseg = sec._eng, sec.nseg
+    for i, mech in instances:
+        if mech not in defaults:
+            continue
+        x = (i + 0.5) / nseg
+
+        def kept(var):  # RANDOM stream slots are named "<variable>:<slot>"
+            return not cloned or ":" in var
+
+        def get(var):
+            return engine.density_get(sec._id, x, mech, var) if kept(var) else defaults[mech][var]
+
+        def set_(var, value):
+            if kept(var):
+                engine.density_set(sec._id, x, mech, var, value)
+
+        nmodl_function(sec._model, mech, "<CONSTRUCTOR>", get, set_, lambda: 0.0)()
 
 
 def nmodl_function(model, mech, name, get, set_, v):
     """A FUNCTION or PROCEDURE of one instance: `get(var)`/`set_(var, value)` reach its variables
     (every one, hidden ones included) and `v()` its membrane potential."""
     funcs, global_names = _core.nmodl_functions(mech)
-    all_vars = _core.mechanism_all_vars(mech)
+    all_vars = [var for var, _ in _core.mechanism_all_vars(mech)]
 
     def call(*args):
         if len(args) != funcs[name]:

@@ -12,6 +12,7 @@ import weakref
 
 from . import _mechanisms as M
 from ._arrays import array_attribute
+from ._functions import construct_density, has_constructor
 from ._refs import DensityRef, VoltageRef
 
 
@@ -162,7 +163,7 @@ class Section:
             count = None
         if count is None or not 1 <= count <= 32767:
             raise ValueError(f"nseg must be an integer in range 1 to 32767, got {value!r} ({self._name})")
-        self._eng.set_nseg(self._id, count)
+        construct_density(self, self._eng.set_nseg(self._id, count), cloned=True)
 
     @property
     def rallbranch(self):
@@ -285,7 +286,8 @@ class Section:
         if M.MECHANISMS.get(mech, ("point",))[0] == "point":
             raise ValueError(f"argument not a density mechanism name: '{mech}'"
                              + M.suggestion(mech, M.DENSITY + M.IONS))
-        self._eng.insert(self._id, mech)
+        if self._eng.insert(self._id, mech) and has_constructor(mech):
+            construct_density(self, [(i, mech) for i in reversed(range(self.nseg))], cloned=False)  # NEURON's mech_insert1 order
         return self
 
     def uninsert(self, mech):

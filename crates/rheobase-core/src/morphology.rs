@@ -42,6 +42,10 @@ pub struct Section {
     pub child_end: f64,
     /// Inserted density mechanisms (ions included), in insertion order.
     pub mechs: Vec<Inserted>,
+    /// Per segment, its density mechanisms in the order of NEURON's list of the node's properties, which is the
+    /// order NEURON allocates a cloned node's instances in (their RANDOM streams, their CONSTRUCTOR runs): an
+    /// insert puts a mechanism first; a node cloned when nseg grows lists its source's mechanisms reversed.
+    pub node_mechs: Vec<Vec<MechId>>,
     /// When this section was last connected (orders siblings as NEURON does).
     pub connected_seq: u64,
 }
@@ -68,6 +72,7 @@ impl Section {
             parent: None,
             child_end: 0.0,
             mechs: Vec::new(),
+            node_mechs: vec![Vec::new()],
             connected_seq: 0,
         }
     }
@@ -77,14 +82,15 @@ impl Section {
     }
 
     /// Changes nseg by NEURON's rule: each new segment takes the values of the old segment that
-    /// contains its centre.
-    pub fn set_nseg(&mut self, nseg: usize) -> Result<()> {
+    /// contains its centre. Returns the segments whose nodes are new (NEURON's node_realloc keeps the old nodes when
+    /// nseg grows, old segment i at new segment ⌊nseg·(i + ½)/old⌋, and clones the others), in increasing order.
+    pub fn set_nseg(&mut self, nseg: usize) -> Result<Vec<usize>> {
         if !(1..=32767).contains(&nseg) {
             return Err(Error::Value(format!("nseg must be an integer in [1, 32767], got {nseg}")));
         }
         let old = self.nseg();
         if nseg == old {
-            return Ok(());
+            return Ok(Vec::new());
         }
         let map: Vec<usize> = (0..nseg).map(|i| segment_index(old, (i as f64 + 0.5) / nseg as f64)).collect();
         let remap = |values: &Vec<f64>| map.iter().map(|&j| values[j]).collect::<Vec<f64>>();
@@ -96,7 +102,24 @@ impl Section {
                 *var = remap(var);
             }
         }
-        Ok(())
+        let mut cloned = vec![nseg > old; nseg];
+        if nseg > old {
+            for i in 0..old {
+                cloned[(nseg as f64 * ((i as f64 + 0.5) / old as f64)) as usize] = false;
+            }
+        }
+        self.node_mechs = (0..nseg)
+            .map(|i| {
+                let source = self.node_mechs[map[i]].iter().copied();
+                if cloned[i] {
+                    source.rev().collect()
+                } else {
+                    source.collect()
+                }
+            })
+            .collect();
+        let clones = (0..nseg).filter(|&i| cloned[i]).collect();
+        Ok(clones)
     }
 
     pub fn set_length(&mut self, length_um: f64) -> Result<()> {
@@ -168,6 +191,21 @@ mod tests {
         assert_eq!(s.diam_um, vec![1.0, 1.0, 2.0, 3.0, 3.0]);
         s.set_nseg(1).unwrap();
         assert_eq!(s.diam_um, vec![2.0]);
+    }
+
+    #[test]
+    fn nseg_growth_clones_nodes_as_neuron() {
+        // NEURON's node_realloc: 1 → 3 keeps the node at segment 1 and clones 0 and 2 from it; a clone lists its
+        // source's mechanisms reversed. 3 → 2 reuses nodes 0 and 1 (no clone).
+        let mut s = Section::new("s");
+        s.node_mechs = vec![vec![2, 1]];
+        assert_eq!(s.set_nseg(3).unwrap(), vec![0, 2]);
+        assert_eq!(s.node_mechs, vec![vec![1, 2], vec![2, 1], vec![1, 2]]);
+        assert_eq!(s.set_nseg(9).unwrap(), vec![0, 2, 3, 5, 6, 8]);
+        assert_eq!(s.node_mechs[0], vec![2, 1]); // a clone of a clone
+        assert_eq!(s.node_mechs[4], vec![2, 1]); // the original node
+        assert!(s.set_nseg(2).unwrap().is_empty());
+        assert_eq!(s.node_mechs.len(), 2);
     }
 
     #[test]

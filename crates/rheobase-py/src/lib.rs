@@ -79,8 +79,10 @@ impl Engine {
     fn set_ra(&mut self, id: usize, value: f64) -> PyResult<()> {
         self.model.set_ra(id, value).py()
     }
-    fn set_nseg(&mut self, id: usize, value: i64) -> PyResult<()> {
-        self.model.set_nseg(id, value).py()
+    /// Sets nseg; returns the new density-mechanism instances, (segment, mechanism name), in allocation order.
+    fn set_nseg(&mut self, id: usize, value: i64) -> PyResult<Vec<(usize, &'static str)>> {
+        let new = self.model.set_nseg(id, value).py()?;
+        Ok(new.into_iter().map(|(i, m)| (i, mechanisms::info(m).name)).collect())
     }
     fn set_rallbranch(&mut self, id: usize, value: f64) -> PyResult<()> {
         self.model.set_rallbranch(id, value).py()
@@ -130,7 +132,8 @@ impl Engine {
     }
 
     // --- density mechanisms
-    fn insert(&mut self, id: usize, name: &str) -> PyResult<()> {
+    /// Inserts a density mechanism; returns whether it was not there yet.
+    fn insert(&mut self, id: usize, name: &str) -> PyResult<bool> {
         self.model.insert(id, name).py()
     }
     fn uninsert(&mut self, id: usize, name: &str) -> PyResult<()> {
@@ -554,11 +557,11 @@ fn mechanism_list() -> Vec<(&'static str, &'static str, Vec<&'static str>, bool)
     mechanisms::current().iter().map(|m| (m.name, kind_name(m.kind), m.ions.clone(), m.electrode_current)).collect()
 }
 
-/// Every per-instance variable of a mechanism, hidden ones included, in storage order.
+/// Every per-instance variable of a mechanism, hidden ones included, in storage order, with its default.
 #[pyfunction]
-fn mechanism_all_vars(name: &str) -> PyResult<Vec<&'static str>> {
+fn mechanism_all_vars(name: &str) -> PyResult<Vec<(&'static str, f64)>> {
     let id = mechanisms::find(name).ok_or_else(|| PyValueError::new_err(format!("unknown mechanism '{name}'")))?;
-    Ok(mechanisms::info(id).vars.iter().map(|v| v.name).collect())
+    Ok(mechanisms::info(id).vars.iter().map(|v| (v.name, v.default)).collect())
 }
 
 /// Variables of a mechanism: (name, units, kind, default), in psection order.
@@ -614,6 +617,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(nmodl::nmodl_check, m)?)?;
     m.add_function(wrap_pyfunction!(nmodl::nmodl_load, m)?)?;
     m.add_function(wrap_pyfunction!(nmodl::nmodl_functions, m)?)?;
+    m.add_function(wrap_pyfunction!(nmodl::nmodl_has_function, m)?)?;
     m.add_function(wrap_pyfunction!(nmodl::nmodl_random, m)?)?;
     m.add_function(wrap_pyfunction!(nmodl::nmodl_function_tables, m)?)?;
     m.add_function(wrap_pyfunction!(nmodl::nmodl_set_function_table, m)?)?;

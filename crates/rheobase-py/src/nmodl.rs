@@ -74,6 +74,14 @@ fn error_tuple(e: NmodlError) -> ErrorTuple {
     (e.file, e.line, e.column, e.message, e.source_line, rendered, e.unsupported)
 }
 
+/// Whether a mechanism loaded from NMODL has a function of this name (false for built-ins): a cheap check, made as
+/// every instance is allocated, for its CONSTRUCTOR.
+#[pyfunction]
+pub fn nmodl_has_function(mech: &str, name: &str) -> bool {
+    let map = programs().lock().unwrap_or_else(|e| e.into_inner());
+    map.get(mech).is_some_and(|p| p.func(name).is_some())
+}
+
 /// The FUNCTIONs and PROCEDUREs of a mechanism loaded from NMODL: {name: number of arguments}, and the names of
 /// its exposed globals (full names, `gkbar_kd`), in the order `nmodl_call` takes their values.
 #[pyfunction]

@@ -181,28 +181,27 @@ impl Model {
         self.section_mut_structural(id)?.set_rallbranch(n)
     }
 
-    pub fn set_nseg(&mut self, id: SectionId, nseg: i64) -> Result<()> {
+    /// Sets a section's nseg. Returns the density-mechanism instances that are new, (segment, mechanism), in the
+    /// order NEURON allocates them: each has new RANDOM streams, and its CONSTRUCTOR runs from Python.
+    pub fn set_nseg(&mut self, id: SectionId, nseg: i64) -> Result<Vec<(usize, MechId)>> {
         if !(1..=32767).contains(&nseg) {
             return Err(Error::Value(format!("nseg must be an integer in [1, 32767], got {nseg}")));
         }
         if self.section(id)?.nseg() == nseg as usize {
-            return Ok(());
+            return Ok(Vec::new());
         }
-        let old = self.section(id)?.nseg();
-        self.section_mut_structural(id)?.set_nseg(nseg as usize)?;
         let n = nseg as usize;
-        if n > old {
-            // NEURON's node_realloc keeps the old nodes (old segment i at new segment ⌊n·(i + ½)/old⌋) and clones
-            // the others, in order: a clone's instances are new, with new RANDOM streams.
-            let kept: Vec<usize> = (0..old).map(|i| (n as f64 * ((i as f64 + 0.5) / old as f64)) as usize).collect();
-            let mut mechs = std::mem::take(&mut self.section_mut_structural(id)?.mechs);
-            for m in &mut mechs {
-                for i in (0..n).filter(|i| !kept.contains(i)) {
-                    self.new_streams(m, i);
-                }
-            }
-            self.section_mut_structural(id)?.mechs = mechs;
+        let clones = self.section_mut_structural(id)?.set_nseg(n)?;
+        let mut mechs = std::mem::take(&mut self.section_mut_structural(id)?.mechs);
+        let s = self.section(id)?;
+        // NEURON allocates a clone's instances in its source's order, the reverse of the clone's own.
+        let new: Vec<(usize, MechId)> =
+            clones.iter().flat_map(|&i| s.node_mechs[i].iter().rev().map(move |&m| (i, m))).collect();
+        for &(i, mech) in &new {
+            let m = mechs.iter_mut().find(|m| m.mech == mech).expect("a node lists its section's mechanisms");
+            self.new_streams(m, i);
         }
+        self.section_mut_structural(id)?.mechs = mechs;
         // Point processes move to the centre of the segment that now holds them.
         for p in self.points.iter_mut().flatten() {
             if let Some((s, x)) = p.loc.as_mut() {
@@ -212,7 +211,7 @@ impl Model {
             }
         }
         self.move_sources(id, n);
-        Ok(())
+        Ok(new)
     }
 
     /// The segments a location addresses: one (x given) or all (x None).
@@ -407,14 +406,15 @@ impl Model {
         })
     }
 
-    pub fn insert(&mut self, id: SectionId, name: &str) -> Result<()> {
+    /// Inserts a density mechanism in a section; returns whether it was not there yet.
+    pub fn insert(&mut self, id: SectionId, name: &str) -> Result<bool> {
         let mech = self.find_mechanism(name)?;
         let info = mechanisms::info(mech);
         if info.is_point() {
             return Err(Error::Value(format!("{name} is a point process, not a density mechanism")));
         }
         if self.section(id)?.mech_index(mech).is_some() {
-            return Ok(());
+            return Ok(false);
         }
         let nseg = self.section(id)?.nseg();
         let fresh = |m: MechId| Inserted {
@@ -428,15 +428,17 @@ impl Model {
         }
         let s = self.section_mut_structural(id)?;
         s.mechs.push(inserted);
+        s.node_mechs.iter_mut().for_each(|node| node.insert(0, mech));
         if info.kind == MechKind::Density {
             for ion in &info.ions {
                 let ion_mech = mechanisms::find(&format!("{ion}_ion")).expect("ion registered");
                 if s.mech_index(ion_mech).is_none() {
                     s.mechs.push(fresh(ion_mech));
+                    s.node_mechs.iter_mut().for_each(|node| node.insert(0, ion_mech));
                 }
             }
         }
-        Ok(())
+        Ok(true)
     }
 
     pub fn uninsert(&mut self, id: SectionId, name: &str) -> Result<()> {
@@ -444,7 +446,9 @@ impl Model {
         let Some(k) = self.section(id)?.mech_index(mech) else {
             return Ok(());
         };
-        self.section_mut_structural(id)?.mechs.remove(k);
+        let s = self.section_mut_structural(id)?;
+        s.mechs.remove(k);
+        s.node_mechs.iter_mut().for_each(|node| node.retain(|&m| m != mech));
         Ok(())
     }
 

@@ -218,13 +218,11 @@ impl<'a> Lowerer<'a> {
                     self.funcs.push(Func { name, params: 0, frame, result: None, body, table: None });
                     before_after.push((at, self.funcs.len() - 1));
                 }
-                BlockKind::Constructor(b) | BlockKind::Destructor(b) if self.m.kind == sema::MechanismKind::Density => {
-                    self.unsupported(
-                        &b.span,
-                        "CONSTRUCTOR and DESTRUCTOR blocks of density mechanisms are not supported yet",
-                    )
+                BlockKind::Destructor(b) if self.m.kind == sema::MechanismKind::Density => {
+                    self.error(&b.span, "DESTRUCTOR only permitted for POINT_PROCESS")
                 }
-                // Run from Python as the point process is created and deleted (NEURON's nrn_alloc and destructor).
+                // Run from Python as an instance is allocated (NEURON's nrn_alloc: a point process as it is created,
+                // a density mechanism's per segment) and as a point process is deleted (its destructor).
                 BlockKind::Constructor(b) | BlockKind::Destructor(b) => {
                     let name = if matches!(block.kind, BlockKind::Constructor(_)) { CONSTRUCTOR } else { DESTRUCTOR };
                     let (body, frame) = self.entry(b, None);
