@@ -65,13 +65,14 @@ def construct_density(sec, instances, cloned):
     if not defaults:
         return
     engine, nseg = sec._eng, sec.nseg
+
+    def kept(var):  # RANDOM stream slots are named "<variable>:<slot>"
+        return not cloned or ":" in var
+
     for i, mech in instances:
         if mech not in defaults:
             continue
         x = (i + 0.5) / nseg
-
-        def kept(var):  # RANDOM stream slots are named "<variable>:<slot>"
-            return not cloned or ":" in var
 
         def get(var):
             return engine.density_get(sec._id, x, mech, var) if kept(var) else defaults[mech][var]
